@@ -1,0 +1,37 @@
+// The few error classes that cross a boundary; api/errors.ts maps them to HTTP responses in one place.
+
+/** One problem found in a config file, located for the user. */
+export interface ConfigProblem {
+  readonly file: string;
+  /** 1-based line of the offending node, or null when the problem has no single place (e.g. bad YAML at EOF). */
+  readonly line: number | null;
+  /** Path in the document: `services.api.checks[1].http.timeout`; empty for the whole document. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Formats a problem as `vigil.yaml:12 services.api.checks[0].http.timeout: expected a duration like "5s"`. */
+export function formatProblem(p: ConfigProblem): string {
+  const where = p.line === null ? p.file : `${p.file}:${p.line}`;
+  return p.path ? `${where} ${p.path}: ${p.message}` : `${where}: ${p.message}`;
+}
+
+/** A config that cannot be used; carries every problem found, not only the first. */
+export class ConfigError extends Error {
+  readonly problems: readonly ConfigProblem[];
+  constructor(problems: readonly ConfigProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** A request that names something that does not exist. */
+export class NotFoundError extends Error {
+  override name = 'NotFoundError';
+}
+
+/** A request whose parameters or body are invalid; `message` says which and why. */
+export class BadRequestError extends Error {
+  override name = 'BadRequestError';
+}
