@@ -1,0 +1,49 @@
+// The JSON shapes of Vigil's HTTP API, shared by the server and the dashboard.
+
+export type CellStatus = 'up' | 'degraded' | 'down' | 'unknown';
+
+export interface CheckStatus {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly status: CellStatus;
+  /** Epoch ms of the last run; null before the first run. */
+  readonly lastRunAt: number | null;
+  readonly durationSeconds: number | null;
+  readonly error: string | null;
+  readonly detail: string | null;
+  readonly runbook: string | null;
+}
+
+/** One environment × service cell of the status matrix. */
+export interface ServiceStatus {
+  readonly env: string;
+  readonly service: string;
+  /** unknown: no check has run; down: every check fails; degraded: some fail or report degraded; up: all pass. */
+  readonly status: CellStatus;
+  readonly checks: readonly CheckStatus[];
+}
+
+/** GET /api/v1/status */
+export interface StatusResponse {
+  readonly generatedAt: number;
+  readonly environments: readonly string[];
+  readonly services: ReadonlyArray<{ readonly name: string; readonly owner: string | null; readonly description: string | null }>;
+  readonly cells: readonly ServiceStatus[];
+}
+
+/** GET /api/v1/series?metric=…&match=env=prod&from=…&to=…&step=1m&agg=avg */
+export interface SeriesResponse {
+  readonly metric: string;
+  readonly from: number;
+  readonly to: number;
+  readonly stepMs: number;
+  readonly aggregate: string;
+  readonly resolution: 'raw' | '1m' | '1h';
+  readonly series: ReadonlyArray<{ readonly labels: Record<string, string>; readonly points: ReadonlyArray<readonly [number, number]> }>;
+}
+
+/** Every error response: `{ error: { code, message } }` with the matching HTTP status. */
+export interface ErrorResponse {
+  readonly error: { readonly code: 'bad_request' | 'not_found' | 'internal'; readonly message: string };
+}
