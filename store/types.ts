@@ -82,8 +82,8 @@ export const DEFAULT_RETENTION: Retention = {
 export interface Store {
   /** Appends samples in one transaction; a sample for an existing (series, ts) replaces it. */
   appendSamples(samples: readonly Sample[]): void;
-  /** Records the outcome of a check run (upsert of its last result). */
-  recordCheckResult(result: CheckResult): void;
+  /** Records the outcome of check runs (upsert of each check's last result), in one transaction. */
+  recordCheckResults(results: readonly CheckResult[]): void;
   /** The last result of every check that has run. */
   lastCheckResults(): CheckResult[];
   querySeries(query: SeriesQuery): SeriesQueryResult;
