@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Hono } from 'hono';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { VigilConfig } from '../config/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { Store } from '../store/types.js';
+import type { VigilMetrics } from './metrics.js';
+import { buildStatus } from './status.js';
+import { parseSeriesParams } from './series-params.js';
+import { errorResponse, notFound } from './errors.js';
+import type { SeriesResponse } from './types.js';
+
+export interface AppDeps {
+  readonly config: VigilConfig;
+  readonly store: Store;
+  readonly metrics: VigilMetrics;
+  readonly clock: Clock;
+  /** Whether the scheduler is running, for /health/ready. */
+  readonly schedulerRunning: () => boolean;
+  /** Folder of the built dashboard (index.html + assets); absent → the API alone. */
+  readonly dashboardDir?: string;
+}
+
+/** The HTTP app: health, /metrics, the JSON API and the dashboard. Built from parts passed in. */
+export function createApp(deps: AppDeps): Hono {
+  const { config, store, metrics, clock } = deps;
+  const app = new Hono();
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) => notFound(c));
+
+  app.get('/health/live', (c) => c.json({ status: 'ok' }));
+  app.get('/health/ready', (c) => {
+    const problems = [
+      ...(store.isWritable() ? [] : ['store is not writable']),
+      ...(deps.schedulerRunning() ? [] : ['scheduler is not running']),
+    ];
+    return c.json({ status: problems.length ? 'unavailable' : 'ok', problems }, problems.length ? 503 : 200);
+  });
+
+  app.get('/metrics', async (c) => {
+    const text = await metrics.registry.metrics();
+    return c.text(text, 200, { 'content-type': metrics.registry.contentType });
+  });
+
+  app.get('/api/v1/status', (c) => c.json(buildStatus(config, store.lastCheckResults(), clock.now())));
+
+  app.get('/api/v1/series', (c) => {
+    const query = parseSeriesParams(c.req.queries(), clock.now());
+    const result = store.querySeries(query);
+    const body: SeriesResponse = {
+      metric: query.metric,
+      from: query.from,
+      to: query.to,
+      stepMs: query.stepMs,
+      aggregate: query.aggregate,
+      resolution: result.resolution,
+      series: result.series.map((s) => ({ labels: { ...s.labels }, points: s.points })),
+    };
+    return c.json(body);
+  });
+
+  app.get('/api/v1/config', (c) => c.json({ source: config.source, config: config.redacted }));
+
+  app.all('/api/*', (c) => notFound(c));
+
+  if (deps.dashboardDir && fs.existsSync(path.join(deps.dashboardDir, 'index.html'))) {
+    const root = path.relative(process.cwd(), deps.dashboardDir) || '.';
+    const indexHtml = fs.readFileSync(path.join(deps.dashboardDir, 'index.html'), 'utf8');
+    app.use('/*', serveStatic({ root }));
+    // Client-side routes (#/… today, /wall later) all load the same page.
+    app.get('/*', (c) => c.html(indexHtml));
+  }
+  return app;
+}

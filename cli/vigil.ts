@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { ConfigError } from '../lib/errors.js';
+import { loadConfigFile } from '../config/load.js';
+import { describeConfig } from '../config/describe.js';
+import { builtinProbes } from '../probes/index.js';
+import { serve } from './serve.js';
+
+const HELP: Record<string, string> = {
+  main: `Vigil — self-hosted observability and SLA monitoring.
+
+Usage:
+  vigil serve [--config vigil.yaml] [--port 8080] [--host 0.0.0.0] [--db ./data/vigil.db]
+  vigil check --config vigil.yaml
+  vigil --version
+
+Run "vigil <command> --help" for a command's options.`,
+  serve: `Usage: vigil serve [options]
+
+Runs the probes, the API, /metrics and the dashboard. Without --config, runs the embedded demo.
+
+Options:
+  --config FILE   vigil.yaml to run (default: $VIGIL_CONFIG, else the embedded demo)
+  --port N        HTTP port (default: $PORT, else 8080; 0 picks a free port)
+  --host HOST     address to listen on (default: $HOST, else 0.0.0.0)
+  --db PATH       SQLite database file (default: $VIGIL_DB, else ./data/vigil.db)
+  -h, --help      show this help`,
+  check: `Usage: vigil check --config FILE
+
+Validates a config and prints its checks expanded per environment. Exits 1 with every problem
+(file:line path: message) when the config is invalid.
+
+Options:
+  --config FILE   vigil.yaml to validate (default: $VIGIL_CONFIG)
+  -h, --help      show this help`,
+};
+
+function useColor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR;
+}
+
+function fail(message: string): never {
+  const red = useColor(process.stderr) ? (t: string) => `\x1b[31m${t}\x1b[0m` : (t: string) => t;
+  process.stderr.write(`${red('error:')} ${message}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    console.log(HELP.main);
+    return;
+  }
+  if (command === '--version' || command === '-v') {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+    console.log(pkg.version);
+    return;
+  }
+  if (!(command in HELP) || command === 'main') fail(`unknown command "${command}"\n\n${HELP.main}`);
+
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } } : {}),
+      },
+      strict: true,
+    }));
+  } catch (err) {
+    fail(`${(err as Error).message}\n\n${HELP[command]}`);
+  }
+  if (values.help) {
+    console.log(HELP[command]);
+    return;
+  }
+  const configFile = (values.config as string | undefined) ?? process.env.VIGIL_CONFIG;
+
+  try {
+    if (command === 'check') {
+      if (!configFile) fail(`check needs --config FILE\n\n${HELP.check}`);
+      const config = loadConfigFile(configFile, { env: process.env, registry: builtinProbes() });
+      process.stdout.write(describeConfig(config, { color: useColor(process.stdout) }));
+      return;
+    }
+    const portText = (values.port as string | undefined) ?? process.env.PORT ?? '8080';
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port > 65535) fail(`--port: expected a port number 0-65535, got "${portText}"`);
+    const running = await serve({
+      configFile,
+      port,
+      host: (values.host as string | undefined) ?? process.env.HOST ?? '0.0.0.0',
+      dbPath: (values.db as string | undefined) ?? process.env.VIGIL_DB ?? './data/vigil.db',
+      env: process.env,
+      log: (line) => console.log(line),
+    });
+    const shutdown = (signal: string) => {
+      console.log(`${signal}: stopping Vigil…`);
+      running.stop().then(
+        () => process.exit(0),
+        (err) => {
+          console.error('error while stopping:', err);
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  } catch (err) {
+    if (err instanceof ConfigError) fail(`invalid config\n${err.message}`);
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

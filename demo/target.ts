@@ -1,0 +1,170 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Clock } from '../lib/clock.js';
+import { systemClock } from '../lib/clock.js';
+
+// The built-in demo target: one small HTTP server that plays an app deployed in dev, staging and prod.
+// Its latency, errors, replica lag and queue depth drift with time and fail on a schedule, so that a
+// fresh `npm start` shows every state a real system goes through within minutes.
+
+export const DEMO_ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
+type DemoEnv = (typeof DEMO_ENVIRONMENTS)[number];
+
+/** What the demo app in one environment looks like at one moment. */
+export interface DemoState {
+  readonly pageLatencyMs: number;
+  readonly apiLatencyMs: number;
+  /** Probability that an API call answers 500. */
+  readonly apiErrorRate: number;
+  readonly healthy: boolean;
+  readonly components: Readonly<Record<'db' | 'cache' | 'queue', 'UP' | 'DOWN'>>;
+  readonly replicaLagSeconds: number;
+  readonly replicaLagBytes: number;
+  readonly queueDepths: Readonly<Record<'exports' | 'emails', number>>;
+}
+
+const MINUTE = 60_000;
+
+/** Position in a repeating cycle: true during the first `activeMs` of every `periodMs` (offset by `phaseMs`). */
+function inWindow(at: number, periodMs: number, activeMs: number, phaseMs = 0): boolean {
+  return (at + phaseMs) % periodMs < activeMs;
+}
+
+function wave(at: number, periodMs: number, phaseMs = 0): number {
+  return Math.sin(((at + phaseMs) / periodMs) * 2 * Math.PI);
+}
+
+/**
+ * The schedule, a pure function of time: prod is mostly healthy with a cache outage (degraded) for
+ * 2 minutes every 15; staging goes down for 90 s every 6 minutes with its replica falling behind;
+ * dev is slow and flaky. Noise comes from `random` so the same instant can differ between calls.
+ */
+export function demoState(env: DemoEnv, at: number, random: () => number = Math.random): DemoState {
+  const noise = (spread: number) => (random() - 0.5) * 2 * spread;
+  switch (env) {
+    case 'prod': {
+      const cacheDown = inWindow(at, 15 * MINUTE, 2 * MINUTE, 11 * MINUTE);
+      const backlog = inWindow(at, 20 * MINUTE, 4 * MINUTE, 5 * MINUTE);
+      return {
+        pageLatencyMs: 90 + 30 * wave(at, 10 * MINUTE) + noise(15) + (cacheDown ? 250 : 0),
+        apiLatencyMs: 60 + 20 * wave(at, 7 * MINUTE) + noise(10) + (cacheDown ? 180 : 0),
+        apiErrorRate: cacheDown ? 0.05 : 0.002,
+        healthy: true,
+        components: { db: 'UP', cache: cacheDown ? 'DOWN' : 'UP', queue: 'UP' },
+        replicaLagSeconds: Math.max(0, 0.4 + 0.3 * wave(at, 5 * MINUTE) + noise(0.1)),
+        replicaLagBytes: Math.max(0, Math.round(40_000 + 25_000 * wave(at, 5 * MINUTE) + noise(5_000))),
+        queueDepths: {
+          exports: Math.max(0, Math.round(30 + 20 * wave(at, 9 * MINUTE) + noise(5) + (backlog ? 400 : 0))),
+          emails: Math.max(0, Math.round(5 + 4 * wave(at, 3 * MINUTE) + noise(2))),
+        },
+      };
+    }
+    case 'staging': {
+      const outage = inWindow(at, 6 * MINUTE, 90_000, 4 * MINUTE);
+      const lagging = inWindow(at, 6 * MINUTE, 150_000, 4 * MINUTE);
+      return {
+        pageLatencyMs: 140 + 60 * wave(at, 8 * MINUTE) + noise(30),
+        apiLatencyMs: 120 + 50 * wave(at, 6 * MINUTE) + noise(25),
+        apiErrorRate: outage ? 1 : 0.03,
+        healthy: !outage,
+        components: { db: outage ? 'DOWN' : 'UP', cache: 'UP', queue: 'UP' },
+        replicaLagSeconds: lagging ? 30 + 15 * wave(at, MINUTE) + noise(3) : Math.max(0, 1 + noise(0.5)),
+        replicaLagBytes: lagging ? 8_000_000 + Math.round(noise(1_000_000)) : Math.round(200_000 + noise(50_000)),
+        queueDepths: {
+          exports: Math.max(0, Math.round((outage ? 250 : 15) + noise(10))),
+          emails: Math.max(0, Math.round(2 + noise(2))),
+        },
+      };
+    }
+    case 'dev': {
+      const slow = inWindow(at, 4 * MINUTE, MINUTE, 2 * MINUTE);
+      return {
+        pageLatencyMs: 350 + 150 * wave(at, 5 * MINUTE) + noise(80) + (slow ? 600 : 0),
+        apiLatencyMs: 250 + 100 * wave(at, 4 * MINUTE) + noise(60) + (slow ? 500 : 0),
+        apiErrorRate: 0.1,
+        healthy: true,
+        components: { db: 'UP', cache: 'UP', queue: slow ? 'DOWN' : 'UP' },
+        replicaLagSeconds: Math.max(0, 3 + 2 * wave(at, 3 * MINUTE) + noise(1)),
+        replicaLagBytes: Math.max(0, Math.round(1_000_000 + noise(300_000))),
+        queueDepths: {
+          exports: Math.max(0, Math.round(80 + 60 * wave(at, 6 * MINUTE) + noise(10))),
+          emails: Math.max(0, Math.round(20 + 15 * wave(at, 2 * MINUTE) + noise(5))),
+        },
+      };
+    }
+  }
+}
+
+export interface DemoTarget {
+  /** Base URL, e.g. http://127.0.0.1:41234; each environment lives under `/<env>/`. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+const ORDERS = JSON.stringify({ orders: [{ id: 'ord_1042', total: 129.5, currency: 'EUR', status: 'paid' }] });
+
+function isDemoEnv(name: string): name is DemoEnv {
+  return (DEMO_ENVIRONMENTS as readonly string[]).includes(name);
+}
+
+/** Starts the demo target on loopback (port 0 = any free port). */
+export async function startDemoTarget(opts: { port?: number; host?: string; clock?: Clock } = {}): Promise<DemoTarget> {
+  const clock = opts.clock ?? systemClock;
+  const host = opts.host ?? '127.0.0.1';
+  const pending = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      pending.delete(timer);
+      fn();
+    }, Math.max(0, ms));
+    pending.add(timer);
+  };
+
+  const server = http.createServer((req, res) => {
+    const [, env, ...rest] = (req.url ?? '/').split('?')[0].split('/');
+    const route = '/' + rest.join('/');
+    if (!isDemoEnv(env)) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown environment\n');
+      return;
+    }
+    const state = demoState(env, clock.now());
+    if (route === '/') {
+      later(state.pageLatencyMs, () =>
+        res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>Shop (${env})</title><h1>Shop</h1>`),
+      );
+    } else if (route === '/api/orders') {
+      const failed = Math.random() < state.apiErrorRate;
+      later(state.apiLatencyMs, () =>
+        failed
+          ? res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"upstream timeout"}')
+          : res.writeHead(200, { 'content-type': 'application/json' }).end(ORDERS),
+      );
+    } else if (route === '/health/ready' || route === '/health/live') {
+      const body = {
+        status: state.healthy ? 'UP' : 'DOWN',
+        components: Object.fromEntries(Object.entries(state.components).map(([name, status]) => [name, { status }])),
+        replication: { lag_seconds: +state.replicaLagSeconds.toFixed(3), lag_bytes: state.replicaLagBytes },
+        queues: { exports: { depth: state.queueDepths.exports }, emails: { depth: state.queueDepths.emails } },
+      };
+      later(5 + Math.random() * 10, () =>
+        res.writeHead(state.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(body)),
+      );
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of pending) clearTimeout(timer);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

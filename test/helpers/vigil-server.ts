@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+const CLI = path.join(ROOT, 'dist', 'cli', 'vigil.js');
+
+export interface VigilProcess {
+  readonly url: string;
+  readonly dbPath: string;
+  /** Everything the process printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the built Vigil (`npm run build` first) as a real process on a free loopback port with a
+ * temporary database, and resolves once it prints the URL it listens on.
+ */
+export async function startVigil(opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<VigilProcess> {
+  if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" before the end-to-end tests`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-'));
+  const dbPath = path.join(dir, 'vigil.db');
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', dbPath, ...(opts.args ?? [])], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Vigil did not start within 20s:\n${output}`)), 20_000);
+    const onData = () => {
+      const m = /Vigil listening on (http:\/\/\S+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`Vigil exited with code ${code} before listening:\n${output}`));
+    });
+  });
+
+  return {
+    url,
+    dbPath,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
