@@ -1,0 +1,36 @@
+import type { StatusModel } from '../models/status.js';
+import type { Route } from '../models/route.js';
+import { formatClock } from '../format.js';
+
+/** The views the header links to, in order. */
+export const NAV_LINKS: ReadonlyArray<{ readonly path: string; readonly label: string }> = [{ path: '/', label: 'Overview' }];
+
+export interface AppHeaderProps {
+  readonly status: StatusModel;
+  readonly route: Route;
+}
+
+/** "Vigil", the navigation and when the status last came in. */
+export function AppHeader({ status, route }: AppHeaderProps) {
+  const answer = status.status.value;
+  const stale = status.stale.value;
+  return (
+    <header class="header">
+      <a class="header__brand" href="#/">
+        <span class="header__logo" aria-hidden="true" />
+        Vigil
+      </a>
+      <nav class="header__nav">
+        {NAV_LINKS.map((link) => (
+          <a key={link.path} href={`#${link.path}`} class="header__link" aria-current={route.path === link.path ? 'page' : undefined}>
+            {link.label}
+          </a>
+        ))}
+      </nav>
+      <div class={stale ? 'header__updated header__updated--stale' : 'header__updated'} data-testid="last-updated">
+        <span class="header__pulse" aria-hidden="true" />
+        {answer === null ? 'Connecting…' : <>Updated <time dateTime={new Date(answer.generatedAt).toISOString()}>{formatClock(answer.generatedAt)}</time></>}
+      </div>
+    </header>
+  );
+}

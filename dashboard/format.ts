@@ -1,0 +1,39 @@
+// Numbers and times as a person reads them across a room: "142 ms", "1.4 s", "3 min ago".
+
+/** A duration in milliseconds: `0.42 ms`, `8.5 ms`, `142 ms`, `1.42 s`, `12.3 s`, `4 min`. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms == null || !Number.isFinite(ms)) return '–';
+  const abs = Math.abs(ms);
+  if (abs === 0) return '0 ms';
+  if (abs < 1) return `${ms.toFixed(2)} ms`;
+  if (abs < 10) return `${trimZero(ms.toFixed(1))} ms`;
+  if (abs < 1000) return `${Math.round(ms)} ms`;
+  if (abs < 10_000) return `${trimZero((ms / 1000).toFixed(2))} s`;
+  if (abs < 60_000) return `${trimZero((ms / 1000).toFixed(1))} s`;
+  if (abs < 3_600_000) return `${trimZero((ms / 60_000).toFixed(1))} min`;
+  return `${trimZero((ms / 3_600_000).toFixed(1))} h`;
+}
+
+/** A duration in seconds, formatted as {@link formatMs}. */
+export function formatSeconds(seconds: number | null | undefined): string {
+  return seconds == null ? '–' : formatMs(seconds * 1000);
+}
+
+/** An age in whole units: `just now`, `12 s`, `3 min`, `2 h`, `4 d`. */
+export function formatAge(ms: number): string {
+  if (ms < 1000) return 'just now';
+  if (ms < 60_000) return `${Math.floor(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)} min`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)} h`;
+  return `${Math.floor(ms / 86_400_000)} d`;
+}
+
+/** Wall-clock time of day, 24 h: `14:03:27`. */
+export function formatClock(epochMs: number): string {
+  const date = new Date(epochMs);
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+function trimZero(fixed: string): string {
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
