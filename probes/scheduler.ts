@@ -1,0 +1,330 @@
+// Runs every check on its own fixed-rate interval with a global concurrency limit, bounds every run by
+// its timeout, and hands the measured samples and result to a sink (the ResultWriter).
+import type { CheckSpec } from '../config/types.js';
+import type { Clock } from '../lib/clock.js';
+import type { CheckResult, Labels, Sample } from '../store/types.js';
+import type { Probe, ProbeOutcome, ProbeRegistry } from './probe.js';
+import { ProbeTimeoutError } from './outcome-text.js';
+import { formatDuration } from '../config/duration.js';
+import type { ResultSink } from './result-writer.js';
+
+/** One finished run of one check, as `onRun` sees it. */
+export interface CheckRun {
+  readonly check: CheckSpec;
+  readonly outcome: ProbeOutcome;
+  /** When the run was due (epoch ms); `startedAt - plannedAt` is the scheduling lag. */
+  readonly plannedAt: number;
+  readonly startedAt: number;
+  readonly finishedAt: number;
+  /** The run hit its timeout (the probe reported it, or ignored the abort and the scheduler did). */
+  readonly timedOut: boolean;
+  /** What was handed to the sink: probe_success, probe_duration_seconds and the probe's own samples. */
+  readonly samples: readonly Sample[];
+  readonly result: CheckResult;
+}
+
+export interface SchedulerDeps {
+  readonly registry: ProbeRegistry;
+  readonly writer: ResultSink;
+  readonly clock: Clock;
+  /** Most runs in flight at once; further due runs wait in a FIFO queue. */
+  readonly concurrency: number;
+  readonly onRun?: (run: CheckRun) => void;
+  /** [0, 1) source for the first-run jitter; Math.random by default. */
+  readonly random?: () => number;
+  /**
+   * After aborting a run at its deadline, how long to wait for the probe's own (more precise) error
+   * before recording a generic timeout; a probe that honours the signal settles within a tick.
+   */
+  readonly abortGraceMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Counters for /metrics and the benchmark. */
+export interface SchedulerStats {
+  readonly checks: number;
+  readonly runs: number;
+  readonly failures: number;
+  readonly timeouts: number;
+  /** Ticks skipped because the previous run of the same check was still running or queued. */
+  readonly overrunsSkipped: number;
+  /** Ticks skipped because the timer fired more than a whole interval late (e.g. a suspended process). */
+  readonly lateTicksSkipped: number;
+  readonly running: number;
+  readonly queued: number;
+  readonly lagSecondsSum: number;
+  readonly lagSecondsMax: number;
+}
+
+interface CheckState {
+  readonly spec: CheckSpec;
+  readonly probe: Probe;
+  readonly labels: Labels;
+  nextPlannedAt: number;
+  timer: NodeJS.Timeout | null;
+  /** A run of this check is queued or in flight: a tick now would overlap it. */
+  busy: boolean;
+}
+
+interface InFlight {
+  readonly state: CheckState;
+  readonly plannedAt: number;
+  readonly startedAt: number;
+  readonly controller: AbortController;
+  deadline: NodeJS.Timeout | null;
+  grace: NodeJS.Timeout | null;
+  settled: boolean;
+  /** Aborted by stop(): nothing is recorded, the target did nothing wrong. */
+  cancelled: boolean;
+}
+
+const DEFAULT_ABORT_GRACE_MS = 20;
+
+/** The probe loop: `start()`, `stop()`, one timer per check. */
+export class Scheduler {
+  readonly #deps: SchedulerDeps;
+  readonly #states: CheckState[];
+  readonly #random: () => number;
+  readonly #graceMs: number;
+  readonly #log: (line: string) => void;
+  readonly #inFlight = new Set<InFlight>();
+  #queue: Array<{ state: CheckState; plannedAt: number }> = [];
+  #queueHead = 0;
+  #running = false;
+  #idleWaiters: Array<() => void> = [];
+  #runs = 0;
+  #failures = 0;
+  #timeouts = 0;
+  #overrunsSkipped = 0;
+  #lateTicksSkipped = 0;
+  #lagSecondsSum = 0;
+  #lagSecondsMax = 0;
+
+  constructor(checks: readonly CheckSpec[], deps: SchedulerDeps) {
+    if (!(deps.concurrency >= 1)) throw new Error(`scheduler concurrency must be at least 1, got ${deps.concurrency}`);
+    this.#deps = deps;
+    this.#random = deps.random ?? Math.random;
+    this.#graceMs = deps.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
+    this.#log = deps.log ?? ((line) => console.error(line));
+    this.#states = checks.map((spec) => {
+      if (!(spec.everyMs > 0) || !(spec.timeoutMs > 0)) throw new Error(`check ${spec.id}: every and timeout must be positive`);
+      return {
+        spec,
+        probe: deps.registry.get(spec.kind),
+        labels: Object.freeze({ env: spec.env, service: spec.service, check: spec.name }),
+        nextPlannedAt: 0,
+        timer: null,
+        busy: false,
+      };
+    });
+  }
+
+  /** Schedules every check; each first run falls at a random point within its first interval. */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    const now = this.#deps.clock.now();
+    for (const state of this.#states) {
+      const delay = Math.floor(this.#random() * state.spec.everyMs);
+      state.nextPlannedAt = now + delay;
+      state.timer = setTimeout(this.#tick, delay, state);
+    }
+  }
+
+  /** Stops scheduling, aborts the runs in flight (recording nothing for them) and waits until they end. */
+  async stop(): Promise<void> {
+    this.#running = false;
+    for (const state of this.#states) {
+      if (state.timer) clearTimeout(state.timer);
+      state.timer = null;
+    }
+    for (let i = this.#queueHead; i < this.#queue.length; i++) this.#queue[i].state.busy = false;
+    this.#queue = [];
+    this.#queueHead = 0;
+    if (this.#inFlight.size === 0) return;
+    const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    for (const run of this.#inFlight) {
+      run.cancelled = true;
+      this.#abort(run, new Error('Vigil is stopping'));
+    }
+    await idle;
+  }
+
+  isRunning(): boolean {
+    return this.#running;
+  }
+
+  stats(): SchedulerStats {
+    return {
+      checks: this.#states.length,
+      runs: this.#runs,
+      failures: this.#failures,
+      timeouts: this.#timeouts,
+      overrunsSkipped: this.#overrunsSkipped,
+      lateTicksSkipped: this.#lateTicksSkipped,
+      running: this.#inFlight.size,
+      queued: this.#queue.length - this.#queueHead,
+      lagSecondsSum: this.#lagSecondsSum,
+      lagSecondsMax: this.#lagSecondsMax,
+    };
+  }
+
+  readonly #tick = (state: CheckState): void => {
+    if (!this.#running) return;
+    const plannedAt = state.nextPlannedAt;
+    const every = state.spec.everyMs;
+    const now = this.#deps.clock.now();
+    // Fixed rate: the next run is due one interval after this one was planned, not after it ends.
+    let next = plannedAt + every;
+    if (next <= now) {
+      const missed = Math.floor((now - plannedAt) / every);
+      this.#lateTicksSkipped += missed;
+      next = plannedAt + (missed + 1) * every;
+    }
+    state.nextPlannedAt = next;
+    state.timer = setTimeout(this.#tick, next - now, state);
+    if (state.busy) {
+      this.#overrunsSkipped++;
+      return;
+    }
+    state.busy = true;
+    if (this.#inFlight.size < this.#deps.concurrency) this.#begin(state, plannedAt);
+    else this.#queue.push({ state, plannedAt });
+  };
+
+  #begin(state: CheckState, plannedAt: number): void {
+    const run: InFlight = {
+      state,
+      plannedAt,
+      startedAt: this.#deps.clock.now(),
+      controller: new AbortController(),
+      deadline: null,
+      grace: null,
+      settled: false,
+      cancelled: false,
+    };
+    this.#inFlight.add(run);
+    run.deadline = setTimeout(this.#onDeadline, state.spec.timeoutMs, run);
+    let pending: Promise<ProbeOutcome>;
+    try {
+      pending = state.probe.run(state.spec.target, run.controller.signal);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (outcome) => this.#finish(run, outcome, false),
+      (error: unknown) => this.#finish(run, this.#bugOutcome(run, error), false),
+    );
+  }
+
+  readonly #onDeadline = (run: InFlight): void => {
+    run.deadline = null;
+    this.#abort(run, new ProbeTimeoutError(run.state.spec.timeoutMs));
+  };
+
+  #abort(run: InFlight, reason: Error): void {
+    if (run.settled) return;
+    if (!run.controller.signal.aborted) run.controller.abort(reason);
+    run.grace ??= setTimeout(this.#onGraceOver, this.#graceMs, run);
+  }
+
+  readonly #onGraceOver = (run: InFlight): void => {
+    run.grace = null;
+    const timeoutMs = run.state.spec.timeoutMs;
+    this.#finish(
+      run,
+      {
+        success: false,
+        error: `timed out after ${formatDuration(timeoutMs)} (the ${run.state.spec.kind} probe did not stop when aborted)`,
+        durationSeconds: timeoutMs / 1000,
+        samples: [],
+      },
+      true,
+    );
+  };
+
+  #bugOutcome(run: InFlight, error: unknown): ProbeOutcome {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#log(`scheduler: the ${run.state.spec.kind} probe threw for check ${run.state.spec.id} (a bug): ${error instanceof Error ? error.stack : reason}`);
+    return {
+      success: false,
+      error: `internal error in the ${run.state.spec.kind} probe: ${reason}`,
+      durationSeconds: (this.#deps.clock.now() - run.startedAt) / 1000,
+      samples: [],
+    };
+  }
+
+  #finish(run: InFlight, outcome: ProbeOutcome, forcedTimeout: boolean): void {
+    if (run.settled) return;
+    run.settled = true;
+    if (run.deadline) clearTimeout(run.deadline);
+    if (run.grace) clearTimeout(run.grace);
+    this.#inFlight.delete(run);
+    run.state.busy = false;
+    if (!run.cancelled) this.#record(run, outcome, forcedTimeout);
+    this.#startQueued();
+    if (this.#inFlight.size === 0 && this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  #startQueued(): void {
+    while (this.#running && this.#queueHead < this.#queue.length && this.#inFlight.size < this.#deps.concurrency) {
+      const next = this.#queue[this.#queueHead++];
+      this.#begin(next.state, next.plannedAt);
+    }
+    if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#queueHead);
+      this.#queueHead = 0;
+    }
+  }
+
+  #record(run: InFlight, outcome: ProbeOutcome, forcedTimeout: boolean): void {
+    const { spec, labels } = run.state;
+    const finishedAt = this.#deps.clock.now();
+    const signal = run.controller.signal;
+    const timedOut = forcedTimeout || (!outcome.success && signal.aborted && signal.reason instanceof ProbeTimeoutError);
+    const ts = run.startedAt;
+    const samples: Sample[] = [
+      { name: 'probe_success', labels, ts, value: outcome.success ? 1 : 0 },
+      { name: 'probe_duration_seconds', labels, ts, value: outcome.durationSeconds },
+    ];
+    for (const sample of outcome.samples) {
+      // The base labels win: a probe cannot relabel its series into another check's.
+      samples.push({ name: sample.name, labels: sample.labels ? { ...sample.labels, ...labels } : labels, ts, value: sample.value });
+    }
+    const result: CheckResult = {
+      checkId: spec.id,
+      env: spec.env,
+      service: spec.service,
+      check: spec.name,
+      kind: spec.kind,
+      ts,
+      success: outcome.success,
+      degraded: outcome.degraded ?? false,
+      durationSeconds: outcome.durationSeconds,
+      error: outcome.success ? null : (outcome.error ?? 'failed without a reason (a probe bug)'),
+      detail: outcome.detail ?? null,
+    };
+    const lagSeconds = Math.max(0, run.startedAt - run.plannedAt) / 1000;
+    this.#runs++;
+    if (!outcome.success) this.#failures++;
+    if (timedOut) this.#timeouts++;
+    this.#lagSecondsSum += lagSeconds;
+    if (lagSeconds > this.#lagSecondsMax) this.#lagSecondsMax = lagSeconds;
+    try {
+      this.#deps.writer.write(samples, result);
+    } catch (error) {
+      this.#log(`scheduler: writing the result of ${spec.id} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (this.#deps.onRun) {
+      try {
+        this.#deps.onRun({ check: spec, outcome, plannedAt: run.plannedAt, startedAt: run.startedAt, finishedAt, timedOut, samples, result });
+      } catch (error) {
+        this.#log(`scheduler: onRun failed for ${spec.id}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+}
