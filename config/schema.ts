@@ -1,0 +1,109 @@
+// The one schema of vigil.yaml, built from the probe registry: a new probe kind brings its own schema
+// and needs no change here. The loader validates checks one by one (per environment, after templates),
+// so the check item is a parameter; the JSON Schema for editors uses the full union of kinds.
+import { z } from 'zod';
+import { duration } from './duration.js';
+import type { ProbeRegistry } from '../probes/probe.js';
+
+/** Names of services and checks: `api`, `pg-primary`, `queue_depth`. */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
+/** Names of environments: `dev`, `prod-eu`. */
+export const ENV_PATTERN = /^[a-z0-9-]+$/;
+
+/** The fields every check has besides its kind's own (the kind's schema must not define them). */
+export const COMMON_CHECK_KEYS = ['name', 'every', 'timeout'] as const;
+
+const nameSchema = z
+  .string()
+  .regex(NAME_PATTERN, 'expected a name of lowercase letters, digits, - and _ (like "api" or "pg-primary")');
+
+const envNameSchema = z.string().regex(ENV_PATTERN, 'expected an environment name of lowercase letters, digits and - (like "prod")');
+
+/** The common fields of a check, in the kind's mapping: `http: { url: …, every: 15s, timeout: 5s }`. */
+export const commonCheckShape = {
+  name: nameSchema.optional().meta({ description: 'Name of the check in its service; default the kind (http, http-2, …)' }),
+  every: duration()
+    .pipe(z.number().min(1000, 'must be at least 1s'))
+    .prefault('30s')
+    .meta({ description: 'How often the check runs (default 30s, at least 1s)' }),
+  timeout: duration()
+    .pipe(z.number().positive('must be longer than 0s'))
+    .prefault('10s')
+    .meta({ description: 'How long one run may take (default 10s); a run never overlaps the next' }),
+};
+
+/** One kind's check fields: the kind's own schema plus the common fields, strict. */
+export function checkFieldsSchema(registry: ProbeRegistry, kind: string) {
+  return registry.get(kind).schema.extend(commonCheckShape);
+}
+
+/** A check item as written: `{ <kind>: { …fields } }` with exactly one kind (for the JSON Schema). */
+export function checkItemSchema(registry: ProbeRegistry): z.ZodType {
+  const options = registry.kinds().map((kind) => z.strictObject({ [kind]: checkFieldsSchema(registry, kind) }));
+  if (options.length === 0) throw new Error('no probe kinds registered');
+  return options.length === 1 ? options[0] : z.union(options as [z.ZodType, z.ZodType, ...z.ZodType[]]);
+}
+
+/** A service, written once and expanded per environment. */
+export function serviceSchema(checkItem: z.ZodType) {
+  return z.strictObject({
+    owner: z.string().min(1).optional().meta({ description: 'The team that owns the service' }),
+    description: z.string().optional(),
+    environments: z
+      .array(envNameSchema)
+      .min(1)
+      .optional()
+      .meta({ description: 'The environments the service runs in (default all)' }),
+    runbook: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'Runbook link, templated per check: https://runbooks.example.com/api/{{check}}' }),
+    checks: z.array(checkItem).default([]).meta({ description: 'Checks: one probe kind each, e.g. - http: { url: …, every: 15s }' }),
+  });
+}
+
+const retentionSchema = z.strictObject({
+  raw: duration().optional().meta({ description: 'Raw samples (default 7d)' }),
+  '1m': duration().optional().meta({ description: '1-minute rollups (default 90d)' }),
+  '1h': duration().optional().meta({ description: '1-hour rollups (default 2y)' }),
+});
+
+/**
+ * The schema of vigil.yaml. `checkItem` defaults to the union of the registry's kinds; the loader
+ * passes `z.unknown()` and validates each check itself, per environment.
+ */
+export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodType } = {}) {
+  const checkItem = opts.checkItem ?? checkItemSchema(registry);
+  return z
+    .strictObject({
+      environments: z
+        .array(envNameSchema)
+        .min(1)
+        .superRefine((names, ctx) => {
+          names.forEach((name, i) => {
+            if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate environment "${name}"` });
+          });
+        })
+        .meta({ description: 'The environments every service is checked in: [dev, staging, prod]' }),
+      server: z
+        .strictObject({ port: z.number().int().min(1).max(65535).default(8080) })
+        .optional()
+        .meta({ description: 'The HTTP server (API, dashboard, /metrics)' }),
+      storage: z
+        .strictObject({ retention: retentionSchema.optional() })
+        .optional()
+        .meta({ description: 'How long data is kept per resolution' }),
+      scheduler: z
+        .strictObject({ concurrency: z.number().int().min(1).max(10_000).default(64) })
+        .prefault({})
+        .meta({ description: 'How many checks may run at once (default 64)' }),
+      services: z
+        .record(z.string().regex(NAME_PATTERN, 'expected lowercase letters, digits, - and _ (like "api")'), serviceSchema(checkItem))
+        .meta({ description: 'Services by name, each with its checks' }),
+    })
+    .meta({ title: 'Vigil configuration (vigil.yaml)' });
+}
+
+/** vigil.yaml as validated by the loader, before checks are expanded. */
+export type ConfigDocument = z.output<ReturnType<typeof configSchema>>;
