@@ -39,7 +39,7 @@ export function checkFieldsSchema(registry: ProbeRegistry, kind: string) {
 
 /** A check item as written: `{ <kind>: { …fields } }` with exactly one kind (for the JSON Schema). */
 export function checkItemSchema(registry: ProbeRegistry): z.ZodType {
-  const options = registry.kinds().map((kind) => z.strictObject({ [kind]: checkFieldsSchema(registry, kind) }));
+  const options: z.ZodType[] = registry.kinds().map((kind) => z.strictObject({ [kind]: checkFieldsSchema(registry, kind) }));
   if (options.length === 0) throw new Error('no probe kinds registered');
   return options.length === 1 ? options[0] : z.union(options as [z.ZodType, z.ZodType, ...z.ZodType[]]);
 }
