@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import type { Probe } from './probe.js';
+import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { tlsSchema } from './http.js';
+import { createAgents, performRequest, prepareRequest, type PreparedRequest } from './http-request.js';
+import { lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
 
 /** A number in the health JSON recorded as a series. */
 const healthMetric = z.strictObject({
@@ -21,10 +23,161 @@ export const healthSchema = z.strictObject({
 
 export type HealthTarget = z.output<typeof healthSchema>;
 
+/** What a status value says, from the common health formats (Spring Boot, IETF draft, MicroProfile, ad hoc). */
+export type HealthState = 'up' | 'down' | 'degraded' | 'unknown';
+
+const UP = new Set(['up', 'ok', 'pass', 'passed', 'healthy', 'true', 'green', 'success']);
+const DOWN = new Set(['down', 'fail', 'failed', 'error', 'unhealthy', 'false', 'red', 'critical', 'out_of_service']);
+const DEGRADED = new Set(['warn', 'warning', 'degraded', 'yellow']);
+
+/** Classifies a status value (`"UP"`, `"pass"`, `true`, `"degraded"`, …), case-insensitively. */
+export function healthState(status: unknown): HealthState {
+  if (typeof status !== 'string' && typeof status !== 'boolean') return 'unknown';
+  const text = String(status).trim().toLowerCase();
+  if (UP.has(text)) return 'up';
+  if (DOWN.has(text)) return 'down';
+  if (DEGRADED.has(text)) return 'degraded';
+  return 'unknown';
+}
+
+const SEVERITY: Record<HealthState, number> = { up: 0, unknown: 1, degraded: 2, down: 3 };
+
+/** One component of a health document and its state. */
+export interface HealthComponent {
+  readonly name: string;
+  readonly state: HealthState;
+}
+
+function statusOf(value: unknown): unknown {
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (value !== null && typeof value === 'object' && 'status' in value) return (value as { status: unknown }).status;
+  return undefined;
+}
+
+/**
+ * Components from Spring Boot (`components` or `details`: `{ db: { status: "UP" } }`), the IETF health
+ * draft (`checks: { "db:responseTime": [{ status: "pass" }] }`, named by the part before the colon) and
+ * MicroProfile (`checks: [{ name: "db", status: "UP" }]`); the worst state wins when a name repeats.
+ */
+export function healthComponents(document: unknown): HealthComponent[] {
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) return [];
+  const doc = document as Record<string, unknown>;
+  const found = new Map<string, HealthState>();
+  const add = (name: string, status: unknown): void => {
+    if (status === undefined) return;
+    const state = healthState(status);
+    const before = found.get(name);
+    if (before === undefined || SEVERITY[state] > SEVERITY[before]) found.set(name, state);
+  };
+  for (const key of ['components', 'details'] as const) {
+    const map = doc[key];
+    if (map && typeof map === 'object' && !Array.isArray(map)) {
+      for (const [name, value] of Object.entries(map)) add(name, statusOf(value));
+    }
+  }
+  const checks = doc.checks;
+  if (Array.isArray(checks)) {
+    for (const check of checks) {
+      const name = check && typeof check === 'object' ? (check as { name?: unknown }).name : undefined;
+      if (typeof name === 'string') add(name, statusOf(check));
+    }
+  } else if (checks && typeof checks === 'object') {
+    for (const [key, value] of Object.entries(checks)) {
+      const name = key.split(':')[0] || key;
+      for (const entry of Array.isArray(value) ? value : [value]) add(name, statusOf(entry));
+    }
+  }
+  return [...found].map(([name, state]) => ({ name, state }));
+}
+
+const agents = createAgents();
+const prepared = new WeakMap<HealthTarget, PreparedRequest>();
+const MAX_HEALTH_BODY_BYTES = 1_048_576;
+
+function prepare(target: HealthTarget): PreparedRequest {
+  let request = prepared.get(target);
+  if (!request) {
+    request = prepareRequest(
+      { url: target.url, headers: target.headers, tls: target.tls, maxBodyBytes: MAX_HEALTH_BODY_BYTES },
+      { accept: 'application/health+json, application/json' },
+    );
+    for (const metric of target.metrics) parseJsonPath(metric.path);
+    prepared.set(target, request);
+  }
+  return request;
+}
+
+/** Reads the configured numbers; a missing path or a non-number is a problem naming the path. */
+function readMetrics(document: unknown, metrics: HealthTarget['metrics'], samples: ProbeSample[]): string[] {
+  const problems: string[] = [];
+  for (const metric of metrics) {
+    const found = lookupJsonPath(document, metric.path);
+    if (!found.found) problems.push(`${metric.path} is missing, expected a number for ${metric.name}`);
+    else if (typeof found.value !== 'number' || !Number.isFinite(found.value)) {
+      problems.push(`${metric.path} is ${showJson(found.value)}, expected a number for ${metric.name}`);
+    } else samples.push({ name: metric.name, labels: metric.labels, value: found.value });
+  }
+  return problems;
+}
+
+/**
+ * GETs a health endpoint and reads its JSON: the overall status, each component's status
+ * (`health_component_up{component}`) and configured numbers as series. A component down while the
+ * whole is up is a success marked degraded. A configured metric that is missing fails the check (the
+ * other metrics are still recorded): a silently absent series would hide a broken alert.
+ */
 export const healthProbe: Probe<HealthTarget> = {
   kind: 'health',
   schema: healthSchema,
-  async run() {
-    throw new Error('health probe: not implemented yet');
+  async run(target, signal): Promise<ProbeOutcome> {
+    const exchange = await performRequest(prepare(target), agents, signal);
+    const samples: ProbeSample[] = [];
+    const httpStatus = exchange.ok ? exchange.response.status : exchange.status;
+    if (httpStatus !== null) samples.push({ name: 'probe_http_status_code', value: httpStatus });
+    if (exchange.certExpiresAt !== null) {
+      samples.push({ name: 'tls_cert_expiry_seconds', value: Math.round((exchange.certExpiresAt - Date.now()) / 1000) });
+    }
+    const { durationSeconds } = exchange;
+    if (!exchange.ok) return { success: false, error: exchange.error, durationSeconds, samples };
+
+    const problems: string[] = [];
+    const status = exchange.response.status;
+    if (status < 200 || status > 299) problems.push(`expected status 2xx, got ${status}`);
+    const text = exchange.response.body.toString('utf8');
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      problems.push(`body is not valid JSON (${reason}); it starts with ${showJson(text.slice(0, 40))}`);
+      return { success: false, error: problems.join('; '), durationSeconds, samples };
+    }
+
+    const overallStatus = document !== null && typeof document === 'object' ? (document as { status?: unknown }).status : undefined;
+    const overall: HealthState = overallStatus === undefined ? 'up' : healthState(overallStatus);
+    if (overall === 'down') problems.push(`health status is ${showJson(overallStatus)}`);
+    else if (overall === 'unknown') {
+      problems.push(`health status is ${showJson(overallStatus)}, expected one of UP, ok, pass, healthy (or DOWN, fail, warn)`);
+    }
+    const unwell: string[] = [];
+    for (const component of healthComponents(document)) {
+      if (component.state !== 'unknown') {
+        samples.push({ name: 'health_component_up', labels: { component: component.name }, value: component.state === 'down' ? 0 : 1 });
+      }
+      if (component.state === 'down' || component.state === 'degraded') unwell.push(`${component.name}: ${component.state}`);
+    }
+    const detail = unwell.length ? unwell.join(', ') : overall === 'degraded' ? `status is ${showJson(overallStatus)}` : null;
+    if (problems.length && unwell.length) problems[problems.length - 1] += ` (${unwell.join(', ')})`;
+    problems.push(...readMetrics(document, target.metrics, samples));
+
+    const success = problems.length === 0;
+    return {
+      success,
+      error: success ? null : problems.join('; '),
+      durationSeconds,
+      samples,
+      degraded: success && (overall === 'degraded' || unwell.length > 0),
+      detail,
+    };
   },
 };

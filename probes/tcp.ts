@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import type { Probe } from './probe.js';
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { tlsSchema } from './http.js';
+import { abortMessage, networkErrorMessage } from './outcome-text.js';
+import { peerCertExpiresAt, tlsConnectOptions, type TlsConnectOptions } from './tls-info.js';
 
 export const tcpSchema = z.strictObject({
   host: z.string().min(1),
@@ -11,10 +15,51 @@ export const tcpSchema = z.strictObject({
 
 export type TcpTarget = z.output<typeof tcpSchema>;
 
+/** Connects (and completes a TLS handshake when asked), then closes; records the certificate's expiry on TLS. */
 export const tcpProbe: Probe<TcpTarget> = {
   kind: 'tcp',
   schema: tcpSchema,
-  async run() {
-    throw new Error('tcp probe: not implemented yet');
+  run(target, signal): Promise<ProbeOutcome> {
+    const startedAt = performance.now();
+    const where = `${target.host}:${target.port}`;
+    const elapsed = (): number => (performance.now() - startedAt) / 1000;
+    let tlsOptions: TlsConnectOptions | null = null;
+    if (target.tls !== false) {
+      try {
+        tlsOptions = tlsConnectOptions(target.host, target.tls === true ? undefined : target.tls);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        return Promise.resolve({ success: false, error: `cannot read tls.ca_file: ${reason}`, durationSeconds: 0, samples: [] });
+      }
+    }
+    return new Promise<ProbeOutcome>((resolve) => {
+      let phase = `while connecting to ${where}`;
+      let settled = false;
+      const samples: ProbeSample[] = [];
+      const socket: net.Socket = tlsOptions
+        ? tls.connect({ host: target.host, port: target.port, ...tlsOptions })
+        : net.connect({ host: target.host, port: target.port });
+      const settle = (error: string | null): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        socket.destroy();
+        resolve({ success: error === null, error, durationSeconds: elapsed(), samples });
+      };
+      const onAbort = (): void => settle(abortMessage(signal, phase, startedAt));
+      socket.once('connect', () => {
+        if (!tlsOptions) return settle(null);
+        phase = `during the TLS handshake with ${where}`;
+      });
+      socket.once('secureConnect', () => {
+        const expiresAt = peerCertExpiresAt(socket as tls.TLSSocket);
+        if (expiresAt !== null) samples.push({ name: 'tls_cert_expiry_seconds', value: Math.round((expiresAt - Date.now()) / 1000) });
+        settle(null);
+      });
+      socket.once('error', (error) => settle(networkErrorMessage(error, target.host, target.port, phase)));
+      socket.once('close', () => settle(`connection closed by ${where} ${phase}`));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   },
 };
