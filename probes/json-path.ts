@@ -26,7 +26,9 @@ export function lookupJsonPath(document: unknown, path: string): JsonPathLookup 
   let value: unknown = document;
   for (const step of parseJsonPath(path)) {
     if (value === null || typeof value !== 'object') return { found: false };
-    if (typeof step === 'number' ? !Array.isArray(value) || step >= value.length : !Object.hasOwn(value, step)) {
+    const missing =
+      typeof step === 'number' ? !Array.isArray(value) || step >= value.length : Array.isArray(value) || !Object.hasOwn(value, step);
+    if (missing) {
       return { found: false };
     }
     value = (value as Record<string | number, unknown>)[step];
