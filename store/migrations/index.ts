@@ -1,0 +1,12 @@
+import type { Database } from 'better-sqlite3';
+import { initial } from './0001-initial.js';
+
+/** One schema change: `up` runs inside a transaction that then sets `user_version` to `version`. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  up(db: Database): void;
+}
+
+/** Every migration, in order; append only — never edit or reorder a shipped one. */
+export const MIGRATIONS: readonly Migration[] = [initial];

@@ -1,0 +1,95 @@
+// Series identity: metric name + sorted labels → integer id, cached in memory for the append path.
+import type { SqliteDatabase } from './db.js';
+import type { LabelMatcher, Labels } from './types.js';
+
+/** Canonical text of a label set: JSON with keys in sorted order (what `series.labels` stores). */
+export function labelsKey(labels: Labels): string {
+  let previous = '';
+  for (const key in labels) {
+    if (key < previous) return JSON.stringify(sortedLabels(labels));
+    previous = key;
+  }
+  // Already sorted (what every source in Vigil produces): skip building a copy.
+  return JSON.stringify(labels);
+}
+
+function sortedLabels(labels: Labels): Record<string, string> {
+  const sorted: Record<string, string> = {};
+  for (const key of Object.keys(labels).sort()) sorted[key] = labels[key]!;
+  return sorted;
+}
+
+/** True when `labels` satisfies every matcher; `!=` matches a label that is absent. */
+export function matchesLabels(labels: Labels, matchers: readonly LabelMatcher[]): boolean {
+  for (const matcher of matchers) {
+    const actual = Object.hasOwn(labels, matcher.label) ? labels[matcher.label] : undefined;
+    if (matcher.op === '=' ? actual !== matcher.value : actual === matcher.value) return false;
+  }
+  return true;
+}
+
+/** A stored series as readers see it. */
+export interface SeriesRow {
+  readonly id: number;
+  readonly labels: Labels;
+  readonly key: string;
+}
+
+/**
+ * Maps (metric, labels) to series ids. Ids are cached per metric so an append does not query SQLite
+ * per sample; ids created inside a transaction that rolls back are dropped with `forgetUncommitted`.
+ */
+export class SeriesCatalog {
+  private readonly ids = new Map<string, Map<string, number>>();
+  private uncommitted: Array<[string, string]> = [];
+  private readonly select;
+  private readonly insert;
+  private readonly byMetric;
+
+  constructor(db: SqliteDatabase) {
+    this.select = db.prepare<[string, string], { id: number }>('SELECT id FROM series WHERE metric = ? AND labels = ?');
+    this.insert = db.prepare<[string, string], { id: number }>(
+      'INSERT INTO series (metric, labels) VALUES (?, ?) RETURNING id',
+    );
+    this.byMetric = db.prepare<[string], { id: number; labels: string }>(
+      'SELECT id, labels FROM series WHERE metric = ? ORDER BY labels',
+    );
+  }
+
+  /** The id of the series, creating it when new; call inside the append transaction. */
+  idFor(metric: string, labels: Labels): number {
+    let byLabels = this.ids.get(metric);
+    if (byLabels === undefined) {
+      byLabels = new Map();
+      this.ids.set(metric, byLabels);
+    }
+    const key = labelsKey(labels);
+    const cached = byLabels.get(key);
+    if (cached !== undefined) return cached;
+    const id = (this.select.get(metric, key) ?? this.insert.get(metric, key)!).id;
+    byLabels.set(key, id);
+    this.uncommitted.push([metric, key]);
+    return id;
+  }
+
+  /** Ids cached since the last commit are real now. */
+  commit(): void {
+    if (this.uncommitted.length > 0) this.uncommitted = [];
+  }
+
+  /** The transaction that created the cached ids rolled back: forget them. */
+  forgetUncommitted(): void {
+    for (const [metric, key] of this.uncommitted) this.ids.get(metric)?.delete(key);
+    this.uncommitted = [];
+  }
+
+  /** Every series of `metric` whose labels satisfy `matchers`, sorted by label key. */
+  find(metric: string, matchers: readonly LabelMatcher[]): SeriesRow[] {
+    const found: SeriesRow[] = [];
+    for (const row of this.byMetric.all(metric)) {
+      const labels = JSON.parse(row.labels) as Labels;
+      if (matchesLabels(labels, matchers)) found.push({ id: row.id, labels, key: row.labels });
+    }
+    return found;
+  }
+}
