@@ -1,0 +1,106 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { builtinProbes } from '../../probes/index.js';
+import { DEMO_SOURCE, loadDemoConfig } from '../../config/demo.js';
+import { describeConfig } from '../../config/describe.js';
+import { JSON_SCHEMA_FILE, renderJsonSchema } from '../../config/json-schema.js';
+import { loadConfigText } from '../../config/load.js';
+
+const registry = builtinProbes();
+
+describe('the embedded demo config', () => {
+  const config = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', registry });
+
+  it('loads, with every service in dev, staging and prod', () => {
+    expect(config.source).toBe(DEMO_SOURCE);
+    expect(config.environments).toEqual(['dev', 'staging', 'prod']);
+    expect(config.services.map((s) => s.name)).toEqual(['web', 'api', 'db']);
+    expect(config.checks.map((c) => c.id)).toEqual(
+      ['dev', 'staging', 'prod'].flatMap((env) => [`${env}/web/http`, `${env}/api/http`, `${env}/db/health`]),
+    );
+    for (const check of config.checks) expect(check).toMatchObject({ everyMs: 5_000, timeoutMs: 2_000 });
+  });
+
+  it('points every check at the demo target', () => {
+    const urls = config.checks.filter((c) => c.env === 'staging').map((c) => c.target.url);
+    expect(urls).toEqual([
+      'http://127.0.0.1:41234/staging/',
+      'http://127.0.0.1:41234/staging/api/orders',
+      'http://127.0.0.1:41234/staging/health/ready',
+    ]);
+  });
+
+  it('reads replica lag and queue depth from the health endpoint', () => {
+    const db = config.checks.find((c) => c.id === 'prod/db/health');
+    expect(db?.target.metrics).toEqual([
+      { name: 'replica_lag_seconds', path: '$.replication.lag_seconds', labels: {} },
+      { name: 'replica_lag_bytes', path: '$.replication.lag_bytes', labels: {} },
+      { name: 'queue_depth', path: '$.queues.exports.depth', labels: { queue: 'exports' } },
+      { name: 'queue_depth', path: '$.queues.emails.depth', labels: { queue: 'emails' } },
+    ]);
+    expect(db?.runbook).toBe('https://runbooks.example.com/db/health');
+  });
+});
+
+describe('describeConfig', () => {
+  const text = [
+    'environments: [dev, prod]',
+    'services:',
+    '  api:',
+    '    owner: team-payments',
+    '    description: Public REST API',
+    '    runbook: https://runbooks.example.com/api/{{check}}',
+    '    checks:',
+    '      - http: { url: "https://user:${PW}@{{env}}.example.com/", method: HEAD, every: 15s, timeout: 1m30s }',
+    '      - tcp: { name: pg, host: "db.{{env}}.internal", port: 5432 }',
+    '  batch:',
+    '    environments: [prod]',
+  ].join('\n');
+  const config = loadConfigText(text, { file: 'vigil.yaml', env: { PW: 'hunter2' }, registry });
+
+  it('lists each environment, service and expanded check, secrets redacted', () => {
+    expect(describeConfig(config, { color: false })).toBe(
+      [
+        'vigil.yaml: 2 environments, 2 services, 4 checks; scheduler concurrency 64; retention raw 7d, 1m 90d, 1h 730d',
+        '',
+        'dev',
+        '  api  Public REST API · owner team-payments',
+        '    dev/api/http   http  every 15s   timeout 1m30s  HEAD https://user:***@dev.example.com/',
+        '                   runbook https://runbooks.example.com/api/http',
+        '    dev/api/pg     tcp   every 30s   timeout 10s    db.dev.internal:5432',
+        '                   runbook https://runbooks.example.com/api/pg',
+        '',
+        'prod',
+        '  api  Public REST API · owner team-payments',
+        '    prod/api/http  http  every 15s   timeout 1m30s  HEAD https://user:***@prod.example.com/',
+        '                   runbook https://runbooks.example.com/api/http',
+        '    prod/api/pg    tcp   every 30s   timeout 10s    db.prod.internal:5432',
+        '                   runbook https://runbooks.example.com/api/pg',
+        '  batch',
+        '    (no checks)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('uses colour codes only when asked', () => {
+    expect(describeConfig(config, { color: false })).not.toContain('\x1b[');
+    expect(describeConfig(config, { color: true })).toContain('\x1b[1mprod\x1b[0m');
+  });
+
+  it('never prints a secret', () => {
+    expect(describeConfig(config, { color: true })).not.toContain('hunter2');
+  });
+});
+
+describe('the JSON Schema for editors', () => {
+  it('is up to date with the zod schema (run `npm run schema`)', () => {
+    expect(readFileSync(JSON_SCHEMA_FILE, 'utf8')).toBe(renderJsonSchema(registry));
+  });
+
+  it('offers every probe kind as a check', () => {
+    const schema = JSON.parse(renderJsonSchema(registry));
+    const item = schema.properties.services.additionalProperties.properties.checks.items;
+    expect(item.anyOf.map((option: { required: string[] }) => option.required[0])).toEqual(registry.kinds());
+  });
+});
