@@ -7,7 +7,7 @@ import { ConfigError, type ConfigProblem } from '../lib/errors.js';
 import type { ProbeRegistry } from '../probes/probe.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import type { ServiceSpec, VigilConfig } from './types.js';
-import { ENV_PATTERN, NAME_PATTERN, configSchema } from './schema.js';
+import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema } from './schema.js';
 import { expandChecks, type ServiceToExpand } from './expand.js';
 import { formatPath, humanErrorMap, issuesToProblems, suggest, type PathSegment, type RawProblem } from './issues.js';
 
@@ -26,13 +26,14 @@ export const DEFAULT_PORT = 8080;
 /** Parses and validates a config; throws a ConfigError carrying every problem found. */
 export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true });
+  // `merge` allows `<<: *defaults`, so shared check settings can live in an `x-` anchor.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length) {
     throw new ConfigError(
       doc.errors.map((error) => ({ file: opts.file, line: error.linePos?.[0]?.line ?? null, path: '', message: yamlMessage(error.message) })),
     );
   }
-  const data: unknown = doc.toJS();
+  const data = withoutExtensions(doc.toJS() as unknown);
   if (data === null || data === undefined) {
     throw new ConfigError([{ file: opts.file, line: null, path: '', message: 'the config is empty; it needs at least environments and services' }]);
   }
@@ -102,6 +103,12 @@ export function loadConfigFile(path: string, opts: Omit<LoadOptions, 'file'>): V
 function yamlMessage(message: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   return `invalid YAML: ${first}`;
+}
+
+/** Drops top-level `x-…` keys: free space for YAML anchors, as in docker-compose files. */
+function withoutExtensions(data: unknown): unknown {
+  if (!isPlainObject(data)) return data;
+  return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith(EXTENSION_PREFIX)));
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

@@ -10,6 +10,9 @@ export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 /** Names of environments: `dev`, `prod-eu`. */
 export const ENV_PATTERN = /^[a-z0-9-]+$/;
 
+/** Top-level keys starting with this are ignored: room for YAML anchors (`x-defaults: &d { every: 5s }`). */
+export const EXTENSION_PREFIX = 'x-';
+
 /** The fields every check has besides its kind's own (the kind's schema must not define them). */
 export const COMMON_CHECK_KEYS = ['name', 'every', 'timeout'] as const;
 

@@ -212,6 +212,24 @@ describe('defaults', () => {
     expect(config.retention).toEqual({ ...DEFAULT_RETENTION, oneMinuteMs: 30 * 86_400_000 });
   });
 
+  it('shares settings through an x- anchor and a YAML merge key', () => {
+    const config = load(
+      yaml(
+        'environments: [dev]',
+        'x-fast: &fast { every: 5s, timeout: 1s }',
+        'services:',
+        '  api:',
+        '    checks:',
+        '      - tcp: { <<: *fast, host: a, port: 1 }',
+        '      - tcp: { <<: *fast, host: b, port: 2, timeout: 2s }',
+      ),
+    );
+    expect(config.checks.map((c) => [c.everyMs, c.timeoutMs])).toEqual([
+      [5_000, 1_000],
+      [5_000, 2_000],
+    ]);
+  });
+
   it('loads the example vigil.yaml', () => {
     const text = readFileSync(new URL('../../vigil.example.yaml', import.meta.url), 'utf8');
     const config = load(text, { API_TOKEN_STAGING: 'a', API_TOKEN_PROD: 'b' });
