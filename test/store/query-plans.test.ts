@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../store/db.js';
+import { DELETE_OLD_SAMPLES_SQL } from '../../store/retention.js';
+import { FOLD_RAW_RANGE_SQL, registerHistogramFunctions } from '../../store/rollups.js';
+import { RAW_RANGE_SQL, rollupRangeSql } from '../../store/sqlite-store.js';
+import { tempDbPath } from '../helpers/temp-db.js';
+
+function plan(sql: string, params: unknown[] | Record<string, unknown>): string[] {
+  const db = openDatabase(tempDbPath());
+  registerHistogramFunctions(db);
+  try {
+    const statement = db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`);
+    return (Array.isArray(params) ? statement.all(...params) : statement.all(params)).map((row) => row.detail);
+  } finally {
+    db.close();
+  }
+}
+
+/** Every step that touches one of `tables` is a primary-key search, never a scan. */
+function expectKeySearchesOnly(steps: string[], aliases: string[]): void {
+  const touching = steps.filter((step) => aliases.some((alias) => new RegExp(`^(SCAN|SEARCH) ${alias}\\b`).test(step)));
+  expect(touching.length, steps.join('\n')).toBeGreaterThan(0);
+  for (const step of touching) expect(step).toMatch(/^SEARCH \w+ USING PRIMARY KEY \(series_id=\?/);
+}
+
+describe('query plans of the hot queries', () => {
+  it('read a raw range with a primary-key search', () => {
+    const steps = plan(RAW_RANGE_SQL, [1, 0, 1]);
+    expectKeySearchesOnly(steps, ['samples']);
+    expect(steps.join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it.each(['rollup_1m', 'rollup_1h'] as const)('read a %s range with a primary-key search', (table) => {
+    for (const columns of ['stats', 'hist'] as const) {
+      const steps = plan(rollupRangeSql(table, columns), [1, 0, 1]);
+      expectKeySearchesOnly(steps, [table]);
+      expect(steps.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+    }
+  });
+
+  it('fold raw samples into rollups with one key range per series, not a scan of samples', () => {
+    expectKeySearchesOnly(plan(FOLD_RAW_RANGE_SQL, { from: 0, to: 1 }), ['r', 'l']);
+  });
+
+  it('find old raw samples for retention with key searches, not a scan of samples', () => {
+    expectKeySearchesOnly(plan(DELETE_OLD_SAMPLES_SQL, { cutoff: 0, limit: 10 }), ['samples', 'r']);
+  });
+});
