@@ -19,7 +19,8 @@ import { openSqliteStore } from '../store/sqlite-store.js';
 export interface ServeOptions {
   /** vigil.yaml; absent → the embedded demo. */
   readonly configFile?: string;
-  readonly port: number;
+  /** Absent → the config's `server.port` (8080 by default). */
+  readonly port: number | undefined;
   readonly host: string;
   readonly dbPath: string;
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -72,7 +73,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
   const app = createApp({ config, store, metrics, clock, schedulerRunning: () => scheduler.isRunning(), dashboardDir: DASHBOARD_DIR });
 
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-    const s = serveHttp({ fetch: app.fetch, port: opts.port, hostname: opts.host }, () => resolve(s));
+    const s = serveHttp({ fetch: app.fetch, port: opts.port ?? config.server.port, hostname: opts.host }, () => resolve(s));
     s.once('error', reject);
   });
   scheduler.start();

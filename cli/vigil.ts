@@ -22,7 +22,7 @@ Runs the probes, the API, /metrics and the dashboard. Without --config, runs the
 
 Options:
   --config FILE   vigil.yaml to run (default: $VIGIL_CONFIG, else the embedded demo)
-  --port N        HTTP port (default: $PORT, else 8080; 0 picks a free port)
+  --port N        HTTP port (default: $PORT, else server.port of the config, else 8080; 0 picks a free port)
   --host HOST     address to listen on (default: $HOST, else 0.0.0.0)
   --db PATH       SQLite database file (default: $VIGIL_DB, else ./data/vigil.db)
   -h, --help      show this help`,
@@ -86,9 +86,9 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(describeConfig(config, { color: useColor(process.stdout) }));
       return;
     }
-    const portText = (values.port as string | undefined) ?? process.env.PORT ?? '8080';
-    const port = Number(portText);
-    if (!/^\d+$/.test(portText) || port > 65535) fail(`--port: expected a port number 0-65535, got "${portText}"`);
+    const portText = (values.port as string | undefined) ?? process.env.PORT;
+    const port = portText === undefined ? undefined : Number(portText);
+    if (portText !== undefined && (!/^\d+$/.test(portText) || port! > 65535)) fail(`--port: expected a port number 0-65535, got "${portText}"`);
     const running = await serve({
       configFile,
       port,

@@ -8,19 +8,13 @@ import { loadConfigText } from './load.js';
 /** `VigilConfig.source` of the demo config. */
 export const DEMO_SOURCE = 'embedded demo';
 
-// Next to this module in the source tree; from dist/config/, the file stays in the project's config/.
-const DEMO_FILES = [new URL('./demo.yaml', import.meta.url), new URL('../../config/demo.yaml', import.meta.url)];
-
-/** The text of config/demo.yaml. */
+/** The text of config/demo.yaml (next to this module; `npm run build:server` copies it into dist/config/). */
 export function demoConfigText(): string {
-  for (const file of DEMO_FILES) {
-    try {
-      return readFileSync(file, 'utf8');
-    } catch {
-      // try the next place
-    }
+  try {
+    return readFileSync(new URL('./demo.yaml', import.meta.url), 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ file: DEMO_SOURCE, line: null, path: '', message: `cannot read demo.yaml next to ${import.meta.url}: ${(error as Error).message}` }]);
   }
-  throw new ConfigError([{ file: DEMO_SOURCE, line: null, path: '', message: 'cannot find config/demo.yaml' }]);
 }
 
 /** The demo config, its checks pointed at the demo target (a base URL like http://127.0.0.1:41234). */

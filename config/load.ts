@@ -68,17 +68,19 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     oneHourMs: written?.['1h'] ?? DEFAULT_RETENTION.oneHourMs,
   };
   const scheduler = { concurrency: document.scheduler.concurrency };
+  const server = { port: document.server?.port ?? DEFAULT_PORT };
   return {
     source: opts.file,
     environments,
     services: serviceSpecs,
     checks: expanded.checks,
+    server,
     scheduler,
     retention,
     redacted: {
       source: opts.file,
       environments,
-      server: { port: document.server?.port ?? DEFAULT_PORT },
+      server,
       services: serviceSpecs,
       checks: expanded.redacted,
       scheduler,

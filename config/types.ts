@@ -32,6 +32,7 @@ export interface VigilConfig {
   readonly environments: readonly string[];
   readonly services: readonly ServiceSpec[];
   readonly checks: readonly CheckSpec[];
+  readonly server: { readonly port: number };
   readonly scheduler: { readonly concurrency: number };
   readonly retention: Retention;
   /** The expanded config as plain data with every `${VAR}` value shown as `***`, for `GET /api/v1/config`. */
