@@ -45,7 +45,8 @@ class LatestValueGauges {
         byLabels = new Map();
         this.#values.set(sample.name, byLabels);
       }
-      const labels = Object.fromEntries(Object.entries(sample.labels).filter(([k]) => LABEL_NAME.test(k)));
+      // Sorted so that the exposition is stable whatever order a probe wrote its labels in.
+      const labels = Object.fromEntries(Object.keys(sample.labels).filter((k) => LABEL_NAME.test(k)).sort().map((k) => [k, sample.labels[k]]));
       byLabels.set(labelKey(labels), { labels, value: sample.value });
       this.#ensureGauge(sample.name, Object.keys(labels));
     }

@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../api/app.js';
+import { createVigilMetrics } from '../../api/metrics.js';
+import type { SeriesResponse, StatusResponse } from '../../api/types.js';
+import { loadConfigText } from '../../config/load.js';
+import { builtinProbes } from '../../probes/index.js';
+import { openSqliteStore } from '../../store/sqlite-store.js';
+import type { CheckResult, Store } from '../../store/types.js';
+
+const CONFIG = `
+environments: [staging, prod]
+services:
+  api:
+    owner: team-payments
+    runbook: https://runbooks.example.com/api/{{check}}
+    checks:
+      - http: { url: "https://{{env}}.example.com/health", every: 10s, timeout: 2s, headers: { Authorization: "Bearer \${API_TOKEN}" } }
+      - tcp: { name: db, host: "db.{{env}}.internal", port: 5432, every: 10s, timeout: 2s }
+  web:
+    environments: [prod]
+    checks:
+      - http: { url: "https://www.example.com/", every: 30s }
+`;
+const SECRET = 's3cr3t-t0ken-value';
+const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
+
+function result(checkId: string, over: Partial<CheckResult> = {}): CheckResult {
+  const [env, service, check] = checkId.split('/');
+  return { checkId, env, service, check, kind: check === 'db' ? 'tcp' : 'http', ts: NOW - 5_000, success: true, degraded: false, durationSeconds: 0.12, error: null, detail: null, ...over };
+}
+
+describe('the HTTP API', () => {
+  let dir: string;
+  let store: Store;
+  let schedulerRunning = true;
+  let app: ReturnType<typeof createApp>;
+  let metrics: ReturnType<typeof createVigilMetrics>;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
+    store = openSqliteStore(path.join(dir, 'vigil.db'));
+    const registry = builtinProbes();
+    const config = loadConfigText(CONFIG, { file: 'vigil.yaml', env: { API_TOKEN: SECRET }, registry });
+    metrics = createVigilMetrics(new Registry(), registry.kinds());
+    schedulerRunning = true;
+    app = createApp({ config, store, metrics, clock: { now: () => NOW }, schedulerRunning: () => schedulerRunning });
+  });
+  afterEach(() => {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = async (url: string) => {
+    const res = await app.request(url);
+    return { status: res.status, body: await res.json() };
+  };
+
+  it('answers live and ready while the store and the scheduler work', async () => {
+    expect(await get('/health/live')).toEqual({ status: 200, body: { status: 'ok' } });
+    expect(await get('/health/ready')).toEqual({ status: 200, body: { status: 'ok', problems: [] } });
+  });
+
+  it('is not ready when the scheduler has stopped, and says why', async () => {
+    schedulerRunning = false;
+    expect(await get('/health/ready')).toEqual({ status: 503, body: { status: 'unavailable', problems: ['scheduler is not running'] } });
+  });
+
+  it('reports each environment × service with the status its checks add up to', async () => {
+    store.recordCheckResults([
+      result('staging/api/http'),
+      result('staging/api/db', { success: false, error: 'connection refused to db.staging.internal:5432' }),
+      result('prod/api/http', { success: false, error: 'expected status 2xx, got 503' }),
+      result('prod/api/db', { success: false, error: 'timed out after 2s while connecting' }),
+      result('prod/web/http', { success: true, degraded: true, detail: 'cache: down' }),
+    ]);
+    const { status, body } = await get('/api/v1/status');
+    const s = body as StatusResponse;
+    expect(status).toBe(200);
+    expect(s.environments).toEqual(['staging', 'prod']);
+    const cell = (env: string, service: string) => s.cells.find((c) => c.env === env && c.service === service)!;
+    expect(cell('staging', 'api').status).toBe('degraded');
+    expect(cell('prod', 'api').status).toBe('down');
+    expect(cell('prod', 'web').status).toBe('degraded');
+    expect(s.cells.find((c) => c.env === 'staging' && c.service === 'web')).toBeUndefined();
+    const db = cell('staging', 'api').checks.find((c) => c.name === 'db')!;
+    expect(db).toMatchObject({ id: 'staging/api/db', kind: 'tcp', status: 'down', error: 'connection refused to db.staging.internal:5432', runbook: 'https://runbooks.example.com/api/db' });
+  });
+
+  it('calls a check unknown when its last result is older than three intervals', async () => {
+    store.recordCheckResults([result('prod/web/http', { ts: NOW - 10 * 60_000 })]);
+    const s = (await get('/api/v1/status')).body as StatusResponse;
+    const web = s.cells.find((c) => c.env === 'prod' && c.service === 'web')!;
+    expect(web.status).toBe('unknown');
+    expect(web.checks[0].detail).toBe('no result for 600s');
+  });
+
+  it('serves a series at raw resolution and from rollups with the same averages', async () => {
+    const samples = [];
+    for (let i = 0; i < 120; i++) {
+      for (const env of ['staging', 'prod']) {
+        samples.push({ name: 'probe_duration_seconds', labels: { env, service: 'api', check: 'http' }, ts: NOW - 3_600_000 + i * 10_000, value: env === 'prod' ? 0.1 + (i % 6) * 0.01 : 0.3 });
+      }
+    }
+    store.appendSamples(samples);
+    store.rollUp(NOW);
+    const from = NOW - 3_600_000;
+    const raw = (await get(`/api/v1/series?metric=probe_duration_seconds&match=env=prod&from=${from}&to=${from + 1_200_000}&step=10s`)).body as SeriesResponse;
+    expect(raw.resolution).toBe('raw');
+    expect(raw.series).toHaveLength(1);
+    expect(raw.series[0].labels).toEqual({ env: 'prod', service: 'api', check: 'http' });
+    expect(raw.series[0].points).toHaveLength(120);
+    expect(raw.series[0].points[1]).toEqual([from + 10_000, 0.11]);
+
+    const minute = (await get(`/api/v1/series?metric=probe_duration_seconds&match=env!=staging&from=${from}&to=${from + 1_200_000}&step=1m&agg=avg`)).body as SeriesResponse;
+    expect(minute.resolution).toBe('1m');
+    expect(minute.series[0].points).toHaveLength(20);
+    for (const [, v] of minute.series[0].points) expect(v).toBeCloseTo(0.125, 9);
+    const p99 = (await get(`/api/v1/series?metric=probe_duration_seconds&match=env=prod&from=${from}&to=${from + 1_200_000}&step=1m&agg=p99`)).body as SeriesResponse;
+    for (const [, v] of p99.series[0].points) expect(Math.abs(v - 0.15) / 0.15).toBeLessThan(0.01);
+  });
+
+  it.each([
+    ['no metric', '/api/v1/series?step=1m', /metric/],
+    ['a step that is not a duration', '/api/v1/series?metric=m&step=fast', /step: expected a duration/],
+    ['a step under a second', '/api/v1/series?metric=m&step=10ms', /step/],
+    ['from after to', '/api/v1/series?metric=m&from=now&to=now-1h', /from: must be before to/],
+    ['a time that is not a time', '/api/v1/series?metric=m&from=yesterday-ish', /from: expected epoch ms/],
+    ['a matcher without an operator', '/api/v1/series?metric=m&match=prod', /match: expected label=value/],
+    ['an unknown aggregate', '/api/v1/series?metric=m&agg=median', /agg/],
+    ['an unknown parameter', '/api/v1/series?metric=m&stpe=1m', /stpe/],
+    ['too many points', '/api/v1/series?metric=m&from=now-30d&step=1s', /more than 11000 points/],
+  ])('rejects %s with a 400 that says what is wrong', async (_name, url, message) => {
+    const { status, body } = await get(url);
+    expect(status).toBe(400);
+    expect(body.error.code).toBe('bad_request');
+    expect(body.error.message).toMatch(message);
+  });
+
+  it('answers unknown API routes with a JSON 404', async () => {
+    expect(await get('/api/v1/nope')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'no route for GET /api/v1/nope' } } });
+  });
+
+  it('shows the expanded config without its secrets', async () => {
+    const res = await app.request('/api/v1/config');
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).not.toContain(SECRET);
+    expect(text).toContain('Bearer ***');
+    expect(text).toContain('https://prod.example.com/health');
+  });
+
+  it('exposes the last value of every series on /metrics, also when a metric gains a label', async () => {
+    metrics.observeSamples([
+      { name: 'probe_success', labels: { env: 'prod', service: 'api', check: 'http' }, ts: NOW, value: 1 },
+      { name: 'queue_depth', labels: { env: 'prod', service: 'api', check: 'health' }, ts: NOW, value: 7 },
+    ]);
+    metrics.observeSamples([{ name: 'queue_depth', labels: { env: 'prod', service: 'api', check: 'health', queue: 'exports' }, ts: NOW, value: 42 }]);
+    metrics.observeSamples([{ name: 'probe_success', labels: { env: 'prod', service: 'api', check: 'http' }, ts: NOW + 1, value: 0 }]);
+    const res = await app.request('/metrics');
+    const text = await res.text();
+    expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
+    expect(text).toContain('vigil_probe_success{check="http",env="prod",service="api"} 0');
+    expect(text).toContain('vigil_queue_depth{check="health",env="prod",service="api"} 7');
+    expect(text).toContain('vigil_queue_depth{check="health",env="prod",queue="exports",service="api"} 42');
+    expect(text).toContain('vigil_probe_runs_total{kind="http",result="failure"} 0');
+  });
+});
