@@ -35,13 +35,22 @@ export interface SeriesRow {
   readonly key: string;
 }
 
+// One node per label pair along the path of a label set in the order its keys were written.
+class LabelTrie {
+  readonly byKey = new Map<string, Map<string, LabelTrie>>();
+  id: number | undefined = undefined;
+}
+
 /**
- * Maps (metric, labels) to series ids. Ids are cached per metric so an append does not query SQLite
+ * Maps (metric, labels) to series ids. Ids are cached in memory so an append does not query SQLite
  * per sample; ids created inside a transaction that rolls back are dropped with `forgetUncommitted`.
  */
 export class SeriesCatalog {
-  private readonly ids = new Map<string, Map<string, number>>();
-  private uncommitted: Array<[string, string]> = [];
+  // A trie over label pairs in their written order, not a map keyed by the canonical text: building
+  // and hashing that string cost ~1 µs per sample (a fifth of an append), walking the trie ~0.1 µs.
+  // Label sets written in another key order take another path to the same id.
+  private readonly cache = new Map<string, LabelTrie>();
+  private uncommitted: LabelTrie[] = [];
   private readonly select;
   private readonly insert;
   private readonly byMetric;
@@ -58,18 +67,30 @@ export class SeriesCatalog {
 
   /** The id of the series, creating it when new; call inside the append transaction. */
   idFor(metric: string, labels: Labels): number {
-    let byLabels = this.ids.get(metric);
-    if (byLabels === undefined) {
-      byLabels = new Map();
-      this.ids.set(metric, byLabels);
+    let node: LabelTrie | undefined = this.cache.get(metric);
+    if (node === undefined) {
+      node = new LabelTrie();
+      this.cache.set(metric, node);
     }
+    for (const key in labels) {
+      const value = labels[key]!;
+      let byValue: Map<string, LabelTrie> | undefined = node.byKey.get(key);
+      if (byValue === undefined) {
+        byValue = new Map();
+        node.byKey.set(key, byValue);
+      }
+      let child: LabelTrie | undefined = byValue.get(value);
+      if (child === undefined) {
+        child = new LabelTrie();
+        byValue.set(value, child);
+      }
+      node = child;
+    }
+    if (node.id !== undefined) return node.id;
     const key = labelsKey(labels);
-    const cached = byLabels.get(key);
-    if (cached !== undefined) return cached;
-    const id = (this.select.get(metric, key) ?? this.insert.get(metric, key)!).id;
-    byLabels.set(key, id);
-    this.uncommitted.push([metric, key]);
-    return id;
+    node.id = (this.select.get(metric, key) ?? this.insert.get(metric, key)!).id;
+    this.uncommitted.push(node);
+    return node.id;
   }
 
   /** Ids cached since the last commit are real now. */
@@ -79,7 +100,7 @@ export class SeriesCatalog {
 
   /** The transaction that created the cached ids rolled back: forget them. */
   forgetUncommitted(): void {
-    for (const [metric, key] of this.uncommitted) this.ids.get(metric)?.delete(key);
+    for (const node of this.uncommitted) node.id = undefined;
     this.uncommitted = [];
   }
 

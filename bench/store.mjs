@@ -1,0 +1,124 @@
+// Store benchmark: Vigil's append, rollUp and 7-day query figures next to the plain-SQLite limit,
+// measured in the same run so the ratio is fair on this machine.
+// Build first (`npx tsc -p tsconfig.build.json`), then from the project root:
+//   node bench/store.mjs [rows]          (default 2,000,000; prints one JSON line)
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openSqliteStore } from '../dist/store/sqlite-store.js';
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rows = Number(process.argv[2] ?? 2_000_000);
+const SERIES = 1000;
+const BATCH = 10_000;
+const STEP_MS = 10_000;
+const T0 = 1_700_000_040_000; // the limit script starts at 1_700_000_000_000; this is the next whole minute
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+
+const elapsedSec = (start) => Number(process.hrtime.bigint() - start) / 1e9;
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+// 1. The plain-SQLite limit, as a child process so it gets a fresh heap like ours.
+const limit = JSON.parse(
+  execFileSync(process.execPath, ['../shared/bench/sqlite-limit.mjs', String(rows)], { cwd: projectRoot, encoding: 'utf8' }).trim(),
+);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
+try {
+  // 2. Append: the limit script's shape (series i % 1000, 10 s step, transactions of 10,000) as Sample
+  // objects with name + labels, built fresh per batch outside the timed section like a probe would.
+  const envs = ['dev', 'staging', 'prod'];
+  const store = openSqliteStore(path.join(dir, 'append.db'));
+  const makeBatch = (from) => {
+    const batch = new Array(BATCH);
+    for (let i = from; i < from + BATCH; i++) {
+      const s = i % SERIES;
+      batch[i - from] = {
+        name: 'probe_duration_seconds',
+        labels: { env: envs[s % 3], service: `service-${Math.floor(s / 30)}`, check: `check-${s % 10}` },
+        ts: T0 + Math.floor(i / SERIES) * STEP_MS,
+        value: Math.random(),
+      };
+    }
+    return batch;
+  };
+  let appendSec = 0;
+  for (let i = 0; i < rows; i += BATCH) {
+    const batch = makeBatch(i);
+    const start = process.hrtime.bigint();
+    store.appendSamples(batch);
+    appendSec += elapsedSec(start);
+  }
+  const end = T0 + (rows / SERIES) * STEP_MS;
+
+  // 3. RollUp: fold everything once (the catch-up after a restart), then one steady-state 10 s tick.
+  let start = process.hrtime.bigint();
+  const rollUpBuckets = store.rollUp(end);
+  const rollUpSec = elapsedSec(start);
+  const tick = [];
+  for (let s = 0; s < SERIES; s++) tick.push({ name: 'probe_duration_seconds', labels: { env: envs[s % 3], service: `service-${Math.floor(s / 30)}`, check: `check-${s % 10}` }, ts: end, value: Math.random() });
+  store.appendSamples(tick);
+  start = process.hrtime.bigint();
+  store.rollUp(end + STEP_MS);
+  const steadyRollUpMs = elapsedSec(start) * 1000;
+  store.close();
+  const bytesPerSample = fs.statSync(path.join(dir, 'append.db')).size / rows;
+
+  // 4. A 7-day chart at 1-minute step from rollups: one series with a sample every 10 s for 7 days.
+  const queryStore = openSqliteStore(path.join(dir, 'query.db'));
+  const labels = { env: 'prod', service: 'api', check: 'http' };
+  const queryFrom = T0 - 7 * DAY;
+  for (let ts = queryFrom; ts < T0; ts += BATCH * STEP_MS) {
+    const batch = [];
+    for (let t = ts; t < Math.min(T0, ts + BATCH * STEP_MS); t += STEP_MS) {
+      batch.push({ name: 'probe_duration_seconds', labels, ts: t, value: Math.exp(Math.random() * 3 - 4) });
+    }
+    queryStore.appendSamples(batch);
+  }
+  queryStore.rollUp(T0);
+  const query = (aggregate) => ({
+    metric: 'probe_duration_seconds',
+    matchers: [{ label: 'service', op: '=', value: 'api' }],
+    from: queryFrom,
+    to: T0,
+    stepMs: MINUTE,
+    aggregate,
+  });
+  const timeQuery = (aggregate) => {
+    const runs = [];
+    let points = 0;
+    for (let run = 0; run < 9; run++) {
+      const begin = process.hrtime.bigint();
+      const result = queryStore.querySeries(query(aggregate));
+      runs.push(elapsedSec(begin) * 1000);
+      points = result.series[0].points.length;
+    }
+    return { ms: +median(runs).toFixed(2), points };
+  };
+  const avg = timeQuery('avg');
+  const p50 = timeQuery('p50');
+  queryStore.close();
+
+  const appendSamplesPerSec = Math.round(rows / appendSec);
+  console.log(
+    JSON.stringify({
+      rows,
+      series: SERIES,
+      sqlite: limit.sqlite,
+      limitInsertRowsPerSec: limit.insertRowsPerSec,
+      appendSamplesPerSec,
+      appendRatioToLimit: +(appendSamplesPerSec / limit.insertRowsPerSec).toFixed(3),
+      bytesPerSample: +bytesPerSample.toFixed(1),
+      limitBytesPerRow: limit.bytesPerRow,
+      rollUpSamplesPerSec: Math.round(rows / rollUpSec),
+      rollUpBuckets,
+      steadyRollUpMs: +steadyRollUpMs.toFixed(1),
+      query7dAt1m: { points: avg.points, avgMedianMs: avg.ms, p50MedianMs: p50.ms },
+    }),
+  );
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
