@@ -54,6 +54,18 @@ describe('LogHistogram', () => {
     for (const q of [0.1, 0.5, 0.9, 0.99]) expect(merged.quantile(q)).toBe(whole.quantile(q));
   });
 
+  it('keeps every count when values spanning many orders of magnitude arrive in any order', () => {
+    const values = [1, 1e-8, 1e6, 3e-5, 1e250, 0.5, 2e-9, 7e12, 1e-3, 42];
+    const histogram = new LogHistogram();
+    for (const value of values) histogram.add(value);
+    const decoded = LogHistogram.decode(histogram.encode());
+    const sorted = [...values].sort((a, b) => a - b);
+    values.forEach((_, i) => {
+      const q = (i + 1) / values.length;
+      expect(relativeError(decoded.quantile(q), exactQuantile(sorted, q))).toBeLessThanOrEqual(BOUND);
+    });
+  });
+
   it('orders negative values, zeros and positive values correctly', () => {
     const histogram = new LogHistogram();
     for (const value of [-100, -1, 0, 0, 0, 1e-12, 2, 300]) histogram.add(value);
