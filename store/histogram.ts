@@ -28,46 +28,10 @@ function bucketValue(index: number): number {
   return (2 * Math.pow(HISTOGRAM_GAMMA, index)) / (HISTOGRAM_GAMMA + 1);
 }
 
-/**
- * Counts per bucket index in a growable dense window. Faster than a Map for merging: folding 60
- * one-minute histograms into an hour is the hot loop of rollUp, and encoding needs no sort.
- */
-class BucketCounts {
-  private counts = new Float64Array(0);
-  /** Bucket index of counts[0]. */
-  private base = 0;
-  /** Lowest and highest index with a count; min > max when empty. */
-  min = Infinity;
-  max = -Infinity;
-
-  add(index: number, n: number): void {
-    if (index < this.base || index >= this.base + this.counts.length) this.grow(index);
-    this.counts[index - this.base]! += n;
-    if (index < this.min) this.min = index;
-    if (index > this.max) this.max = index;
-  }
-
-  get(index: number): number {
-    return this.counts[index - this.base]!;
-  }
-
-  private grow(index: number): void {
-    const low = Math.min(index, this.min);
-    const high = Math.max(index, this.max);
-    // Doubling with slack on both sides keeps a stream of growing or shrinking indexes amortised O(1).
-    const capacity = Math.max(128, 2 * (high - low + 1));
-    const base = low - Math.floor((capacity - (high - low + 1)) / 2);
-    const counts = new Float64Array(capacity);
-    if (this.min <= this.max) counts.set(this.counts.subarray(this.min - this.base, this.max - this.base + 1), this.min - base);
-    this.counts = counts;
-    this.base = base;
-  }
-}
-
 /** Sparse log-scale histogram; `add`, `merge`, `quantile`, and a compact binary `encode`/`decode`. */
 export class LogHistogram {
-  private readonly positive = new BucketCounts();
-  private readonly negative = new BucketCounts();
+  private readonly positive = new Map<number, number>();
+  private readonly negative = new Map<number, number>();
   private zeroCount = 0;
   private total = 0;
 
@@ -81,9 +45,11 @@ export class LogHistogram {
     if (Number.isNaN(value)) return;
     this.total += times;
     if (value > ZERO_THRESHOLD) {
-      this.positive.add(bucketIndex(value), times);
+      const index = bucketIndex(value);
+      this.positive.set(index, (this.positive.get(index) ?? 0) + times);
     } else if (value < -ZERO_THRESHOLD) {
-      this.negative.add(bucketIndex(-value), times);
+      const index = bucketIndex(-value);
+      this.negative.set(index, (this.negative.get(index) ?? 0) + times);
     } else {
       this.zeroCount += times;
     }
@@ -91,14 +57,8 @@ export class LogHistogram {
 
   /** Adds every count of `other` into this histogram. */
   merge(other: LogHistogram): this {
-    for (let index = other.positive.min; index <= other.positive.max; index++) {
-      const n = other.positive.get(index);
-      if (n > 0) this.positive.add(index, n);
-    }
-    for (let index = other.negative.min; index <= other.negative.max; index++) {
-      const n = other.negative.get(index);
-      if (n > 0) this.negative.add(index, n);
-    }
+    for (const [index, n] of other.positive) this.positive.set(index, (this.positive.get(index) ?? 0) + n);
+    for (const [index, n] of other.negative) this.negative.set(index, (this.negative.get(index) ?? 0) + n);
     this.zeroCount += other.zeroCount;
     this.total += other.total;
     return this;
@@ -126,17 +86,19 @@ export class LogHistogram {
     const rank = Math.min(this.total, Math.max(1, Math.ceil(q * this.total)));
     let seen = 0;
     // Ascending order: most negative first (largest |v| index), then zero, then positive.
-    for (let index = this.negative.max; index >= this.negative.min; index--) {
-      seen += this.negative.get(index);
+    const negativeIndexes = [...this.negative.keys()].sort((a, b) => b - a);
+    for (const index of negativeIndexes) {
+      seen += this.negative.get(index)!;
       if (seen >= rank) return -bucketValue(index);
     }
     seen += this.zeroCount;
     if (seen >= rank) return 0;
-    for (let index = this.positive.min; index <= this.positive.max; index++) {
-      seen += this.positive.get(index);
+    const positiveIndexes = [...this.positive.keys()].sort((a, b) => a - b);
+    for (const index of positiveIndexes) {
+      seen += this.positive.get(index)!;
       if (seen >= rank) return bucketValue(index);
     }
-    return bucketValue(this.positive.max);
+    return bucketValue(positiveIndexes[positiveIndexes.length - 1]!);
   }
 
   /**
@@ -159,22 +121,19 @@ export class LogHistogram {
   }
 }
 
-function writeBuckets(writer: VarintWriter, buckets: BucketCounts): void {
-  let used = 0;
-  for (let index = buckets.min; index <= buckets.max; index++) if (buckets.get(index) > 0) used++;
-  writer.push(used);
+function writeBuckets(writer: VarintWriter, buckets: Map<number, number>): void {
+  const indexes = [...buckets.keys()].sort((a, b) => a - b);
+  writer.push(indexes.length);
   let previous = 0;
-  for (let index = buckets.min; index <= buckets.max; index++) {
-    const n = buckets.get(index);
-    if (n === 0) continue;
+  for (const index of indexes) {
     const delta = index - previous;
     writer.push(delta >= 0 ? delta * 2 : -delta * 2 - 1);
-    writer.push(n);
+    writer.push(buckets.get(index)!);
     previous = index;
   }
 }
 
-function readBuckets(reader: VarintReader, into: BucketCounts): number {
+function readBuckets(reader: VarintReader, into: Map<number, number>): number {
   const length = reader.next();
   let index = 0;
   let total = 0;
@@ -182,7 +141,7 @@ function readBuckets(reader: VarintReader, into: BucketCounts): number {
     const zigzag = reader.next();
     index += zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
     const n = reader.next();
-    into.add(index, n);
+    into.set(index, (into.get(index) ?? 0) + n);
     total += n;
   }
   return total;
