@@ -2,13 +2,19 @@ import { z } from 'zod';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { tlsSchema } from './http.js';
 import { createAgents, performRequest, prepareRequest, type PreparedRequest } from './http-request.js';
-import { lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
+import { jsonPathProblem, lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
 
 /** A number in the health JSON recorded as a series. */
 const healthMetric = z.strictObject({
   name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a metric name like queue_depth'),
   /** Where the number is: `$.replication.lag_seconds`, `$.queues[0].depth`. */
-  path: z.string().regex(/^\$/, 'expected a JSON path starting with $, like $.queue.depth'),
+  path: z
+    .string()
+    .regex(/^\$/, 'expected a JSON path starting with $, like $.queue.depth')
+    .superRefine((path, ctx) => {
+      const problem = path.startsWith('$') ? jsonPathProblem(path) : null;
+      if (problem) ctx.addIssue({ code: 'custom', message: `${problem}; expected a path like $.queue.depth` });
+    }),
   labels: z.record(z.string(), z.string()).default({}),
 });
 

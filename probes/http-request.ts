@@ -195,7 +195,8 @@ function sendOnce(
     const isHttps = tls !== undefined;
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     const port = Number(url.port) || (isHttps ? 443 : 80);
-    let phase = `while connecting to ${host}:${port}`;
+    // Until the agent hands out a socket the request waits for one (all maxSockets busy on this origin).
+    let phase = `while waiting for a free connection to ${host}:${port}`;
     let settled = false;
     let status: number | null = null;
     let certExpiresAt: number | null = null;
@@ -224,6 +225,7 @@ function sendOnce(
     const onAbort = (): void => fail(abortMessage(signal, phase, startedAt));
 
     req.on('socket', (socket) => {
+      phase = `while connecting to ${host}:${port}`;
       if (!socket.connecting) {
         phase = 'while waiting for the response headers';
         return;

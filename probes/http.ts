@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { duration } from '../config/duration.js';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { createAgents, performRequest, prepareRequest, type HttpResponse, type PreparedRequest } from './http-request.js';
-import { lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
+import { jsonPathProblem, lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
 import { formatElapsed } from './outcome-text.js';
 import { certValidityProblem } from './tls-info.js';
 
@@ -13,6 +13,12 @@ const statusPattern = z.union([
   z.number().int().min(100).max(599),
   z.string().regex(/^[1-5](?:\d\d|xx)$/, 'expected a status like 200 or "2xx"'),
 ]);
+
+/** A JSON path like `$.status` or `$.checks[0].name`, checked when the config is loaded. */
+export const jsonPath = z.string().superRefine((path, ctx) => {
+  const problem = jsonPathProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: `${problem}; expected a path like $.status or $.items[0].name` });
+});
 
 /** TLS options shared by the probes that speak TLS. */
 export const tlsSchema = z.strictObject({
@@ -39,7 +45,7 @@ export const httpSchema = z.strictObject({
       body_contains: z.string().optional(),
       /** `{ path: "$.status", equals: "ok" }`: a value in a JSON body. */
       json: z
-        .array(z.strictObject({ path: z.string(), equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }))
+        .array(z.strictObject({ path: jsonPath, equals: z.union([z.string(), z.number(), z.boolean(), z.null()]) }))
         .optional(),
       /** Response headers that must be present and contain the given text (names are case-insensitive). */
       headers: z.record(z.string(), z.string()).optional(),

@@ -41,3 +41,13 @@ export function showJson(value: unknown, max = 60): string {
   const text = value === undefined ? 'undefined' : JSON.stringify(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** A zod-friendly check: null when `path` parses, else the reason. */
+export function jsonPathProblem(path: string): string | null {
+  try {
+    parseJsonPath(path);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}

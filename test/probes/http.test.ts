@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpProbe, httpSchema } from '../../probes/http.js';
 import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 import {
@@ -7,8 +7,16 @@ import {
   startHttpServer,
   startSilentServer,
   startTlsServer,
+  selfSignedCert,
+  type SelfSignedCert,
   type TestServer,
 } from '../helpers/servers.js';
+
+// One certificate per file: openssl takes ~100-300 ms per key.
+let cert: SelfSignedCert;
+beforeAll(async () => {
+  cert = await selfSignedCert();
+});
 
 const started: TestServer[] = [];
 afterEach(async () => {
@@ -180,7 +188,7 @@ describe('http probe', () => {
 
   describe('over TLS with a self-signed certificate', () => {
     it('records the certificate expiry when tls.insecure accepts it', async () => {
-      const server = await use(startTlsServer((_req, res) => res.end('ok')));
+      const server = await use(startTlsServer((_req, res) => res.end('ok'), cert));
       const outcome = await probe({ url: server.url, tls: { insecure: true } });
       expect(outcome).toMatchObject({ success: true, error: null });
       const expiry = outcome.samples.find((s) => s.name === 'tls_cert_expiry_seconds');
@@ -190,7 +198,7 @@ describe('http probe', () => {
     });
 
     it('fails with a clear error when the certificate is not trusted', async () => {
-      const server = await use(startTlsServer((_req, res) => res.end('ok')));
+      const server = await use(startTlsServer((_req, res) => res.end('ok'), cert));
       const outcome = await probe({ url: server.url });
       expect(outcome.success).toBe(false);
       expect(outcome.error).toBe(
@@ -199,7 +207,7 @@ describe('http probe', () => {
     });
 
     it('fails when the certificate expires sooner than cert_valid_for', async () => {
-      const server = await use(startTlsServer((_req, res) => res.end('ok')));
+      const server = await use(startTlsServer((_req, res) => res.end('ok'), cert));
       const outcome = await probe({ url: server.url, tls: { insecure: true }, expect: { cert_valid_for: '60d' } });
       expect(outcome.error).toMatch(/^certificate expires in (29|30)d, expected at least 60d$/);
     });

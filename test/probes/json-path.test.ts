@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { healthSchema } from '../../probes/health.js';
+import { httpSchema } from '../../probes/http.js';
 import { lookupJsonPath, parseJsonPath } from '../../probes/json-path.js';
 
 describe('json paths', () => {
@@ -22,5 +24,14 @@ describe('json paths', () => {
     expect(lookupJsonPath(doc, '$.a.b[2]')).toEqual({ found: false });
     expect(lookupJsonPath(doc, '$.a.x.y')).toEqual({ found: false });
     expect(lookupJsonPath(doc, '$.a.b.length')).toEqual({ found: false });
+  });
+
+  it('refuses a malformed path when the config is validated, not when the check runs', () => {
+    const http = httpSchema.safeParse({ url: 'http://x/', expect: { json: [{ path: '$..status', equals: 'ok' }] } });
+    expect(http.success).toBe(false);
+    expect(http.error?.issues[0]).toMatchObject({ path: ['expect', 'json', 0, 'path'] });
+    expect(http.error?.issues[0].message).toMatch(/^JSON path "\$\.\.status" is malformed at character 2/);
+    const health = healthSchema.safeParse({ url: 'http://x/', metrics: [{ name: 'queue_depth', path: '$.q[x]' }] });
+    expect(health.error?.issues[0]).toMatchObject({ path: ['metrics', 0, 'path'] });
   });
 });

@@ -1,7 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tcpProbe, tcpSchema } from '../../probes/tcp.js';
 import { ProbeTimeoutError } from '../../probes/outcome-text.js';
-import { closedPort, startHttpServer, startSilentServer, startTlsServer, type TestServer } from '../helpers/servers.js';
+import {
+  closedPort,
+  selfSignedCert,
+  startHttpServer,
+  startSilentServer,
+  startTlsServer,
+  type SelfSignedCert,
+  type TestServer,
+} from '../helpers/servers.js';
+
+// One certificate per file: openssl takes ~100-300 ms per key.
+let cert: SelfSignedCert;
+beforeAll(async () => {
+  cert = await selfSignedCert();
+});
 
 const started: TestServer[] = [];
 afterEach(async () => {
@@ -33,7 +47,7 @@ describe('tcp probe', () => {
   });
 
   it('completes a TLS handshake and records the certificate expiry with tls.insecure', async () => {
-    const server = await use(startTlsServer((_req, res) => res.end()));
+    const server = await use(startTlsServer((_req, res) => res.end(), cert));
     const outcome = await probe({ host: '127.0.0.1', port: server.port, tls: { insecure: true } });
     expect(outcome.success).toBe(true);
     const expected = (server.notAfter.getTime() - Date.now()) / 1000;
@@ -42,7 +56,7 @@ describe('tcp probe', () => {
   });
 
   it('fails on an untrusted certificate when verifying', async () => {
-    const server = await use(startTlsServer((_req, res) => res.end()));
+    const server = await use(startTlsServer((_req, res) => res.end(), cert));
     const outcome = await probe({ host: '127.0.0.1', port: server.port, tls: true });
     expect(outcome.error).toMatch(/^TLS certificate of 127\.0\.0\.1:\d+ is not trusted: self-signed certificate/);
   });
