@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { httpProbe, httpSchema } from '../../probes/http.js';
 import { ProbeTimeoutError } from '../../probes/outcome-text.js';
@@ -184,6 +185,37 @@ describe('http probe', () => {
     const followed = await probe({ url: `${server.url}/start`, follow_redirects: true, expect: { body_contains: 'arrived' } });
     expect(followed).toMatchObject({ success: true, samples: [{ name: 'probe_http_status_code', value: 200 }] });
     expect((await probe({ url: `${server.url}/loop`, follow_redirects: true })).error).toBe('more than 10 redirects (last one to /loop)');
+  });
+
+  it('retries once on a fresh connection when a reused keep-alive socket turns out closed', async () => {
+    // A server that answers the first request of a connection with keep-alive, then resets the
+    // connection on the next one, as a server closing an idle socket at the wrong moment does.
+    let connections = 0;
+    let requestsSeen = 0;
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      connections++;
+      sockets.add(socket);
+      let requests = 0;
+      socket.on('data', () => {
+        requestsSeen++;
+        if (++requests === 1) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+        else socket.resetAndDestroy();
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const first = await probe({ url: `http://127.0.0.1:${port}/` });
+      const second = await probe({ url: `http://127.0.0.1:${port}/` });
+      expect([first.success, second.success]).toEqual([true, true]);
+      // The second run reused the first socket, was reset, and went again on a new connection.
+      expect({ connections, requestsSeen }).toEqual({ connections: 2, requestsSeen: 3 });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   describe('over TLS with a self-signed certificate', () => {
