@@ -1,8 +1,11 @@
 // A tiny in-memory Store for tests of the code that writes to it (the probes' result writer).
-import type { CheckResult, Sample, SeriesQueryResult, Store } from '../../store/types.js';
+import type { CheckResult, Sample, Store } from '../../store/types.js';
+
+/** The part of the Store that the probes' writer uses, and that tests read back. */
+export type WritableStore = Pick<Store, 'appendSamples' | 'recordCheckResults' | 'lastCheckResults'>;
 
 /** Keeps what was written; `failNextWrites(n)` makes the next n writes throw like a locked database. */
-export class MemoryStore implements Store {
+export class MemoryStore implements WritableStore {
   readonly samples: Sample[] = [];
   readonly results = new Map<string, CheckResult>();
   readonly batches: number[] = [];
@@ -26,24 +29,6 @@ export class MemoryStore implements Store {
   lastCheckResults(): CheckResult[] {
     return [...this.results.values()];
   }
-
-  querySeries(): SeriesQueryResult {
-    throw new Error('MemoryStore.querySeries is not implemented');
-  }
-
-  rollUp(): number {
-    return 0;
-  }
-
-  enforceRetention(): number {
-    return 0;
-  }
-
-  isWritable(): boolean {
-    return true;
-  }
-
-  close(): void {}
 
   #maybeFail(): void {
     if (this.#failures > 0) {

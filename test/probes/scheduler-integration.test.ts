@@ -9,8 +9,7 @@ import { systemClock } from '../../lib/clock.js';
 import { builtinProbes } from '../../probes/index.js';
 import { ResultWriter } from '../../probes/result-writer.js';
 import { Scheduler, type CheckRun } from '../../probes/scheduler.js';
-import type { Store } from '../../store/types.js';
-import { MemoryStore } from '../helpers/memory-store.js';
+import { MemoryStore, type WritableStore } from '../helpers/memory-store.js';
 import { startHttpServer, startSilentServer, type TestServer } from '../helpers/servers.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -18,7 +17,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function scenario(store: Store): Promise<{ runs: CheckRun[] }> {
+async function scenario(store: WritableStore): Promise<{ runs: CheckRun[] }> {
   const registry = builtinProbes();
   const ok = await startHttpServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"UP","components":{"db":{"status":"UP"},"cache":{"status":"DOWN"}}}'));
   const silent = await startSilentServer();
@@ -50,7 +49,7 @@ async function scenario(store: Store): Promise<{ runs: CheckRun[] }> {
   return { runs };
 }
 
-function expectResults(store: Store, runs: CheckRun[]): void {
+function expectResults(store: WritableStore, runs: CheckRun[]): void {
   const byName = (name: string) => runs.filter((r) => r.check.name === name);
   for (const name of ['ready', 'health', 'hang', 'port']) expect(byName(name).length).toBeGreaterThanOrEqual(2);
   expect(byName('ready').every((r) => r.outcome.success)).toBe(true);
