@@ -1,5 +1,6 @@
 // Store benchmark: Vigil's append, rollUp and 7-day query figures next to the plain-SQLite limit,
-// measured in the same run so the ratio is fair on this machine.
+// measured in the same run so the ratio is fair on this machine, plus the steady-state rollup tick at
+// the target scale (60,000 series): the event-loop block the probe scheduler sees.
 // Build first (`npx tsc -p tsconfig.build.json`), then from the project root:
 //   node bench/store.mjs [rows]          (default 2,000,000; prints one JSON line)
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,10 @@ const STEP_MS = 10_000;
 const T0 = 1_700_000_040_000; // the limit script starts at 1_700_000_000_000; this is the next whole minute
 const MINUTE = 60_000;
 const DAY = 86_400_000;
+
+const TICK_SERIES = 60_000;
+const TICK_WARMUP_MINUTES = 1;
+const TICK_MEASURED_MINUTES = 2;
 
 const elapsedSec = (start) => Number(process.hrtime.bigint() - start) / 1e9;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -56,13 +61,14 @@ try {
 
   // 3. RollUp: fold everything once (the catch-up after a restart), then one steady-state 10 s tick.
   let start = process.hrtime.bigint();
-  const rollUpBuckets = store.rollUp(end);
+  let rollUpBuckets = 0;
+  for (let more = true; more; ) ({ more, buckets: rollUpBuckets } = countBuckets(store.rollUp(end), rollUpBuckets));
   const rollUpSec = elapsedSec(start);
   const tick = [];
   for (let s = 0; s < SERIES; s++) tick.push({ name: 'probe_duration_seconds', labels: { env: envs[s % 3], service: `service-${Math.floor(s / 30)}`, check: `check-${s % 10}` }, ts: end, value: Math.random() });
   store.appendSamples(tick);
   start = process.hrtime.bigint();
-  store.rollUp(end + STEP_MS);
+  for (let more = true; more; ) ({ more } = countBuckets(store.rollUp(end + STEP_MS), 0));
   const steadyRollUpMs = elapsedSec(start) * 1000;
   store.close();
   const bytesPerSample = fs.statSync(path.join(dir, 'append.db')).size / rows;
@@ -78,21 +84,26 @@ try {
     }
     queryStore.appendSamples(batch);
   }
-  queryStore.rollUp(T0);
-  const query = (aggregate) => ({
+  for (let more = true; more; ) ({ more } = countBuckets(queryStore.rollUp(T0), 0));
+  // The last 90 s stay unrolled, like a chart of "now" between two ticks: the tail is read raw.
+  const tailTo = T0 + 90_000;
+  const tail = [];
+  for (let t = T0; t < tailTo; t += STEP_MS) tail.push({ name: 'probe_duration_seconds', labels, ts: t, value: Math.exp(Math.random() * 3 - 4) });
+  queryStore.appendSamples(tail);
+  const query = (aggregate, stepMs) => ({
     metric: 'probe_duration_seconds',
     matchers: [{ label: 'service', op: '=', value: 'api' }],
     from: queryFrom,
-    to: T0,
-    stepMs: MINUTE,
+    to: tailTo,
+    stepMs,
     aggregate,
   });
-  const timeQuery = (aggregate) => {
+  const timeQuery = (aggregate, stepMs = MINUTE) => {
     const runs = [];
     let points = 0;
     for (let run = 0; run < 9; run++) {
       const begin = process.hrtime.bigint();
-      const result = queryStore.querySeries(query(aggregate));
+      const result = queryStore.querySeries(query(aggregate, stepMs));
       runs.push(elapsedSec(begin) * 1000);
       points = result.series[0].points.length;
     }
@@ -100,7 +111,11 @@ try {
   };
   const avg = timeQuery('avg');
   const p50 = timeQuery('p50');
+  const avgHour = timeQuery('avg', 60 * MINUTE);
+  const p50Hour = timeQuery('p50', 60 * MINUTE);
   queryStore.close();
+
+  const tick60k = steadyTick(path.join(dir, 'tick.db'));
 
   const appendSamplesPerSec = Math.round(rows / appendSec);
   console.log(
@@ -117,8 +132,60 @@ try {
       rollUpBuckets,
       steadyRollUpMs: +steadyRollUpMs.toFixed(1),
       query7dAt1m: { points: avg.points, avgMedianMs: avg.ms, p50MedianMs: p50.ms },
+      query7dAt1h: { points: avgHour.points, avgMedianMs: avgHour.ms, p50MedianMs: p50Hour.ms },
+      tick60k,
     }),
   );
 } finally {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** Reads a rollUp result: `{ buckets, more }`, or a bare bucket count from stores before chunked rollups. */
+function countBuckets(result, total) {
+  return typeof result === 'number' ? { buckets: total + result, more: false } : { buckets: total + result.buckets, more: result.more };
+}
+
+/**
+ * TICK_SERIES series with a sample every 10 s and a rollup pass every 10 s (calls of up to 2,000 series
+ * until `more` is false), as the server runs it. After a warm-up, reports the rollup time per minute of
+ * data and the longest single call: the longest the event loop is blocked.
+ */
+function steadyTick(file) {
+  const tickStore = openSqliteStore(file);
+  const labels = [];
+  for (let s = 0; s < TICK_SERIES; s++) labels.push({ env: ['dev', 'staging', 'prod'][s % 3], service: `service-${Math.floor(s / 20)}`, check: `check-${s}` });
+  const tickT0 = Math.ceil(T0 / (60 * MINUTE)) * 60 * MINUTE + 50 * MINUTE; // 50 minutes into an hour: hour rows exist
+  let totalMs = 0;
+  let longestCallMs = 0;
+  let calls = 0;
+  let buckets = 0;
+  const ticksPerMinute = MINUTE / STEP_MS;
+  const ticks = (TICK_WARMUP_MINUTES + TICK_MEASURED_MINUTES) * ticksPerMinute;
+  for (let tickIndex = 0; tickIndex < ticks; tickIndex++) {
+    const ts = tickT0 + tickIndex * STEP_MS;
+    for (let from = 0; from < TICK_SERIES; from += BATCH) {
+      const batch = [];
+      for (let s = from; s < Math.min(TICK_SERIES, from + BATCH); s++) {
+        batch.push({ name: 'probe_duration_seconds', labels: labels[s], ts: ts + (s % 1000), value: Math.exp(Math.random() * 3 - 4) });
+      }
+      tickStore.appendSamples(batch);
+    }
+    const measured = tickIndex >= TICK_WARMUP_MINUTES * ticksPerMinute;
+    for (let more = true; more; ) {
+      const begin = process.hrtime.bigint();
+      ({ more, buckets } = countBuckets(tickStore.rollUp(ts + STEP_MS, 2000), buckets));
+      const ms = elapsedSec(begin) * 1000;
+      if (!measured) continue;
+      totalMs += ms;
+      calls++;
+      longestCallMs = Math.max(longestCallMs, ms);
+    }
+  }
+  tickStore.close();
+  return {
+    series: TICK_SERIES,
+    rollUpMsPerMinuteOfData: +(totalMs / TICK_MEASURED_MINUTES).toFixed(1),
+    longestRollUpCallMs: +longestCallMs.toFixed(1),
+    callsPerMinute: +(calls / TICK_MEASURED_MINUTES).toFixed(1),
+  };
 }

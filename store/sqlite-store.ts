@@ -1,7 +1,7 @@
 // The SQLite implementation of Store: the only place Vigil's data is written and read.
 import { openDatabase, type SqliteDatabase } from './db.js';
 import { RetentionRunner } from './retention.js';
-import { registerHistogramFunctions, Rollups } from './rollups.js';
+import { registerHistogramFunctions, Rollups, type RollUpProgress } from './rollups.js';
 import { SeriesCatalog } from './series.js';
 import {
   aggregateRaw,
@@ -9,6 +9,8 @@ import {
   aggregateRollupStats,
   alignDown,
   quantileOf,
+  rawToMinuteHistograms,
+  rawToMinuteStats,
   RESOLUTION_MS,
   resolutionForStep,
   type RawRow,
@@ -41,9 +43,9 @@ interface CheckResultRow {
 }
 
 /**
- * Store on one SQLite file (WAL). Statements are prepared once here. Rollups are as fresh as the last
- * `rollUp(at)` call: callers run it periodically (the server every ~10 s) and queries with a step of a
- * minute or more read them.
+ * Store on one SQLite file (WAL). Statements are prepared once here. Callers run `rollUp` periodically
+ * (the server every ~10 s) to fold closed minutes; queries with a step of a minute or more read the
+ * rollups and aggregate the not yet folded raw tail themselves, so charts are fresh between calls.
  */
 export class SqliteStore implements Store {
   private readonly catalog: SeriesCatalog;
@@ -111,7 +113,7 @@ export class SqliteStore implements Store {
   }
 
   private appendRows(samples: readonly Sample[]): void {
-    const lateBefore = this.rollups.lateBefore;
+    const { foldedTo, passTo, passAfter } = this.rollups.lateBounds;
     const catalog = this.catalog;
     const insert = this.insertSample;
     for (let i = 0; i < samples.length; i++) {
@@ -125,7 +127,7 @@ export class SqliteStore implements Store {
       }
       const id = catalog.idFor(sample.name, sample.labels);
       insert.run(id, ts, value);
-      if (ts < lateBefore) this.rollups.markLate(id, ts);
+      if (ts < foldedTo || (ts < passTo && id <= passAfter)) this.rollups.markLate(id, ts);
     }
   }
 
@@ -140,7 +142,9 @@ export class SqliteStore implements Store {
   /**
    * Every series of the metric matching the label matchers that has data in [from, to), sorted by
    * label key. Points are aligned to multiples of the step; rollup buckets are read whole, so with an
-   * unaligned `from` the first point may cover data from just before it.
+   * unaligned `from` the first point may cover data from just before it. At a step of a minute or
+   * more, buckets the rollups do not cover yet are aggregated from raw samples exactly as a rollUp
+   * would fold them, so the result is what it will be once they are folded.
    */
   querySeries(query: SeriesQuery): SeriesQueryResult {
     const { stepMs, from, to, aggregate } = query;
@@ -155,21 +159,30 @@ export class SqliteStore implements Store {
         points = aggregateRaw(this.rawRange.all(id, from, to), stepMs, aggregate);
       } else {
         const bucketFrom = alignDown(from, RESOLUTION_MS[resolution]);
-        points =
-          q === undefined
-            ? aggregateRollupStats(this.rollupStats[resolution].all(id, bucketFrom, to), stepMs, aggregate)
-            : aggregateRollupQuantile(this.rollupHist[resolution].all(id, bucketFrom, to), stepMs, q);
+        // Rollups up to where this series is folded, then its raw tail as 1-minute rows after them.
+        const foldedTo = this.rollups.foldedThrough(id);
+        const rollupTo = Math.min(to, foldedTo);
+        const tail = foldedTo < to ? this.rawRange.all(id, Math.max(bucketFrom, foldedTo), to) : [];
+        if (q === undefined) {
+          const rows = rollupTo > bucketFrom ? this.rollupStats[resolution].all(id, bucketFrom, rollupTo) : [];
+          if (tail.length > 0) rows.push(...rawToMinuteStats(tail));
+          points = aggregateRollupStats(rows, stepMs, aggregate);
+        } else {
+          const rows = rollupTo > bucketFrom ? this.rollupHist[resolution].all(id, bucketFrom, rollupTo) : [];
+          if (tail.length > 0) rows.push(...rawToMinuteHistograms(tail));
+          points = aggregateRollupQuantile(rows, stepMs, q);
+        }
       }
       if (points.length > 0) series.push({ labels, points });
     }
     return { resolution, series };
   }
 
-  rollUp(at: number): number {
-    return this.rollups.rollUp(at);
+  rollUp(at: number, maxSeries?: number): RollUpProgress {
+    return this.rollups.rollUp(at, maxSeries);
   }
 
-  /** The `at` of the latest rollUp, persisted across restarts; null before the first. */
+  /** Every minute before this one is folded into rollups (persisted); null before the first rollUp. */
   get rolledUpTo(): number | null {
     return this.rollups.rolledUpTo;
   }

@@ -132,6 +132,60 @@ function pickStat(aggregate: Aggregate, count: number, sum: number, min: number,
   }
 }
 
+/**
+ * The sum SQLite's sum() returns for REAL values in this order: Kahan–Babuška–Neumaier compensated
+ * summation (func.c, SQLite ≥ 3.43), so a minute aggregated from raw equals the rolled-up one bit for bit.
+ */
+export function sqliteSum(rows: readonly RawRow[], from: number, to: number): number {
+  let sum = 0;
+  let error = 0;
+  for (let k = from; k < to; k++) {
+    const value = rows[k]![1];
+    const next = sum + value;
+    error += Math.abs(sum) > Math.abs(value) ? sum - next + value : value - next + sum;
+    sum = next;
+  }
+  return Number.isFinite(error) ? sum + error : sum;
+}
+
+/** Folds raw rows into the 1-minute stats rows a rollUp would write for them. */
+export function rawToMinuteStats(rows: readonly RawRow[]): RollupStatsRow[] {
+  const minutes: RollupStatsRow[] = [];
+  forEachMinute(rows, (minute, from, to) => {
+    let min = Infinity;
+    let max = -Infinity;
+    for (let k = from; k < to; k++) {
+      const value = rows[k]![1];
+      if (value < min) min = value;
+      if (value > max) max = value;
+    }
+    minutes.push([minute, to - from, sqliteSum(rows, from, to), min, max, rows[to - 1]![1]]);
+  });
+  return minutes;
+}
+
+/** Folds raw rows into the 1-minute histogram rows a rollUp would write for them. */
+export function rawToMinuteHistograms(rows: readonly RawRow[]): RollupHistRow[] {
+  const minutes: RollupHistRow[] = [];
+  forEachMinute(rows, (minute, from, to) => {
+    const histogram = new LogHistogram();
+    for (let k = from; k < to; k++) histogram.add(rows[k]![1]);
+    minutes.push([minute, histogram.encode()]);
+  });
+  return minutes;
+}
+
+function forEachMinute(rows: readonly RawRow[], visit: (minute: number, from: number, to: number) => void): void {
+  let i = 0;
+  while (i < rows.length) {
+    const minute = alignDown(rows[i]![0], MINUTE_MS);
+    let j = i;
+    while (j < rows.length && rows[j]![0] < minute + MINUTE_MS) j++;
+    visit(minute, i, j);
+    i = j;
+  }
+}
+
 /** Merges rollup histograms per step and reads quantile `q` (within HISTOGRAM_RELATIVE_ERROR). */
 export function aggregateRollupQuantile(rows: readonly RollupHistRow[], stepMs: number, q: number): Array<[number, number]> {
   const points: Array<[number, number]> = [];

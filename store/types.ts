@@ -87,8 +87,14 @@ export interface Store {
   /** The last result of every check that has run. */
   lastCheckResults(): CheckResult[];
   querySeries(query: SeriesQuery): SeriesQueryResult;
-  /** Folds raw samples up to `at` into 1-minute and 1-hour rollups; idempotent. Returns buckets written. */
-  rollUp(at: number): number;
+  /**
+   * Folds closed minutes (before floor(at / 1 min) · 1 min) into 1-minute and 1-hour rollups, each
+   * sample once, plus minutes that late samples made dirty. One call does a bounded step (at most
+   * `maxSeries` series); `more` is true while work is left for this `at`, so call again (yielding to
+   * the event loop in between) until it is false. Safe to repeat or interrupt. Queries see unfolded
+   * samples either way: at a step of a minute or more they aggregate the raw tail themselves.
+   */
+  rollUp(at: number, maxSeries?: number): { buckets: number; more: boolean };
   /** Deletes data older than the retention, at most `batch` rows per table per call; returns rows deleted. */
   enforceRetention(at: number, retention: Retention, batch?: number): number;
   /** True when a write goes through (for /health/ready). */

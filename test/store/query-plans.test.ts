@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../store/db.js';
 import { DELETE_OLD_SAMPLES_SQL } from '../../store/retention.js';
-import { FOLD_RAW_RANGE_SQL, registerHistogramFunctions } from '../../store/rollups.js';
+import { FOLD_RAW_CHUNK_SQL, MERGE_MINUTES_CHUNK_SQL, registerHistogramFunctions } from '../../store/rollups.js';
 import { RAW_RANGE_SQL, rollupRangeSql } from '../../store/sqlite-store.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 
@@ -38,8 +38,17 @@ describe('query plans of the hot queries', () => {
     }
   });
 
-  it('fold raw samples into rollups with one key range per series, not a scan of samples', () => {
-    expectKeySearchesOnly(plan(FOLD_RAW_RANGE_SQL, { from: 0, to: 1 }), ['r', 'l']);
+  it('fold a chunk of series into 1m rollups with one key range per series, not a scan of samples', () => {
+    const steps = plan(FOLD_RAW_CHUNK_SQL, { after: 0, through: 2000, from: 0, to: 60_000 });
+    expectKeySearchesOnly(steps, ['r', 'l']);
+    expect(steps.some((step) => /^SEARCH s USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/.test(step)), steps.join('\n')).toBe(true);
+  });
+
+  it('merge a chunk of 1m rows into their hours with key searches, in key order without a sort', () => {
+    const steps = plan(MERGE_MINUTES_CHUNK_SQL, { after: 0, through: 2000, from: 0, to: 60_000 });
+    expectKeySearchesOnly(steps, ['m']);
+    expect(steps.some((step) => /^SEARCH s USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/.test(step)), steps.join('\n')).toBe(true);
+    expect(steps.join('\n')).not.toMatch(/TEMP B-TREE/);
   });
 
   it('find old raw samples for retention with key searches, not a scan of samples', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSqliteStore } from '../../store/sqlite-store.js';
 import type { Retention, Sample, SeriesQuery } from '../../store/types.js';
 import { tempDbPath } from '../helpers/temp-db.js';
+import { rollUpFully } from './roll-up.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -34,7 +35,7 @@ describe('enforceRetention', () => {
   it('deletes rows older than each resolution keeps, in batches, and keeps newer rows', () => {
     const store = openSqliteStore(tempDbPath());
     store.appendSamples(everyMinute(4, ['api', 'web']));
-    store.rollUp(T0 + 4 * DAY);
+    rollUpFully(store, T0 + 4 * DAY);
     const at = T0 + 4 * DAY;
 
     const deletedPerCall: number[] = [];
@@ -58,7 +59,7 @@ describe('enforceRetention', () => {
   it('returns 0 when there is nothing old enough to delete', () => {
     const store = openSqliteStore(tempDbPath());
     store.appendSamples(everyMinute(1, ['api']));
-    store.rollUp(T0 + DAY);
+    rollUpFully(store, T0 + DAY);
     expect(store.enforceRetention(T0 + DAY, RETENTION)).toBe(0);
     expect(count(store, 1000)).toBe(1440);
     store.close();

@@ -5,6 +5,7 @@ import { exactQuantile } from '../../store/step-aggregate.js';
 import type { Aggregate, Sample, SeriesQuery } from '../../store/types.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 import { mulberry32 } from './random.js';
+import { rollUpFully } from './roll-up.js';
 
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
@@ -79,7 +80,7 @@ describe('rollups', () => {
   ])('match the raw data from $name: counts, sums, min, max, last exactly and percentiles within the stated error', ({ stepMs, resolution }) => {
     const store = openStore();
     store.appendSamples(samples);
-    expect(store.rollUp(T0 + SPAN)).toBeGreaterThan(0);
+    expect(rollUpFully(store, T0 + SPAN).buckets).toBeGreaterThan(0);
     for (const aggregate of ['count', 'sum', 'avg', 'min', 'max', 'last', 'p50', 'p90', 'p95', 'p99'] as const) {
       const result = store.querySeries(query(stepMs, aggregate));
       expect(result.resolution).toBe(resolution);
@@ -104,82 +105,109 @@ describe('rollups', () => {
     const store = openStore();
     const up = [1, 1, 0, 1, 0, 1];
     store.appendSamples(up.map((value, i) => ({ name: 'probe_success', labels: { env: 'prod' }, ts: T0 + i * 10_000, value })));
-    store.rollUp(T0 + MINUTE);
+    rollUpFully(store, T0 + MINUTE);
     const avg = store.querySeries({ metric: 'probe_success', matchers: [], from: T0, to: T0 + HOUR, stepMs: MINUTE, aggregate: 'avg' });
     expect(avg.series[0]!.points).toEqual([[T0, 4 / 6]]);
     store.close();
   });
 
-  it('gives the same result when rolled up every few minutes while appending as when rolled up once', () => {
+  it('gives the same result when rolled up every few minutes in one-series chunks, once, or not at all', () => {
     const incremental = openStore();
     const once = openStore();
+    const never = openStore();
     const sorted = [...samples].sort((a, b) => a.ts - b.ts);
     const chunkMs = 7 * MINUTE + 13_000;
     for (let from = T0; from < T0 + SPAN; from += chunkMs) {
       incremental.appendSamples(sorted.filter((s) => s.ts >= from && s.ts < from + chunkMs));
-      incremental.rollUp(from + chunkMs);
+      rollUpFully(incremental, from + chunkMs, 1);
     }
     once.appendSamples(samples);
-    once.rollUp(T0 + SPAN + chunkMs);
+    rollUpFully(once, T0 + SPAN + chunkMs);
+    never.appendSamples(samples);
     for (const stepMs of [MINUTE, HOUR]) {
-      for (const aggregate of ['count', 'sum', 'last', 'p99'] as const) {
-        expect(incremental.querySeries(query(stepMs, aggregate))).toEqual(once.querySeries(query(stepMs, aggregate)));
+      for (const aggregate of ['count', 'sum', 'avg', 'max', 'last', 'p99'] as const) {
+        const expected = once.querySeries(query(stepMs, aggregate));
+        expect(incremental.querySeries(query(stepMs, aggregate)), `${aggregate} at ${stepMs}`).toEqual(expected);
+        // Nothing folded: every bucket is aggregated from raw samples, and must match to the bit.
+        expect(never.querySeries(query(stepMs, aggregate)), `${aggregate} at ${stepMs}`).toEqual(expected);
       }
     }
     incremental.close();
     once.close();
+    never.close();
   });
 
-  it('is idempotent: rolling up the same time twice writes the same buckets again and changes nothing', () => {
+  it('is idempotent: rolling up the same time again writes nothing and changes nothing', () => {
     const store = openStore();
     store.appendSamples(samples);
-    const first = store.rollUp(T0 + SPAN);
+    expect(rollUpFully(store, T0 + SPAN).buckets).toBeGreaterThan(0);
     const before = store.querySeries(query(MINUTE, 'sum'));
-    const second = store.rollUp(T0 + SPAN);
-    expect(second).toBeLessThan(first);
+    const hours = store.querySeries(query(HOUR, 'sum'));
+    expect(store.rollUp(T0 + SPAN)).toEqual({ buckets: 0, more: false });
+    expect(store.rollUp(T0 + SPAN + 59_999)).toEqual({ buckets: 0, more: false });
     expect(store.querySeries(query(MINUTE, 'sum'))).toEqual(before);
+    expect(store.querySeries(query(HOUR, 'sum'))).toEqual(hours);
     store.close();
   });
 
-  it('includes the still-open current minute and updates it on the next rollUp', () => {
+  it('shows the still-open minute at 1m and 1h steps from raw samples before any rollUp folds it', () => {
     const store = openStore();
     const labels = { env: 'prod', service: 'api' };
-    store.appendSamples([{ name: 'probe_duration_seconds', labels, ts: T0 + 5_000, value: 1 }]);
-    store.rollUp(T0 + 20_000);
-    expect(store.querySeries(query(MINUTE, 'count')).series[0]!.points).toEqual([[T0, 1]]);
-    store.appendSamples([{ name: 'probe_duration_seconds', labels, ts: T0 + 25_000, value: 3 }]);
-    store.rollUp(T0 + 30_000);
-    expect(store.querySeries(query(MINUTE, 'count')).series[0]!.points).toEqual([[T0, 2]]);
-    expect(store.querySeries(query(MINUTE, 'last')).series[0]!.points).toEqual([[T0, 3]]);
-    expect(store.querySeries(query(HOUR, 'sum')).series[0]!.points).toEqual([[T0, 4]]);
+    const sample = (ts: number, value: number): Sample => ({ name: 'probe_duration_seconds', labels, ts, value });
+    store.appendSamples([sample(T0 + 5_000, 1), sample(T0 + MINUTE + 5_000, 2)]);
+    rollUpFully(store, T0 + 2 * MINUTE + 20_000);
+    expect(store.rolledUpTo).toBe(T0 + 2 * MINUTE);
+    // The minute starting at T0 + 2 min is still open: nothing of it is in the rollups yet.
+    store.appendSamples([sample(T0 + 2 * MINUTE + 1_000, 0.5), sample(T0 + 2 * MINUTE + 11_000, 4), sample(T0 + 2 * MINUTE + 21_000, 1.5)]);
+    const openMinute = T0 + 2 * MINUTE;
+    const at1m = (aggregate: Aggregate) => store.querySeries(query(MINUTE, aggregate)).series[0]!.points;
+    expect(at1m('count')).toEqual([[T0, 1], [T0 + MINUTE, 1], [openMinute, 3]]);
+    expect(at1m('avg')).toEqual([[T0, 1], [T0 + MINUTE, 2], [openMinute, 2]]);
+    expect(at1m('max')).toEqual([[T0, 1], [T0 + MINUTE, 2], [openMinute, 4]]);
+    expect(at1m('last')).toEqual([[T0, 1], [T0 + MINUTE, 2], [openMinute, 1.5]]);
+    expect(store.querySeries(query(HOUR, 'sum')).series[0]!.points).toEqual([[T0, 9]]);
+    expect(store.querySeries(query(5 * MINUTE, 'count')).series[0]!.points).toEqual([[T0, 5]]);
+
+    const beforeFold = (['count', 'avg', 'max', 'sum', 'last', 'p50', 'p99'] as const).flatMap((aggregate) => [MINUTE, HOUR].map((stepMs) => store.querySeries(query(stepMs, aggregate))));
+    expect(rollUpFully(store, T0 + 3 * MINUTE).buckets).toBeGreaterThan(0);
+    expect(store.rolledUpTo).toBe(T0 + 3 * MINUTE);
+    const afterFold = (['count', 'avg', 'max', 'sum', 'last', 'p50', 'p99'] as const).flatMap((aggregate) => [MINUTE, HOUR].map((stepMs) => store.querySeries(query(stepMs, aggregate))));
+    expect(afterFold).toEqual(beforeFold);
     store.close();
   });
 
-  it('does not count samples later than the rollUp time until the next rollUp', () => {
+  it('folds a minute only once it has closed, each sample once', () => {
     const store = openStore();
     const labels = { env: 'prod', service: 'api' };
     store.appendSamples([
       { name: 'probe_duration_seconds', labels, ts: T0 + 5_000, value: 1 },
       { name: 'probe_duration_seconds', labels, ts: T0 + 45_000, value: 2 },
     ]);
-    store.rollUp(T0 + 30_000);
-    expect(store.querySeries(query(MINUTE, 'last')).series[0]!.points).toEqual([[T0, 1]]);
-    store.rollUp(T0 + MINUTE);
+    expect(store.rollUp(T0 + 30_000)).toEqual({ buckets: 0, more: false });
+    expect(store.rolledUpTo).toBe(T0);
     expect(store.querySeries(query(MINUTE, 'last')).series[0]!.points).toEqual([[T0, 2]]);
+    expect(rollUpFully(store, T0 + MINUTE).buckets).toBe(2);
+    expect(store.rolledUpTo).toBe(T0 + MINUTE);
+    expect(store.querySeries(query(MINUTE, 'last')).series[0]!.points).toEqual([[T0, 2]]);
+    expect(store.querySeries(query(HOUR, 'count')).series[0]!.points).toEqual([[T0, 2]]);
+    // Ten-second ticks through the next minutes fold nothing again.
+    for (let at = T0 + MINUTE + 10_000; at < T0 + 5 * MINUTE; at += 10_000) rollUpFully(store, at);
+    expect(store.querySeries(query(HOUR, 'count')).series[0]!.points).toEqual([[T0, 2]]);
+    expect(store.querySeries(query(HOUR, 'sum')).series[0]!.points).toEqual([[T0, 3]]);
     store.close();
   });
 
   it('recomputes the minute and hour of a late sample on the next rollUp', () => {
     const store = openStore();
     store.appendSamples(samples);
-    store.rollUp(T0 + SPAN);
+    rollUpFully(store, T0 + SPAN);
     const lateTs = T0 + 2 * HOUR + 30 * MINUTE + 1_234;
     const labels = LABELS[0]!;
     const before = store.querySeries(query(MINUTE, 'count', { from: lateTs - MINUTE, to: lateTs + MINUTE, matchers: [{ label: 'env', op: '=', value: 'prod' }] }));
     const minuteCount = new Map(before.series[0]!.points).get(T0 + 2 * HOUR + 30 * MINUTE)!;
 
     store.appendSamples([{ name: 'probe_duration_seconds', labels, ts: lateTs, value: 1000 }]);
-    expect(store.rollUp(T0 + SPAN)).toBeGreaterThan(0);
+    expect(rollUpFully(store, T0 + SPAN).buckets).toBeGreaterThan(0);
 
     const prod = [{ label: 'env', op: '=', value: 'prod' }] as const;
     const minute = store.querySeries(query(MINUTE, 'count', { from: lateTs - MINUTE, to: lateTs + MINUTE, matchers: prod }));
@@ -195,9 +223,9 @@ describe('rollups', () => {
     const store = openStore();
     const labels = { env: 'prod', service: 'api' };
     store.appendSamples([{ name: 'probe_duration_seconds', labels, ts: T0, value: 1 }]);
-    store.rollUp(T0 + 3 * HOUR);
+    rollUpFully(store, T0 + 3 * HOUR);
     store.appendSamples([{ name: 'probe_duration_seconds', labels, ts: T0, value: 5 }]);
-    store.rollUp(T0 + 3 * HOUR);
+    expect(store.rollUp(T0 + 3 * HOUR).buckets).toBe(2);
     expect(store.querySeries(query(MINUTE, 'sum')).series[0]!.points).toEqual([[T0, 5]]);
     expect(store.querySeries(query(HOUR, 'sum')).series[0]!.points).toEqual([[T0, 5]]);
     store.close();
@@ -207,7 +235,7 @@ describe('rollups', () => {
     const file = tempDbPath();
     const first = openStore(file);
     first.appendSamples(samples);
-    first.rollUp(T0 + SPAN);
+    rollUpFully(first, T0 + SPAN);
     const sums = first.querySeries(query(HOUR, 'sum'));
     first.close();
 
@@ -215,10 +243,100 @@ describe('rollups', () => {
     expect(reopened.rolledUpTo).toBe(T0 + SPAN);
     expect(reopened.querySeries(query(HOUR, 'sum'))).toEqual(sums);
     reopened.appendSamples([{ name: 'probe_duration_seconds', labels: LABELS[0]!, ts: T0 + 1, value: 100 }]);
-    reopened.rollUp(T0 + SPAN);
+    rollUpFully(reopened, T0 + SPAN);
     const prodFirstHour = reopened.querySeries(query(HOUR, 'sum', { matchers: [{ label: 'env', op: '=', value: 'prod' }] })).series[0]!.points[0]!;
     const before = sums.series.find((s) => s.labels.env === 'prod')!.points[0]!;
     expect(prodFirstHour[1]).toBeCloseTo(before[1] + 100, 9);
     reopened.close();
+  });
+
+  describe('in bounded chunks of series', () => {
+    const SERVICES = ['a', 'b', 'c', 'd', 'e'];
+    /** Five series with a sample every 10 s over [from, to). */
+    const fiveSeries = (from: number, to: number): Sample[] =>
+      SERVICES.flatMap((service, i) => {
+        const points: Sample[] = [];
+        for (let ts = from; ts < to; ts += 10_000) points.push({ name: 'probe_duration_seconds', labels: { env: 'prod', service }, ts, value: 0.1 + i + (ts % 70_000) / 70_000 });
+        return points;
+      });
+    const hourly = (store: SqliteStore) => (['count', 'sum', 'max', 'last', 'p90'] as const).map((aggregate) => store.querySeries(query(HOUR, aggregate)));
+
+    it('processes at most maxSeries series per call and reports more until the pass is done', () => {
+      const store = openStore();
+      store.appendSamples(fiveSeries(T0, T0 + 10 * MINUTE));
+      rollUpFully(store, T0 + 5 * MINUTE);
+      store.appendSamples(fiveSeries(T0 + 10 * MINUTE, T0 + 11 * MINUTE));
+      const first = store.rollUp(T0 + 6 * MINUTE, 2);
+      // Two series × one minute, each into its 1m row and its hour row.
+      expect(first).toEqual({ buckets: 4, more: true });
+      expect(store.rolledUpTo).toBe(T0 + 5 * MINUTE);
+      expect(store.rollUp(T0 + 6 * MINUTE, 2)).toEqual({ buckets: 4, more: true });
+      expect(store.rollUp(T0 + 6 * MINUTE, 2)).toEqual({ buckets: 2, more: false });
+      expect(store.rolledUpTo).toBe(T0 + 6 * MINUTE);
+      expect(() => store.rollUp(T0 + 7 * MINUTE, 0)).toThrow(/positive integer/);
+      store.close();
+    });
+
+    it('resumes a pass interrupted between chunks after a reopen without merging any minute twice', () => {
+      const file = tempDbPath();
+      const interrupted = openStore(file);
+      const reference = openStore();
+      for (const store of [interrupted, reference]) {
+        store.appendSamples(fiveSeries(T0, T0 + 30 * MINUTE));
+        rollUpFully(store, T0 + 20 * MINUTE);
+        store.appendSamples(fiveSeries(T0 + 30 * MINUTE, T0 + 40 * MINUTE));
+      }
+      expect(interrupted.rollUp(T0 + 35 * MINUTE, 2).more).toBe(true);
+      interrupted.close();
+      const reopened = openStore(file);
+      rollUpFully(reopened, T0 + 35 * MINUTE, 2);
+      rollUpFully(reference, T0 + 35 * MINUTE);
+      expect(reopened.rolledUpTo).toBe(T0 + 35 * MINUTE);
+      expect(hourly(reopened)).toEqual(hourly(reference));
+      rollUpFully(reopened, T0 + 41 * MINUTE, 3);
+      rollUpFully(reference, T0 + 41 * MINUTE);
+      expect(hourly(reopened)).toEqual(hourly(reference));
+      expect(hourly(reopened)[0]!.series.map((s) => s.points)).toEqual(SERVICES.map(() => [[T0, 240]]));
+      reopened.close();
+      reference.close();
+    });
+
+    it('counts a sample appended mid-pass exactly once, whether the pass has reached its series or not', () => {
+      const store = openStore();
+      const reference = openStore();
+      for (const target of [store, reference]) {
+        target.appendSamples(fiveSeries(T0, T0 + 20 * MINUTE));
+        rollUpFully(target, T0 + 10 * MINUTE);
+      }
+      expect(store.rollUp(T0 + 20 * MINUTE, 2).more).toBe(true);
+      // Into minutes this pass folds: service a is folded already (late), service e is not yet.
+      const extra: Sample[] = [
+        { name: 'probe_duration_seconds', labels: { env: 'prod', service: 'a' }, ts: T0 + 12 * MINUTE + 1, value: 50 },
+        { name: 'probe_duration_seconds', labels: { env: 'prod', service: 'e' }, ts: T0 + 12 * MINUTE + 1, value: 60 },
+        // And into a minute folded by an earlier pass.
+        { name: 'probe_duration_seconds', labels: { env: 'prod', service: 'c' }, ts: T0 + 3 * MINUTE + 1, value: 70 },
+      ];
+      store.appendSamples(extra);
+      reference.appendSamples(extra);
+      rollUpFully(store, T0 + 20 * MINUTE, 2);
+      rollUpFully(reference, T0 + 20 * MINUTE);
+      expect(hourly(store)).toEqual(hourly(reference));
+      for (const stepMs of [MINUTE, HOUR]) expect(store.querySeries(query(stepMs, 'count'))).toEqual(reference.querySeries(query(stepMs, 'count')));
+      expect(hourly(store)[0]!.series.map((s) => s.points[0]![1])).toEqual([121, 120, 121, 120, 121]);
+      store.close();
+      reference.close();
+    });
+
+    it('catches up after a long gap in bounded passes and keeps every bucket', () => {
+      const store = openStore();
+      store.appendSamples(fiveSeries(T0, T0 + 3 * HOUR));
+      const { calls } = rollUpFully(store, T0 + 3 * HOUR, 5);
+      // At most an hour of minutes per pass: three passes of two calls (the second finds no more ids).
+      expect(calls).toBeGreaterThanOrEqual(3);
+      expect(store.querySeries(query(HOUR, 'count')).series.map((s) => s.points)).toEqual(
+        SERVICES.map(() => [[T0, 360], [T0 + HOUR, 360], [T0 + 2 * HOUR, 360]]),
+      );
+      store.close();
+    });
   });
 });
