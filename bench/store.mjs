@@ -59,7 +59,8 @@ try {
   }
   const end = T0 + (rows / SERIES) * STEP_MS;
 
-  // 3. RollUp: fold everything once (the catch-up after a restart), then one steady-state 10 s tick.
+  // 3. RollUp: fold everything once (the catch-up after a restart), then one steady-state 10 s tick
+  // (one that closes no minute: with minutes folded once when they close, it has nothing to do).
   let start = process.hrtime.bigint();
   let rollUpBuckets = 0;
   for (let more = true; more; ) ({ more, buckets: rollUpBuckets } = countBuckets(store.rollUp(end), rollUpBuckets));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HISTOGRAM_RELATIVE_ERROR } from '../../store/histogram.js';
+import { openDatabase } from '../../store/db.js';
 import { openSqliteStore, type SqliteStore } from '../../store/sqlite-store.js';
 import { exactQuantile } from '../../store/step-aggregate.js';
 import type { Aggregate, Sample, SeriesQuery } from '../../store/types.js';
@@ -337,6 +338,33 @@ describe('rollups', () => {
         SERVICES.map(() => [[T0, 360], [T0 + HOUR, 360], [T0 + 2 * HOUR, 360]]),
       );
       store.close();
+    });
+
+    it('takes over a database rolled up before chunked rollups, whose last open minute was folded in part', () => {
+      const file = tempDbPath();
+      const legacy = openStore(file);
+      const reference = openStore();
+      const all = fiveSeries(T0, T0 + 12 * MINUTE);
+      const partialEnd = T0 + 10 * MINUTE + 20_000;
+      legacy.appendSamples(all.filter((s) => s.ts < partialEnd));
+      rollUpFully(legacy, T0 + 11 * MINUTE);
+      legacy.close();
+      // What the old rollUp(T0 + 10 min 20 s) left: minute 10 folded up to 20 s, and only its `at` saved.
+      const db = openDatabase(file);
+      db.prepare("DELETE FROM meta WHERE key LIKE 'rollup_%'").run();
+      db.prepare("INSERT INTO meta (key, value) VALUES ('rollup_watermark', ?)").run(partialEnd);
+      db.close();
+
+      const upgraded = openStore(file);
+      expect(upgraded.rolledUpTo).toBe(T0 + 11 * MINUTE);
+      upgraded.appendSamples(all.filter((s) => s.ts >= partialEnd));
+      rollUpFully(upgraded, T0 + 12 * MINUTE);
+      reference.appendSamples(all);
+      rollUpFully(reference, T0 + 12 * MINUTE);
+      expect(hourly(upgraded)).toEqual(hourly(reference));
+      expect(upgraded.querySeries(query(MINUTE, 'count'))).toEqual(reference.querySeries(query(MINUTE, 'count')));
+      upgraded.close();
+      reference.close();
     });
   });
 });
