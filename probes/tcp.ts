@@ -56,7 +56,7 @@ export const tcpProbe: Probe<TcpTarget> = {
         if (expiresAt !== null) samples.push({ name: 'tls_cert_expiry_seconds', value: Math.round((expiresAt - Date.now()) / 1000) });
         settle(null);
       });
-      socket.once('error', (error) => settle(networkErrorMessage(error, target.host, target.port, phase)));
+      socket.on('error', (error) => settle(networkErrorMessage(error, target.host, target.port, phase)));
       socket.once('close', () => settle(`connection closed by ${where} ${phase}`));
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
