@@ -82,12 +82,19 @@ export interface RunObservation {
   readonly timedOut: boolean;
 }
 
+/** The scheduler's own counters, read at scrape time. */
+export interface SchedulerGaugeSource {
+  stats(): { readonly checks: number; readonly running: number; readonly queued: number; readonly overrunsSkipped: number; readonly lateTicksSkipped: number };
+}
+
 export interface VigilMetrics {
   readonly registry: Registry;
   /** Samples just measured: their values become the gauges' current values. */
   observeSamples(samples: readonly Sample[]): void;
   observeRun(run: RunObservation): void;
   observeStoreWrite(samples: number, failed: boolean): void;
+  /** Exposes the scheduler's queue and skip counters, read at each scrape. */
+  watchScheduler(scheduler: SchedulerGaugeSource): void;
 }
 
 /** Creates Vigil's metrics on the registry passed in (a fresh one per app; no global registry). */
@@ -129,6 +136,18 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
     observeStoreWrite(samples, failed) {
       if (failed) writeErrors.inc();
       else appended.inc(samples);
+    },
+    watchScheduler(scheduler) {
+      const gauge = (name: string, help: string, read: (s: ReturnType<SchedulerGaugeSource['stats']>) => number) =>
+        new Gauge({ name, help, registers: [registry], collect() { this.set(read(scheduler.stats())); } });
+      gauge('vigil_scheduler_checks', 'Checks the scheduler runs.', (s) => s.checks);
+      gauge('vigil_scheduler_runs_in_flight', 'Check runs in flight now.', (s) => s.running);
+      gauge('vigil_scheduler_runs_queued', 'Check runs waiting for a free slot (concurrency limit).', (s) => s.queued);
+      // Counters kept by the scheduler; exposed as counters so rate() works.
+      const counter = (name: string, help: string, read: (s: ReturnType<SchedulerGaugeSource['stats']>) => number) =>
+        new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(scheduler.stats())); } });
+      counter('vigil_scheduler_overruns_skipped_total', 'Runs skipped because the previous run of the same check was still going.', (s) => s.overrunsSkipped);
+      counter('vigil_scheduler_late_ticks_skipped_total', 'Runs skipped because the process fell more than an interval behind.', (s) => s.lateTicksSkipped);
     },
   };
 }

@@ -69,6 +69,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       });
     },
   });
+  metrics.watchScheduler(scheduler);
   const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
   const app = createApp({ config, store, metrics, clock, schedulerRunning: () => scheduler.isRunning(), dashboardDir: DASHBOARD_DIR });
 
