@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
+import { afterEach } from 'vitest';
+import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 
 const run = promisify(execFile);
 
@@ -109,4 +111,27 @@ export async function closedPort(): Promise<number> {
   const port = await listen(server);
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/**
+ * Servers a test file starts, closed after each test: `const use = closeAfterEach();` then
+ * `const server = await use(startHttpServer(...))`.
+ */
+export function closeAfterEach(): <T extends TestServer>(server: Promise<T>) => Promise<T> {
+  const started: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.close()));
+  });
+  return async (server) => {
+    const s = await server;
+    started.push(s);
+    return s;
+  };
+}
+
+/** A signal that aborts like the scheduler's: at `ms`, with the configured timeout as the reason. */
+export function deadline(ms: number): AbortSignal {
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(new ProbeTimeoutError(ms)), ms).unref();
+  return controller.signal;
 }

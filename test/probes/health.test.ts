@@ -1,22 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { healthComponents, healthProbe, healthSchema, healthState } from '../../probes/health.js';
-import { ProbeTimeoutError } from '../../probes/outcome-text.js';
-import { startHttpServer, type TestServer } from '../helpers/servers.js';
+import { closeAfterEach, deadline, startHttpServer, type TestServer } from '../helpers/servers.js';
 
-const started: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-async function serve(status: number, body: unknown): Promise<TestServer> {
+const use = closeAfterEach();
+function serve(status: number, body: unknown): Promise<TestServer> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const server = await startHttpServer((_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(text));
-  started.push(server);
-  return server;
-}
-function deadline(ms: number): AbortSignal {
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(new ProbeTimeoutError(ms)), ms).unref();
-  return controller.signal;
+  return use(startHttpServer((_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(text)));
 }
 const probe = (config: Record<string, unknown>) => healthProbe.run(healthSchema.parse(config), deadline(1000));
 const componentSamples = (samples: readonly { name: string; labels?: unknown; value: number }[]) =>

@@ -1,7 +1,6 @@
 import net from 'node:net';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { httpProbe, httpSchema } from '../../probes/http.js';
-import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 import {
   closedPort,
   startEndlessBodyServer,
@@ -11,6 +10,8 @@ import {
   selfSignedCert,
   type SelfSignedCert,
   type TestServer,
+  closeAfterEach,
+  deadline,
 } from '../helpers/servers.js';
 
 // One certificate per file: openssl takes ~100-300 ms per key.
@@ -19,22 +20,8 @@ beforeAll(async () => {
   cert = await selfSignedCert();
 });
 
-const started: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-async function use<T extends TestServer>(server: Promise<T>): Promise<T> {
-  const s = await server;
-  started.push(s);
-  return s;
-}
+const use = closeAfterEach();
 
-/** A signal that aborts like the scheduler's: at `ms`, with the configured timeout as the reason. */
-function deadline(ms: number): AbortSignal {
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(new ProbeTimeoutError(ms)), ms).unref();
-  return controller.signal;
-}
 
 function probe(config: Record<string, unknown>, timeoutMs = 1000) {
   return httpProbe.run(httpSchema.parse(config), deadline(timeoutMs));

@@ -1,6 +1,5 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tcpProbe, tcpSchema } from '../../probes/tcp.js';
-import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 import {
   closedPort,
   selfSignedCert,
@@ -9,6 +8,8 @@ import {
   startTlsServer,
   type SelfSignedCert,
   type TestServer,
+  closeAfterEach,
+  deadline,
 } from '../helpers/servers.js';
 
 // One certificate per file: openssl takes ~100-300 ms per key.
@@ -17,20 +18,7 @@ beforeAll(async () => {
   cert = await selfSignedCert();
 });
 
-const started: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.close()));
-});
-async function use<T extends TestServer>(server: Promise<T>): Promise<T> {
-  const s = await server;
-  started.push(s);
-  return s;
-}
-function deadline(ms: number): AbortSignal {
-  const controller = new AbortController();
-  setTimeout(() => controller.abort(new ProbeTimeoutError(ms)), ms).unref();
-  return controller.signal;
-}
+const use = closeAfterEach();
 const probe = (config: Record<string, unknown>, timeoutMs = 1000) => tcpProbe.run(tcpSchema.parse(config), deadline(timeoutMs));
 
 describe('tcp probe', () => {
