@@ -17,7 +17,7 @@ export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';
   const parts: string[] = [];
   let rest = ms;
-  for (const unit of ['d', 'h', 'm', 's', 'ms'] as const) {
+  for (const unit of ['y', 'd', 'h', 'm', 's', 'ms'] as const) {
     const size = UNIT_MS[unit];
     if (rest >= size) {
       parts.push(`${Math.floor(rest / size)}${unit}`);

@@ -61,7 +61,7 @@ describe('describeConfig', () => {
   it('lists each environment, service and expanded check, secrets redacted', () => {
     expect(describeConfig(config, { color: false })).toBe(
       [
-        'vigil.yaml: 2 environments, 2 services, 4 checks; scheduler concurrency 64; retention raw 7d, 1m 90d, 1h 730d',
+        'vigil.yaml: 2 environments, 2 services, 4 checks; scheduler concurrency 64; retention raw 7d, 1m 90d, 1h 2y',
         '',
         'dev',
         '  api  Public REST API · owner team-payments',
