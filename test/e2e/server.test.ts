@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeriesResponse, StatusResponse } from '../../api/types.js';
 import { startVigil, type VigilProcess } from '../helpers/vigil-server.js';
-import { startPrometheus, waitFor, type PrometheusProcess } from '../helpers/prometheus.js';
+import { startPrometheus, type PrometheusProcess } from '../helpers/prometheus.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
