@@ -32,7 +32,7 @@ export async function startVigil(opts: { args?: string[]; env?: Record<string, s
   child.stderr.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Vigil did not start within 20s:\n${output}`)), 20_000);
     const onData = () => {
       const m = /Vigil listening on (http:\/\/\S+)/.exec(output);
@@ -47,6 +47,15 @@ export async function startVigil(opts: { args?: string[]; env?: Record<string, s
       reject(new Error(`Vigil exited with code ${code} before listening:\n${output}`));
     });
   });
+
+  let url: string;
+  try {
+    url = await listening;
+  } catch (error) {
+    child.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   return {
     url,
