@@ -83,9 +83,10 @@ function cellSummary(cell: ServiceStatus): string {
     return `${first.name}: ${first.error ?? first.detail ?? first.status}${more}`;
   }
   if (cell.status === 'unknown') return 'waiting for first check';
+  // A cell is narrow on a wall screen: the slowest latency is what a healthy cell has to say.
+  if (!cell.checks.some((check) => check.durationSeconds !== null)) return cell.checks.length === 1 ? '1 check' : `${cell.checks.length} checks`;
   const slowest = Math.max(...cell.checks.map((check) => check.durationSeconds ?? 0));
-  const checks = cell.checks.length === 1 ? '1 check' : `${cell.checks.length} checks`;
-  return cell.checks.some((check) => check.durationSeconds !== null) ? `${checks} · ${formatSeconds(slowest)}` : checks;
+  return cell.checks.length === 1 ? formatSeconds(slowest) : `max ${formatSeconds(slowest)}`;
 }
 
 function cellTitle(cell: ServiceStatus): string {
