@@ -64,6 +64,10 @@ function LatencyChart({ chart, environments }: { chart: LatencyChartData; enviro
 function latencyOptions(lines: readonly LatencyLine[], environments: readonly string[]): Omit<uPlot.Options, 'width' | 'height'> {
   const checksByEnv = new Map<string, string[]>();
   for (const line of lines) checksByEnv.set(line.env, [...(checksByEnv.get(line.env) ?? []), line.check]);
+  const colours = lines.map((line) => {
+    const envIndex = environments.indexOf(line.env);
+    return ENV_COLOURS[(envIndex === -1 ? environments.length : envIndex) % ENV_COLOURS.length]!;
+  });
   const axis: uPlot.Axis = {
     stroke: '#9da7b3',
     font: AXIS_FONT,
@@ -72,22 +76,22 @@ function latencyOptions(lines: readonly LatencyLine[], environments: readonly st
   };
   return {
     class: 'latency-plot',
-    padding: [16, 12, 0, 4],
+    padding: [16, 32, 0, 4],
     cursor: { drag: { x: true, y: false }, points: { size: 9 } },
-    legend: { live: true },
+    legend: { live: true, markers: { fill: (_plot, seriesIndex) => colours[seriesIndex - 1] ?? 'transparent' } },
     scales: {
       x: { time: true },
       y: { range: (_plot, _min, max) => [0, max !== null && max > 0 ? max * 1.15 : 1] },
     },
     axes: [
-      { ...axis, space: 80 },
+      { ...axis, space: 90, values: (_plot, splits, _axis, _space, incrementSeconds) => splits.map((at) => formatTick(at, incrementSeconds)) },
       { ...axis, size: 84, space: 44, values: (_plot, splits) => splits.map((value) => formatMs(value)) },
     ],
     series: [
-      { label: 'Time', value: (_plot, seconds) => (seconds == null ? '–' : formatClock(seconds * 1000)) },
-      ...lines.map((line): uPlot.Series => {
-        const envIndex = environments.indexOf(line.env);
-        const colour = ENV_COLOURS[(envIndex === -1 ? environments.length : envIndex) % ENV_COLOURS.length];
+      // Without a cursor on the plot the legend shows the newest point, so a wall screen reads current values.
+      { label: 'Time', value: (plot, seconds, _series, index) => formatClockOrDash(index === null ? lastValue(plot.data[0]) : seconds) },
+      ...lines.map((line, lineIndex): uPlot.Series => {
+        const colour = colours[lineIndex];
         const checkIndex = checksByEnv.get(line.env)?.indexOf(line.check) ?? 0;
         return {
           label: line.label,
@@ -95,9 +99,28 @@ function latencyOptions(lines: readonly LatencyLine[], environments: readonly st
           width: 2.5,
           dash: CHECK_DASHES[checkIndex % CHECK_DASHES.length],
           points: { size: 6, fill: colour },
-          value: (_plot, ms) => formatMs(ms),
+          value: (plot, ms, seriesIndex, index) => formatMs(index === null ? lastValue(plot.data[seriesIndex]) : ms),
         };
       }),
     ],
   };
+}
+
+function lastValue(values: uPlot.AlignedData[number] | undefined): number | null {
+  if (!values) return null;
+  for (let index = values.length - 1; index >= 0; index -= 1) {
+    const value = values[index];
+    if (value != null) return value;
+  }
+  return null;
+}
+
+function formatClockOrDash(seconds: number | null | undefined): string {
+  return seconds == null ? '–' : formatClock(seconds * 1000);
+}
+
+/** `14:05` on minute ticks, `14:05:30` when ticks are less than a minute apart. */
+function formatTick(seconds: number, incrementSeconds: number): string {
+  const clock = formatClock(seconds * 1000);
+  return incrementSeconds < 60 ? clock : clock.slice(0, 5);
 }

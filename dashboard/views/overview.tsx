@@ -22,16 +22,16 @@ export function OverviewView({ models }: ViewProps) {
   const selectedService = models.selection.service.value;
   return (
     <main class="overview">
-      <div class="overview__status">
-        <section class="panel panel--matrix" aria-labelledby="matrix-title">
-          <div class="panel__head">
-            <h2 id="matrix-title" class="panel__title">
-              Status
-            </h2>
-            <StatusCounts status={status} />
-          </div>
-          <StatusMatrix status={status} selectedService={selectedService} onSelectService={models.selection.select} />
-        </section>
+      <section class="panel panel--matrix" aria-labelledby="matrix-title">
+        <div class="panel__head">
+          <h2 id="matrix-title" class="panel__title">
+            Status
+          </h2>
+          <StatusCounts status={status} />
+        </div>
+        <StatusMatrix status={status} selectedService={selectedService} onSelectService={models.selection.select} />
+      </section>
+      <div class="overview__details">
         <section class="panel panel--problems" aria-labelledby="problems-title">
           <div class="panel__head">
             <h2 id="problems-title" class="panel__title">
@@ -40,8 +40,8 @@ export function OverviewView({ models }: ViewProps) {
           </div>
           <CheckList status={status} />
         </section>
+        <LatencyPanel service={selectedService} latency={models.latency} environments={models.environments.value} />
       </div>
-      <LatencyPanel service={selectedService} latency={models.latency} environments={models.environments.value} />
     </main>
   );
 }
