@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import type { SeriesResponse } from '../../api/types.js';
+import { formatAge, formatMs } from '../../dashboard/format.js';
+import { latencyQuery, resolutionFor, toLatencyChartData } from '../../dashboard/models/latency.js';
+import { parseHash } from '../../dashboard/models/route.js';
+
+const AT = Date.UTC(2026, 10, 21, 12, 0, 0);
+
+function response(series: Array<{ env: string; check?: string; points: Array<[number, number]> }>): SeriesResponse {
+  return {
+    metric: 'probe_duration_seconds',
+    from: AT - 3_600_000,
+    to: AT,
+    stepMs: 15_000,
+    aggregate: 'max',
+    resolution: 'raw',
+    series: series.map((s) => ({ labels: { env: s.env, service: 'api', check: s.check ?? 'http' }, points: s.points })),
+  };
+}
+
+describe('the latency chart model', () => {
+  it('puts lines in the config order of environments on one time axis, in milliseconds, with gaps as null', () => {
+    const chart = toLatencyChartData(
+      'api',
+      'recent',
+      response([
+        { env: 'prod', points: [[AT - 30_000, 0.05], [AT - 15_000, 0.07]] },
+        { env: 'dev', points: [[AT - 15_000, 0.3]] },
+      ]),
+      ['dev', 'staging', 'prod'],
+    );
+    expect(chart.lines.map((l) => l.label)).toEqual(['dev', 'prod']);
+    expect(chart.data).toEqual([
+      [(AT - 30_000) / 1000, (AT - 15_000) / 1000],
+      [null, 300],
+      [50, 70],
+    ]);
+  });
+
+  it('names lines by environment and check when a service has several checks', () => {
+    const chart = toLatencyChartData(
+      'api',
+      'hour',
+      response([
+        { env: 'prod', check: 'tcp', points: [[AT, 0.01]] },
+        { env: 'prod', check: 'http', points: [[AT, 0.1]] },
+      ]),
+      ['prod'],
+    );
+    expect(chart.lines.map((l) => l.label)).toEqual(['prod · http', 'prod · tcp']);
+  });
+
+  it('asks for the raw 15 s maximum while history is young, then the per-minute p95 of the last hour', () => {
+    expect(resolutionFor(response([{ env: 'prod', points: [[AT - 5 * 60_000, 0.1]] }]), AT)).toBe('recent');
+    expect(resolutionFor(response([{ env: 'prod', points: [[AT - 12 * 60_000, 0.1]] }]), AT)).toBe('hour');
+    expect(resolutionFor(response([]), AT)).toBe('recent');
+    expect(latencyQuery('api', 'hour', AT)).toMatchObject({ match: { service: 'api' }, from: AT - 3_600_000, to: AT, step: '1m', agg: 'p95' });
+    expect(latencyQuery('api', 'recent', AT)).toMatchObject({ step: '15s', agg: 'max' });
+  });
+});
+
+describe('dashboard formatting and routes', () => {
+  it.each([
+    [0, '0 ms'],
+    [0.426, '0.43 ms'],
+    [8.52, '8.5 ms'],
+    [142.4, '142 ms'],
+    [1420, '1.42 s'],
+    [12_340, '12.3 s'],
+    [240_000, '4 min'],
+    [Number.NaN, '–'],
+  ])('shows %s ms as "%s"', (ms, text) => {
+    expect(formatMs(ms)).toBe(text);
+  });
+
+  it('shows ages in whole units', () => {
+    expect([500, 12_500, 185_000, 7_300_000, 200_000_000].map(formatAge)).toEqual(['just now', '12 s', '3 min', '2 h', '2 d']);
+  });
+
+  it.each([
+    ['', '/', ''],
+    ['#/', '/', ''],
+    ['#/wall?tv=1', '/wall', 'tv=1'],
+    ['#//incidents/', '/incidents', ''],
+  ])('reads the hash "%s" as the route %s', (hash, path, query) => {
+    const route = parseHash(hash);
+    expect(route.path).toBe(path);
+    expect(route.query.toString()).toBe(query);
+  });
+});
