@@ -19,10 +19,6 @@ const HELP: Record<string, string> = {
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function labelKey(labels: Labels): string {
-  return JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]]));
-}
-
 /**
  * The last value of every series, exposed as one gauge per metric name. The label names of a
  * prom-client gauge are fixed at creation, and a metric can gain a label later (a health metric with a
@@ -32,6 +28,8 @@ class LatestValueGauges {
   readonly #registry: Registry;
   readonly #values = new Map<string, Map<string, { labels: Labels; value: number }>>();
   readonly #labelNames = new Map<string, Set<string>>();
+  /** The scheduler hands the same frozen label object for a check on every run: sort and key it once. */
+  readonly #canonical = new WeakMap<Labels, { labels: Labels; key: string }>();
 
   constructor(registry: Registry) {
     this.#registry = registry;
@@ -45,11 +43,21 @@ class LatestValueGauges {
         byLabels = new Map();
         this.#values.set(sample.name, byLabels);
       }
-      // Sorted so that the exposition is stable whatever order a probe wrote its labels in.
-      const labels = Object.fromEntries(Object.keys(sample.labels).filter((k) => LABEL_NAME.test(k)).sort().map((k) => [k, sample.labels[k]]));
-      byLabels.set(labelKey(labels), { labels, value: sample.value });
+      const { labels, key } = this.#canonicalLabels(sample.labels);
+      byLabels.set(key, { labels, value: sample.value });
       this.#ensureGauge(sample.name, Object.keys(labels));
     }
+  }
+
+  /** Valid label names only, sorted so that the exposition is stable whatever order a probe wrote them in. */
+  #canonicalLabels(written: Labels): { labels: Labels; key: string } {
+    let canonical = this.#canonical.get(written);
+    if (!canonical) {
+      const labels = Object.fromEntries(Object.keys(written).filter((k) => LABEL_NAME.test(k)).sort().map((k) => [k, written[k]]));
+      canonical = { labels, key: JSON.stringify(labels) };
+      this.#canonical.set(written, canonical);
+    }
+    return canonical;
   }
 
   #ensureGauge(name: string, labelNames: string[]): void {

@@ -255,6 +255,7 @@ function get(tree: Tree, path: readonly PathSegment[]): unknown {
   return node;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+/** A YAML mapping as parsed: an object that is not a list. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

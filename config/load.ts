@@ -8,7 +8,7 @@ import type { ProbeRegistry } from '../probes/probe.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import type { ServiceSpec, VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema } from './schema.js';
-import { expandChecks, type ServiceToExpand } from './expand.js';
+import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
 import { formatPath, humanErrorMap, issuesToProblems, suggest, type PathSegment, type RawProblem } from './issues.js';
 
 export interface LoadOptions {
@@ -111,10 +111,6 @@ function yamlMessage(message: string): string {
 function withoutExtensions(data: unknown): unknown {
   if (!isPlainObject(data)) return data;
   return Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith(EXTENSION_PREFIX)));
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function plausibleEnvironments(data: unknown): string[] {
