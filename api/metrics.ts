@@ -95,6 +95,17 @@ export interface SchedulerGaugeSource {
   stats(): { readonly checks: number; readonly running: number; readonly queued: number; readonly overrunsSkipped: number; readonly lateTicksSkipped: number };
 }
 
+/** The result writer's buffer, read at scrape time. */
+export interface ResultWriterGaugeSource {
+  stats(): { readonly bufferedSamples: number; readonly droppedSamples: number };
+}
+
+/** A metric whose value is read from its owner at each scrape; counters stay counters so rate() works. */
+function readAtScrape(registry: Registry, type: 'gauge' | 'counter', name: string, help: string, read: () => number): void {
+  if (type === 'gauge') new Gauge({ name, help, registers: [registry], collect() { this.set(read()); } });
+  else new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
+}
+
 export interface VigilMetrics {
   readonly registry: Registry;
   /** Samples just measured: their values become the gauges' current values. */
@@ -103,6 +114,8 @@ export interface VigilMetrics {
   observeStoreWrite(samples: number, failed: boolean): void;
   /** Exposes the scheduler's queue and skip counters, read at each scrape. */
   watchScheduler(scheduler: SchedulerGaugeSource): void;
+  /** Exposes how many samples wait for the store and how many were dropped while it failed. */
+  watchResultWriter(writer: ResultWriterGaugeSource): void;
 }
 
 /** Creates Vigil's metrics on the registry passed in (a fresh one per app; no global registry). */
@@ -146,16 +159,17 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
       else appended.inc(samples);
     },
     watchScheduler(scheduler) {
-      const gauge = (name: string, help: string, read: (s: ReturnType<SchedulerGaugeSource['stats']>) => number) =>
-        new Gauge({ name, help, registers: [registry], collect() { this.set(read(scheduler.stats())); } });
-      gauge('vigil_scheduler_checks', 'Checks the scheduler runs.', (s) => s.checks);
-      gauge('vigil_scheduler_runs_in_flight', 'Check runs in flight now.', (s) => s.running);
-      gauge('vigil_scheduler_runs_queued', 'Check runs waiting for a free slot (concurrency limit).', (s) => s.queued);
-      // Counters kept by the scheduler; exposed as counters so rate() works.
-      const counter = (name: string, help: string, read: (s: ReturnType<SchedulerGaugeSource['stats']>) => number) =>
-        new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read(scheduler.stats())); } });
-      counter('vigil_scheduler_overruns_skipped_total', 'Runs skipped because the previous run of the same check was still going.', (s) => s.overrunsSkipped);
-      counter('vigil_scheduler_late_ticks_skipped_total', 'Runs skipped because the process fell more than an interval behind.', (s) => s.lateTicksSkipped);
+      const read = (pick: (s: ReturnType<SchedulerGaugeSource['stats']>) => number) => () => pick(scheduler.stats());
+      readAtScrape(registry, 'gauge', 'vigil_scheduler_checks', 'Checks the scheduler runs.', read((s) => s.checks));
+      readAtScrape(registry, 'gauge', 'vigil_scheduler_runs_in_flight', 'Check runs in flight now.', read((s) => s.running));
+      readAtScrape(registry, 'gauge', 'vigil_scheduler_runs_queued', 'Check runs waiting for a free slot (concurrency limit).', read((s) => s.queued));
+      readAtScrape(registry, 'counter', 'vigil_scheduler_overruns_skipped_total', 'Runs skipped because the previous run of the same check was still going.', read((s) => s.overrunsSkipped));
+      readAtScrape(registry, 'counter', 'vigil_scheduler_late_ticks_skipped_total', 'Runs skipped because the process fell more than an interval behind.', read((s) => s.lateTicksSkipped));
+    },
+    watchResultWriter(writer) {
+      const read = (pick: (s: ReturnType<ResultWriterGaugeSource['stats']>) => number) => () => pick(writer.stats());
+      readAtScrape(registry, 'gauge', 'vigil_store_buffered_samples', 'Samples measured but not yet written to the store.', read((s) => s.bufferedSamples));
+      readAtScrape(registry, 'counter', 'vigil_store_samples_dropped_total', 'Samples dropped because the store failed for longer than the buffer holds.', read((s) => s.droppedSamples));
     },
   };
 }

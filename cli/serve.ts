@@ -70,6 +70,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     },
   });
   metrics.watchScheduler(scheduler);
+  metrics.watchResultWriter(writer);
   const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
   const app = createApp({ config, store, metrics, clock, schedulerRunning: () => scheduler.isRunning(), dashboardDir: DASHBOARD_DIR });
 

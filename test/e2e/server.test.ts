@@ -59,6 +59,7 @@ describe('Vigil serving the embedded demo', () => {
     expect(text).toMatch(/^vigil_queue_depth\{[^}]*queue="exports"/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
     expect(text).toMatch(/^vigil_scheduler_checks 9$/m);
+    expect(text).toMatch(/^vigil_store_samples_dropped_total 0$/m);
     expect(text).toMatch(/^vigil_probe_runs_total\{kind="health",result="success"\} [1-9]/m);
   });
 
