@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../config/duration.js';
+import { parseDuration } from '../lib/duration.js';
 import { BadRequestError } from '../lib/errors.js';
 import { AGGREGATES, type LabelMatcher, type SeriesQuery } from '../store/types.js';
 

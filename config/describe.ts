@@ -1,6 +1,6 @@
 // The text `vigil check` prints: per environment, each service and its expanded checks, secrets redacted.
 import type { CheckSpec, VigilConfig } from './types.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../lib/duration.js';
 
 const ANSI = { bold: '\x1b[1m', dim: '\x1b[2m', cyan: '\x1b[36m', reset: '\x1b[0m' } as const;
 

@@ -2,7 +2,7 @@
 // and needs no change here. The loader validates checks one by one (per environment, after templates),
 // so the check item is a parameter; the JSON Schema for editors uses the full union of kinds.
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration } from '../lib/duration.js';
 import type { ProbeRegistry } from '../probes/probe.js';
 
 /** Names of services and checks: `api`, `pg-primary`, `queue_depth`. */

@@ -1,21 +1,7 @@
+import type { CheckSpec } from '../probes/probe.js';
 import type { Retention } from '../store/types.js';
 
-/** One check of one service in one environment, after templates and `${VAR}`s are expanded. */
-export interface CheckSpec {
-  /** `env/service/check`, unique in a config. */
-  readonly id: string;
-  readonly env: string;
-  readonly service: string;
-  /** The check's name in its service: `name:` from the config, else the kind (suffixed `-2`, `-3` on repeats). */
-  readonly name: string;
-  readonly kind: string;
-  readonly everyMs: number;
-  readonly timeoutMs: number;
-  /** The kind's own fields, validated by that probe kind's schema (durations already in ms where the schema says so). */
-  readonly target: Readonly<Record<string, unknown>>;
-  /** The runbook link rendered for this check, if the service has one. */
-  readonly runbook: string | null;
-}
+export type { CheckSpec };
 
 export interface ServiceSpec {
   readonly name: string;

@@ -35,3 +35,11 @@ export class NotFoundError extends Error {
 export class BadRequestError extends Error {
   override name = 'BadRequestError';
 }
+
+/**
+ * A query that would cost more than its bound (series, points, rows scanned); `message` names the
+ * bound and how to narrow the query. Answered as a 400.
+ */
+export class QueryTooLargeError extends BadRequestError {
+  override name = 'QueryTooLargeError';
+}

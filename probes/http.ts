@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../config/duration.js';
+import { duration } from '../lib/duration.js';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { createAgents, performRequest, prepareRequest, type HttpResponse, type PreparedRequest } from './http-request.js';
 import { jsonPathProblem, lookupJsonPath, parseJsonPath, showJson } from './json-path.js';

@@ -1,6 +1,6 @@
 // Error texts shared by the probes: they name what was expected and what was found, and for
 // timeouts which phase of the check was running.
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../lib/duration.js';
 
 /**
  * The reason the scheduler aborts a run with at its deadline; carries the configured timeout so a probe

@@ -1,5 +1,23 @@
 import type { z } from 'zod';
+import { Registry } from '../lib/registry.js';
 import type { Labels } from '../store/types.js';
+
+/** One check of one service in one environment, after templates and `${VAR}`s are expanded. */
+export interface CheckSpec {
+  /** `env/service/check`, unique in a config. */
+  readonly id: string;
+  readonly env: string;
+  readonly service: string;
+  /** The check's name in its service: `name:` from the config, else the kind (suffixed `-2`, `-3` on repeats). */
+  readonly name: string;
+  readonly kind: string;
+  readonly everyMs: number;
+  readonly timeoutMs: number;
+  /** The kind's own fields, validated by that probe kind's schema (durations already in ms where the schema says so). */
+  readonly target: Readonly<Record<string, unknown>>;
+  /** The runbook link rendered for this check, if the service has one. */
+  readonly runbook: string | null;
+}
 
 /** A measurement a probe adds beside `probe_success` and `probe_duration_seconds`. */
 export interface ProbeSample {
@@ -45,26 +63,8 @@ export interface Probe<Target = any> {
 }
 
 /** The explicit map of probe kinds; registering a kind twice is a bug and throws. */
-export class ProbeRegistry {
-  readonly #probes = new Map<string, Probe>();
-
+export class ProbeRegistry extends Registry<Probe> {
   constructor(probes: readonly Probe[] = []) {
-    for (const probe of probes) this.register(probe);
-  }
-
-  register(probe: Probe): this {
-    if (this.#probes.has(probe.kind)) throw new Error(`probe kind "${probe.kind}" is registered twice`);
-    this.#probes.set(probe.kind, probe);
-    return this;
-  }
-
-  get(kind: string): Probe {
-    const probe = this.#probes.get(kind);
-    if (!probe) throw new Error(`no probe kind "${kind}" (known: ${this.kinds().join(', ')})`);
-    return probe;
-  }
-
-  kinds(): string[] {
-    return [...this.#probes.keys()];
+    super('probe kind', probes);
   }
 }

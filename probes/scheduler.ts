@@ -1,11 +1,10 @@
 // Runs every check on its own fixed-rate interval with a global concurrency limit, bounds every run by
 // its timeout, and hands the measured samples and result to a sink (the ResultWriter).
-import type { CheckSpec } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { CheckResult, Labels, Sample } from '../store/types.js';
-import type { Probe, ProbeOutcome, ProbeRegistry } from './probe.js';
+import type { CheckSpec, Probe, ProbeOutcome, ProbeRegistry } from './probe.js';
 import { ProbeTimeoutError } from './outcome-text.js';
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../lib/duration.js';
 import type { ResultSink } from './result-writer.js';
 
 /** One finished run of one check, as `onRun` sees it. */

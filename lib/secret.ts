@@ -1,0 +1,97 @@
+// Secrets from `${VAR}`s: a value that never prints, and the set of every secret value a config
+// interpolated, so that any text crossing a boundary (an error, a log line, an API answer) can be
+// scrubbed of them.
+import { inspect } from 'node:util';
+
+const SHOWN = '***';
+
+/**
+ * A secret value (a webhook URL, a routing key, a password). It prints as `***` in template strings,
+ * `JSON.stringify`, `console.log` and `util.inspect`; `reveal()` is the one way to the value, used only
+ * where it is sent to its destination.
+ */
+export class Secret {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toString(): string {
+    return SHOWN;
+  }
+
+  toJSON(): string {
+    return SHOWN;
+  }
+
+  [inspect.custom](): string {
+    return SHOWN;
+  }
+}
+
+/** Secrets shorter than this are not scrubbed from text: `${PORT}` = "5" must not turn every 5 into ***. */
+export const MIN_SCRUBBED_LENGTH = 4;
+
+/**
+ * Every secret value a config interpolated. `scrub` replaces each occurrence (also URL-encoded, as a
+ * secret in a URL appears in an error quoting that URL) with `***`, longest first.
+ */
+export class SecretValues {
+  static readonly none = new SecretValues([]);
+  readonly #values: readonly string[];
+  readonly #pattern: RegExp | null;
+
+  constructor(values: Iterable<string>) {
+    const forms = new Set<string>();
+    for (const value of values) {
+      if (value.length < MIN_SCRUBBED_LENGTH) continue;
+      forms.add(value);
+      const encoded = encodeURIComponent(value);
+      if (encoded !== value) forms.add(encoded);
+    }
+    this.#values = [...forms].sort((a, b) => b.length - a.length);
+    // One alternation, longest first, so a secret that contains another is replaced whole.
+    this.#pattern = this.#values.length === 0 ? null : new RegExp(this.#values.map(escapeRegExp).join('|'), 'g');
+  }
+
+  get size(): number {
+    return this.#values.length;
+  }
+
+  /** The text with every known secret value shown as `***`. */
+  scrub(text: string): string {
+    return this.#pattern === null ? text : text.replace(this.#pattern, SHOWN);
+  }
+
+  /** True when the text contains a known secret value. */
+  contains(text: string): boolean {
+    if (this.#pattern === null) return false;
+    this.#pattern.lastIndex = 0;
+    return this.#pattern.test(text);
+  }
+
+  /** A deep copy of plain data (objects, arrays, strings) with every string scrubbed; `Secret`s stay `***`. */
+  redact(value: unknown): unknown {
+    if (typeof value === 'string') return this.scrub(value);
+    if (value instanceof Secret) return SHOWN;
+    if (Array.isArray(value)) return value.map((item) => this.redact(item));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.redact(item)]));
+    }
+    return value;
+  }
+
+  /** Both sets in one. */
+  with(other: SecretValues): SecretValues {
+    return new SecretValues([...this.#values, ...other.#values]);
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

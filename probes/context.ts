@@ -1,0 +1,47 @@
+// What probes share for the life of a running Vigil: created once in the composition root, handed to
+// every run, and closed on stop, so that no keep-alive socket or cache outlives the process's use of it.
+import type { Clock } from '../lib/clock.js';
+import { SecretValues } from '../lib/secret.js';
+
+/** Shared state of the probes of one running Vigil. */
+export interface ProbeContext {
+  /** The one source of "now" for probes (certificate expiry, ages). */
+  readonly clock: Clock;
+  /** Every secret value of the config: probes strip headers holding one on cross-origin redirects. */
+  readonly secrets: SecretValues;
+  /** Per-kind state (keep-alive agents, parsed targets, CA files): created on first use, closed with the context. */
+  resource<T extends { close(): void | Promise<void> }>(key: string, create: () => T): T;
+  /** Closes every resource (sockets, pools); runs after this fail. */
+  close(): Promise<void>;
+}
+
+export interface ProbeContextOptions {
+  readonly clock: Clock;
+  readonly secrets?: SecretValues;
+}
+
+/** A fresh context; the caller closes it when it stops running checks. */
+export function createProbeContext(opts: ProbeContextOptions): ProbeContext {
+  const resources = new Map<string, { close(): void | Promise<void> }>();
+  let closed = false;
+  return {
+    clock: opts.clock,
+    secrets: opts.secrets ?? SecretValues.none,
+    resource<T extends { close(): void | Promise<void> }>(key: string, create: () => T): T {
+      if (closed) throw new Error(`probe context is closed; cannot open "${key}"`);
+      let resource = resources.get(key);
+      if (!resource) {
+        resource = create();
+        resources.set(key, resource);
+      }
+      return resource as T;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      const all = [...resources.values()];
+      resources.clear();
+      await Promise.allSettled(all.map((resource) => resource.close()));
+    },
+  };
+}
