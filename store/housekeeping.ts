@@ -25,46 +25,36 @@ export function startHousekeeping(store: Store, retention: Retention, clock: Clo
   const log = opts.log ?? ((m: string) => console.error(m));
   const graceMs = opts.rollupGraceMs ?? ROLLUP_GRACE_MS;
   let stopped = false;
-  let rollupRunning = false;
-  let retentionRunning = false;
+  let rollupPass: Promise<void> | null = null;
+  let retentionPass: Promise<void> | null = null;
 
   /** One bounded rollUp call; true when the pass has more to do. */
-  const rollUpStep = (at: number): boolean => {
+  const rollUpStep = async (at: number): Promise<boolean> => {
     try {
-      return store.rollUp(at).more;
+      return (await store.samples.rollUp(at)).more;
     } catch (err) {
       log(`rollup failed (will retry): ${(err as Error).message}`);
       return false;
     }
   };
 
+  // Each step is one bounded call; between steps the event loop runs whatever else is due.
   const rollUp = () => {
-    if (rollupRunning) return;
-    rollupRunning = true;
-    const at = clock.now() - graceMs;
-    const step = () => {
-      // After stop() the pass has been finished synchronously there.
-      if (stopped) return;
-      if (rollUpStep(at)) return void setImmediate(step);
-      rollupRunning = false;
-    };
-    step();
+    rollupPass ??= (async () => {
+      const at = clock.now() - graceMs;
+      while (!stopped && (await rollUpStep(at))) await yieldToEventLoop();
+    })().finally(() => (rollupPass = null));
   };
 
   const enforceRetention = () => {
-    if (retentionRunning) return;
-    retentionRunning = true;
-    const at = clock.now();
-    const step = () => {
-      if (stopped) return void (retentionRunning = false);
+    retentionPass ??= (async () => {
+      const at = clock.now();
       try {
-        if (store.enforceRetention(at, retention) > 0) return void setImmediate(step);
+        while (!stopped && (await store.samples.enforceRetention(at, retention)) > 0) await yieldToEventLoop();
       } catch (err) {
         log(`retention failed (will retry): ${(err as Error).message}`);
       }
-      retentionRunning = false;
-    };
-    step();
+    })().finally(() => (retentionPass = null));
   };
 
   const rollupTimer = setInterval(rollUp, opts.rollupEveryMs ?? 10_000);
@@ -74,15 +64,19 @@ export function startHousekeeping(store: Store, retention: Retention, clock: Clo
   enforceRetention();
 
   return {
-    /** Finishes the rollup pass synchronously (up to now), so that a restart starts from fresh rollups. */
-    stop() {
+    /** Waits for the passes in flight, then finishes the rollup pass (up to now), so a restart starts from fresh rollups. */
+    async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
       clearInterval(rollupTimer);
       clearInterval(retentionTimer);
+      await Promise.all([rollupPass, retentionPass]);
       const at = clock.now() - graceMs;
-      while (rollUpStep(at));
-      rollupRunning = false;
+      while (await rollUpStep(at));
     },
   };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

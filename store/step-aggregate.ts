@@ -8,10 +8,14 @@ export const HOUR_MS = 3_600_000;
 /** Rollup bucket width per resolution. */
 export const RESOLUTION_MS: Readonly<Record<Exclude<Resolution, 'raw'>, number>> = { '1m': MINUTE_MS, '1h': HOUR_MS };
 
-/** Which table answers a step: whole hours → 1h rollups, whole minutes → 1m rollups, else raw. */
+/**
+ * Which table answers a step: the coarsest whose bucket fits in it (a 61 s step reads 1-minute
+ * rollups, a 90-minute step 1-hour rollups). A bucket counts whole in the step its start falls in, so
+ * with a step that is not a multiple of the bucket a point may cover data up to one bucket past its end.
+ */
 export function resolutionForStep(stepMs: number): Resolution {
-  if (stepMs >= HOUR_MS && stepMs % HOUR_MS === 0) return '1h';
-  if (stepMs >= MINUTE_MS && stepMs % MINUTE_MS === 0) return '1m';
+  if (stepMs >= HOUR_MS) return '1h';
+  if (stepMs >= MINUTE_MS) return '1m';
   return 'raw';
 }
 

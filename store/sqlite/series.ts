@@ -1,39 +1,9 @@
 // Series identity: metric name + sorted labels → integer id, cached in memory for the append path.
 import type { SqliteDatabase } from './db.js';
-import type { LabelMatcher, Labels } from './types.js';
+import type { SeriesRow } from '../query.js';
+import { labelsKey } from '../labels.js';
+import type { Labels } from '../types.js';
 
-/** Canonical text of a label set: JSON with keys in sorted order (what `series.labels` stores). */
-export function labelsKey(labels: Labels): string {
-  let previous = '';
-  for (const key in labels) {
-    if (key < previous) return JSON.stringify(sortedLabels(labels));
-    previous = key;
-  }
-  // Already sorted (what every source in Vigil produces): skip building a copy.
-  return JSON.stringify(labels);
-}
-
-function sortedLabels(labels: Labels): Record<string, string> {
-  const sorted: Record<string, string> = {};
-  for (const key of Object.keys(labels).sort()) sorted[key] = labels[key]!;
-  return sorted;
-}
-
-/** True when `labels` satisfies every matcher; `!=` matches a label that is absent. */
-export function matchesLabels(labels: Labels, matchers: readonly LabelMatcher[]): boolean {
-  for (const matcher of matchers) {
-    const actual = Object.hasOwn(labels, matcher.label) ? labels[matcher.label] : undefined;
-    if (matcher.op === '=' ? actual !== matcher.value : actual === matcher.value) return false;
-  }
-  return true;
-}
-
-/** A stored series as readers see it. */
-export interface SeriesRow {
-  readonly id: number;
-  readonly labels: Labels;
-  readonly key: string;
-}
 
 // One node per label pair along the path of a label set in the order its keys were written.
 class LabelTrie {
@@ -104,13 +74,8 @@ export class SeriesCatalog {
     this.uncommitted = [];
   }
 
-  /** Every series of `metric` whose labels satisfy `matchers`, sorted by label key. */
-  find(metric: string, matchers: readonly LabelMatcher[]): SeriesRow[] {
-    const found: SeriesRow[] = [];
-    for (const row of this.byMetric.all(metric)) {
-      const labels = JSON.parse(row.labels) as Labels;
-      if (matchesLabels(labels, matchers)) found.push({ id: row.id, labels, key: row.labels });
-    }
-    return found;
+  /** Every series of `metric`, sorted by label key. */
+  find(metric: string): SeriesRow[] {
+    return this.byMetric.all(metric).map((row) => ({ id: row.id, labels: JSON.parse(row.labels) as Labels, key: row.labels }));
   }
 }

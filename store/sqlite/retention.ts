@@ -1,8 +1,8 @@
 // Retention: deletes raw samples and rollup buckets older than their resolution's horizon, in bounded
 // batches so a caller can yield to the event loop between calls.
 import type { SqliteDatabase } from './db.js';
-import { HOUR_MS, MINUTE_MS } from './step-aggregate.js';
-import type { Retention } from './types.js';
+import { HOUR_MS, MINUTE_MS } from '../step-aggregate.js';
+import type { Retention } from '../types.js';
 
 /** Deletes up to :limit raw samples with ts < :cutoff; each series is one PK range seek, never a table scan. */
 export const DELETE_OLD_SAMPLES_SQL = `

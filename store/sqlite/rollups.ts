@@ -11,9 +11,10 @@
 // end for a series the pass has passed) marks that minute dirty; a later call recomputes the minute
 // from raw and rebuilds its hour from its 1m rows. Queries read rollups up to `foldedThrough(id)` and
 // the raw tail after it, so the still-open minute never needs folding to be visible.
-import { LogHistogram } from './histogram.js';
+import { LogHistogram } from '../histogram.js';
 import type { SqliteDatabase } from './db.js';
-import { alignDown, HOUR_MS, MINUTE_MS } from './step-aggregate.js';
+import { alignDown, HOUR_MS, MINUTE_MS } from '../step-aggregate.js';
+import type { RollUpProgress } from '../types.js';
 
 /**
  * Series per rollUp call unless the caller says otherwise: folding one minute of 2,000 series took
@@ -99,6 +100,24 @@ interface MinuteRow {
   hist: Uint8Array;
 }
 
+/** Reads the saved rollup progress: a reader thread's view of `Rollups.foldedThrough`, in its own snapshot. */
+export const ROLLUP_PROGRESS_SQL = `SELECT key, value FROM meta WHERE key IN ('${FOLDED_TO_KEY}', '${PASS_TO_KEY}', '${PASS_AFTER_KEY}')`;
+
+/** `foldedThrough` from the rows of ROLLUP_PROGRESS_SQL. */
+export function foldedThroughFromProgress(rows: ReadonlyArray<readonly [string, number]>): (seriesId: number) => number {
+  const meta = new Map(rows);
+  const foldedTo = meta.get(FOLDED_TO_KEY) ?? null;
+  const passTo = meta.get(PASS_TO_KEY) ?? null;
+  const passAfter = meta.get(PASS_AFTER_KEY) ?? 0;
+  return (seriesId) => foldedThrough(foldedTo, passTo, passAfter, seriesId);
+}
+
+// A pass in progress has folded series up to passAfter through passTo; the rest through foldedTo.
+function foldedThrough(foldedTo: number | null, passTo: number | null, passAfter: number, seriesId: number): number {
+  if (passTo !== null && seriesId <= passAfter) return passTo;
+  return foldedTo ?? -Infinity;
+}
+
 /** What an appended sample is compared with to tell whether it lands in an already folded minute. */
 export interface LateBounds {
   readonly foldedTo: number;
@@ -106,11 +125,6 @@ export interface LateBounds {
   readonly passAfter: number;
 }
 
-/** Result of one rollUp call: buckets written, and whether work is left for this `at`. */
-export interface RollUpProgress {
-  readonly buckets: number;
-  readonly more: boolean;
-}
 
 /** Keeps the rollup tables; owns the watermark, the chunk cursor and the dirty marks of late samples. */
 export class Rollups {
@@ -184,8 +198,7 @@ export class Rollups {
 
   /** Rollups of series `seriesId` hold every sample before this time; its raw samples after it are not folded yet. */
   foldedThrough(seriesId: number): number {
-    if (this.passTo !== null && seriesId <= this.passAfter) return this.passTo;
-    return this.foldedTo ?? -Infinity;
+    return foldedThrough(this.foldedTo, this.passTo, this.passAfter, seriesId);
   }
 
   /** Marks the 1m bucket of a late sample for recomputation; call inside the append transaction. */

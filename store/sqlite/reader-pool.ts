@@ -1,0 +1,139 @@
+// Reader threads for series queries on a SQLite file: a query of millions of rows runs there, while
+// the main thread keeps running probes and answering /health.
+import { Worker } from 'node:worker_threads';
+import { QueryTooLargeError } from '../../lib/errors.js';
+import type { QueryLimits, SeriesQuery, SeriesQueryResult } from '../types.js';
+
+/** A query sent to a reader thread. */
+export interface ReaderRequest {
+  readonly id: number;
+  readonly query: SeriesQuery;
+  readonly limits: QueryLimits | undefined;
+}
+
+/** A reader thread's answer: the result, or the error's name and message (rebuilt as the same class). */
+export type ReaderResponse =
+  | { readonly id: number; readonly ok: true; readonly result: SeriesQueryResult }
+  | { readonly id: number; readonly ok: false; readonly error: { readonly name: string; readonly message: string } };
+
+interface Pending {
+  readonly resolve: (result: SeriesQueryResult) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Reader {
+  readonly worker: Worker;
+  readonly pending: Map<number, Pending>;
+}
+
+// Under the test runner this module is TypeScript source: the thread then loads the .ts file through tsx.
+const SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(SOURCE ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
+const WORKER_EXEC_ARGV = SOURCE ? ['--import', 'tsx'] : [];
+
+/** A fixed set of reader threads; each query goes to the one with the fewest queries in flight. */
+export class ReaderPool {
+  readonly #readers: Reader[];
+  #nextId = 1;
+  #closed = false;
+
+  private constructor(
+    readonly file: string,
+    readers: Reader[],
+  ) {
+    this.#readers = readers;
+  }
+
+  /** Starts `count` reader threads on `file` and waits until each has opened it. */
+  static async start(file: string, count: number): Promise<ReaderPool> {
+    const started = await Promise.allSettled(Array.from({ length: count }, () => spawnReader(file)));
+    const readers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(readers.map((reader) => reader.worker.terminate()));
+      throw failed.reason;
+    }
+    const pool = new ReaderPool(file, readers);
+    for (const reader of readers) pool.#listen(reader);
+    return pool;
+  }
+
+  query(query: SeriesQuery, limits?: QueryLimits): Promise<SeriesQueryResult> {
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    let reader = this.#readers[0]!;
+    for (const candidate of this.#readers) if (candidate.pending.size < reader.pending.size) reader = candidate;
+    const id = this.#nextId++;
+    return new Promise<SeriesQueryResult>((resolve, reject) => {
+      reader.pending.set(id, { resolve, reject });
+      const request: ReaderRequest = { id, query, limits };
+      reader.worker.postMessage(request);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all(this.#readers.map((reader) => reader.worker.terminate()));
+  }
+
+  /** A reader thread died (a bug, or out of memory): start another in its place; queries go to the others meanwhile. */
+  #replace(dead: Reader): void {
+    const index = this.#readers.indexOf(dead);
+    if (index === -1) return;
+    if (this.#readers.length > 1) this.#readers.splice(index, 1);
+    spawnReader(this.file).then(
+      (fresh) => {
+        if (this.#closed) return void fresh.worker.terminate();
+        this.#listen(fresh);
+        const at = this.#readers.indexOf(dead);
+        if (at === -1) this.#readers.push(fresh);
+        else this.#readers[at] = fresh;
+      },
+      (error: unknown) => console.error(`store: cannot restart a reader thread: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  }
+
+  #listen(reader: Reader): void {
+    reader.worker.on('message', (response: ReaderResponse) => {
+      const pending = reader.pending.get(response.id);
+      if (!pending) return;
+      reader.pending.delete(response.id);
+      if (response.ok) pending.resolve(response.result);
+      else pending.reject(rebuildError(response.error));
+    });
+    const failAll = (error: Error) => {
+      for (const pending of reader.pending.values()) pending.reject(error);
+      reader.pending.clear();
+    };
+    reader.worker.on('error', (error) => failAll(new Error(`store reader thread failed: ${error.message}`)));
+    reader.worker.on('exit', (code) => {
+      if (this.#closed) return;
+      failAll(new Error(`store reader thread exited with code ${code}`));
+      this.#replace(reader);
+    });
+  }
+}
+
+async function spawnReader(file: string): Promise<Reader> {
+  const worker = new Worker(WORKER_URL, { workerData: { file }, execArgv: WORKER_EXEC_ARGV });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      worker.once('message', () => resolve());
+      worker.once('error', reject);
+      worker.once('exit', (code) => reject(new Error(`store reader thread exited with code ${code} while opening ${file}`)));
+    });
+  } catch (error) {
+    await worker.terminate();
+    throw error;
+  }
+  worker.removeAllListeners();
+  return { worker, pending: new Map() };
+}
+
+function rebuildError(error: { name: string; message: string }): Error {
+  if (error.name === 'QueryTooLargeError') return new QueryTooLargeError(error.message);
+  if (error.name === 'RangeError') return new RangeError(error.message);
+  const rebuilt = new Error(error.message);
+  rebuilt.name = error.name;
+  return rebuilt;
+}
