@@ -26,10 +26,16 @@ interface Reader {
   readonly pending: Map<number, Pending>;
 }
 
-// Under the test runner this module is TypeScript source: the thread then loads the .ts file through tsx.
+// Under the test runner this module is TypeScript source: the thread then registers tsx's loader and
+// imports the .ts file (the built server runs the compiled .js directly).
 const SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(SOURCE ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
-const WORKER_EXEC_ARGV = SOURCE ? ['--import', 'tsx'] : [];
+
+function newWorker(file: string): Worker {
+  if (!SOURCE) return new Worker(WORKER_URL, { workerData: { file } });
+  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+  return new Worker(boot, { eval: true, workerData: { file } });
+}
 
 /** A fixed set of reader threads; each query goes to the one with the fewest queries in flight. */
 export class ReaderPool {
@@ -115,18 +121,24 @@ export class ReaderPool {
 }
 
 async function spawnReader(file: string): Promise<Reader> {
-  const worker = new Worker(WORKER_URL, { workerData: { file }, execArgv: WORKER_EXEC_ARGV });
+  const worker = newWorker(file);
+  let onMessage = (): void => {};
+  let onError = (_error: Error): void => {};
+  let onExit = (_code: number): void => {};
   try {
     await new Promise<void>((resolve, reject) => {
-      worker.once('message', () => resolve());
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`store reader thread exited with code ${code} while opening ${file}`)));
+      onMessage = () => resolve();
+      onError = reject;
+      onExit = (code) => reject(new Error(`store reader thread exited with code ${code} while opening ${file}`));
+      worker.once('message', onMessage).once('error', onError).once('exit', onExit);
     });
   } catch (error) {
     await worker.terminate();
     throw error;
+  } finally {
+    // Only these: removeAllListeners() would also drop the worker's own, and its messages with them.
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
   }
-  worker.removeAllListeners();
   return { worker, pending: new Map() };
 }
 
