@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
-import { tlsSchema } from './http.js';
-import { createAgents, performRequest, prepareRequest, type PreparedRequest } from './http-request.js';
+import { headersSchema, tlsSchema } from './http.js';
+import { exchangeSamples, performRequest, preparedFor, prepareRequest, type PreparedRequest } from './http-request.js';
 import { jsonPathProblem, lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
 
 /** A number in the health JSON recorded as a series. */
@@ -21,7 +21,7 @@ const healthMetric = z.strictObject({
 export const healthSchema = z.strictObject({
   /** The app's readiness endpoint, e.g. https://api.example.com/health/ready. */
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: headersSchema.default({}),
   tls: tlsSchema.optional(),
   /** Numbers to read from the JSON as series: `{ name: replica_lag_seconds, path: $.replication.lag_seconds }`. */
   metrics: z.array(healthMetric).default([]),
@@ -96,21 +96,61 @@ export function healthComponents(document: unknown): HealthComponent[] {
   return [...found].map(([name, state]) => ({ name, state }));
 }
 
-const agents = createAgents();
-const prepared = new WeakMap<HealthTarget, PreparedRequest>();
 const MAX_HEALTH_BODY_BYTES = 1_048_576;
 
 function prepare(target: HealthTarget): PreparedRequest {
-  let request = prepared.get(target);
-  if (!request) {
-    request = prepareRequest(
-      { url: target.url, headers: target.headers, tls: target.tls, maxBodyBytes: MAX_HEALTH_BODY_BYTES },
-      { accept: 'application/health+json, application/json' },
-    );
-    for (const metric of target.metrics) parseJsonPath(metric.path);
-    prepared.set(target, request);
-  }
+  const request = prepareRequest(
+    { url: target.url, headers: target.headers, tls: target.tls, maxBodyBytes: MAX_HEALTH_BODY_BYTES },
+    { accept: 'application/health+json, application/json' },
+  );
+  for (const metric of target.metrics) parseJsonPath(metric.path);
   return request;
+}
+
+/** What a health document says as a whole, and the problem when it says nothing usable. */
+interface OverallHealth {
+  readonly state: HealthState;
+  readonly problem: string | null;
+  /** False for a bare value or a list: nothing else (components, metrics) can be read from it. */
+  readonly isObject: boolean;
+  /** The problem already names the components at fault. */
+  readonly namesComponents: boolean;
+  /** For the detail of a degraded success: `status is "warn"`. */
+  readonly degradedDetail: string | null;
+}
+
+const EXPECTED_STATUS = 'expected one of UP, ok, pass, healthy (or DOWN, fail, warn)';
+
+/**
+ * The overall state of a parsed health document. A document must say it is up: an object whose
+ * `status` reads as up or degraded. Without a `status`, the components decide, and only when there are
+ * some and each is up or degraded (a component down or unreadable fails: with no overall status
+ * nothing says the whole survives it). Anything else (a bare `"UP"`, `true`, `[]`, `{}`, `null`) fails,
+ * since a 2xx with such a body is as often a stub or a proxy's page as a healthy app.
+ */
+function overallHealth(document: unknown, components: readonly HealthComponent[]): OverallHealth {
+  const verdict = { isObject: true, namesComponents: false, degradedDetail: null };
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    const problem = `health document is ${showJson(document)}, expected a JSON object with a status, like {"status":"UP"}`;
+    return { ...verdict, state: 'unknown', problem, isObject: false };
+  }
+  if ('status' in document) {
+    const status = (document as { status: unknown }).status;
+    const state = healthState(status);
+    if (state === 'down') return { ...verdict, state, problem: `health status is ${showJson(status)}` };
+    if (state === 'unknown') return { ...verdict, state, problem: `health status is ${showJson(status)}, ${EXPECTED_STATUS}` };
+    return { ...verdict, state, problem: null, degradedDetail: state === 'degraded' ? `status is ${showJson(status)}` : null };
+  }
+  if (components.length === 0) {
+    const problem = 'health document has no status and no components, expected a status, like {"status":"UP"}';
+    return { ...verdict, state: 'unknown', problem };
+  }
+  const notUp = components.filter((c) => c.state === 'down' || c.state === 'unknown');
+  if (notUp.length) {
+    const named = notUp.map((c) => `${c.name}: ${c.state}`).join(', ');
+    return { ...verdict, state: 'down', problem: `health document has no status and a component is not up (${named})`, namesComponents: true };
+  }
+  return { ...verdict, state: components.some((c) => c.state === 'degraded') ? 'degraded' : 'up', problem: null };
 }
 
 /** Reads the configured numbers; a missing path or a non-number is a problem naming the path. */
@@ -135,14 +175,9 @@ function readMetrics(document: unknown, metrics: HealthTarget['metrics'], sample
 export const healthProbe: Probe<HealthTarget> = {
   kind: 'health',
   schema: healthSchema,
-  async run(target, signal): Promise<ProbeOutcome> {
-    const exchange = await performRequest(prepare(target), agents, signal);
-    const samples: ProbeSample[] = [];
-    const httpStatus = exchange.ok ? exchange.response.status : exchange.status;
-    if (httpStatus !== null) samples.push({ name: 'probe_http_status_code', value: httpStatus });
-    if (exchange.certExpiresAt !== null) {
-      samples.push({ name: 'tls_cert_expiry_seconds', value: Math.round((exchange.certExpiresAt - Date.now()) / 1000) });
-    }
+  async run(target, signal, ctx): Promise<ProbeOutcome> {
+    const exchange = await performRequest(preparedFor(ctx, 'health', target, prepare), signal, ctx);
+    const { samples } = exchangeSamples(exchange, ctx.clock.now());
     const { durationSeconds } = exchange;
     if (!exchange.ok) return { success: false, error: exchange.error, durationSeconds, samples };
 
@@ -155,25 +190,24 @@ export const healthProbe: Probe<HealthTarget> = {
       document = JSON.parse(text);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      problems.push(`body is not valid JSON (${reason}); it starts with ${showJson(text.slice(0, 40))}`);
+      // The start of the body is quoted scrubbed: an error page may echo a request header back.
+      problems.push(`body is not valid JSON (${reason}); it starts with ${ctx.secrets.scrub(showJson(text.slice(0, 40)))}`);
       return { success: false, error: problems.join('; '), durationSeconds, samples };
     }
 
-    const overallStatus = document !== null && typeof document === 'object' ? (document as { status?: unknown }).status : undefined;
-    const overall: HealthState = overallStatus === undefined ? 'up' : healthState(overallStatus);
-    if (overall === 'down') problems.push(`health status is ${showJson(overallStatus)}`);
-    else if (overall === 'unknown') {
-      problems.push(`health status is ${showJson(overallStatus)}, expected one of UP, ok, pass, healthy (or DOWN, fail, warn)`);
-    }
+    const components = healthComponents(document);
+    const overall = overallHealth(document, components);
+    if (overall.problem) problems.push(overall.problem);
+    if (!overall.isObject) return { success: false, error: problems.join('; '), durationSeconds, samples };
     const unwell: string[] = [];
-    for (const component of healthComponents(document)) {
+    for (const component of components) {
       if (component.state !== 'unknown') {
         samples.push({ name: 'health_component_up', labels: { component: component.name }, value: component.state === 'down' ? 0 : 1 });
       }
       if (component.state === 'down' || component.state === 'degraded') unwell.push(`${component.name}: ${component.state}`);
     }
-    const detail = unwell.length ? unwell.join(', ') : overall === 'degraded' ? `status is ${showJson(overallStatus)}` : null;
-    if (problems.length && unwell.length) problems[problems.length - 1] += ` (${unwell.join(', ')})`;
+    const detail = unwell.length ? unwell.join(', ') : overall.degradedDetail;
+    if (problems.length && unwell.length && !overall.namesComponents) problems[problems.length - 1] += ` (${unwell.join(', ')})`;
     problems.push(...readMetrics(document, target.metrics, samples));
 
     const success = problems.length === 0;
@@ -182,7 +216,7 @@ export const healthProbe: Probe<HealthTarget> = {
       error: success ? null : problems.join('; '),
       durationSeconds,
       samples,
-      degraded: success && (overall === 'degraded' || unwell.length > 0),
+      degraded: success && (overall.state === 'degraded' || unwell.length > 0),
       detail,
     };
   },

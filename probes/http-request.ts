@@ -4,29 +4,72 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
+import type { SecretValues } from '../lib/secret.js';
+import type { ProbeContext } from './context.js';
+import type { ProbeSample } from './probe.js';
 import { abortMessage, networkErrorMessage } from './outcome-text.js';
-import { peerCertExpiresAt, tlsConnectOptions, type TlsConfig, type TlsConnectOptions } from './tls-info.js';
-
-/** The keep-alive agents one probe module sends through. */
-export interface HttpAgents {
-  readonly http: http.Agent;
-  readonly https: https.Agent;
-}
+import { basicAuthorization, showLocation, showUrl } from './url-credentials.js';
+import { caFilesOf, peerCertExpiresAt, secondsUntil, tlsConnectOptions, type TlsConfig, type TlsConnectOptions } from './tls-info.js';
 
 /**
- * Keep-alive agents with a bounded number of sockets per origin, so one slow target cannot open
- * thousands of connections. Idle sockets close after 4s, under the 5s keep-alive most servers (Node's
- * included) use, so a reused socket is rarely one the server is closing.
+ * The keep-alive agents the http and health checks of one context send through; closing destroys
+ * every socket they hold. Sockets per origin are bounded, so one slow target cannot open thousands of
+ * connections. Idle sockets close after 4s, under the 5s keep-alive most servers (Node's included)
+ * use, so a reused socket is rarely one the server is closing.
  */
-export function createAgents(maxSocketsPerOrigin = 128): HttpAgents {
-  const options = {
-    keepAlive: true,
-    maxSockets: maxSocketsPerOrigin,
-    maxFreeSockets: maxSocketsPerOrigin,
-    timeout: 4_000,
-    scheduling: 'lifo' as const,
-  };
-  return { http: new http.Agent(options), https: new https.Agent(options) };
+export class HttpAgents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+
+  constructor(maxSocketsPerOrigin = 128) {
+    const options = {
+      keepAlive: true,
+      maxSockets: maxSocketsPerOrigin,
+      maxFreeSockets: maxSocketsPerOrigin,
+      timeout: 4_000,
+      scheduling: 'lifo' as const,
+    };
+    this.http = new http.Agent(options);
+    this.https = new https.Agent(options);
+  }
+
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
+
+/** The context's keep-alive agents, shared by the http and health checks so an origin probed by both shares sockets. */
+export function agentsOf(ctx: ProbeContext): HttpAgents {
+  return ctx.resource('http.agents', () => new HttpAgents());
+}
+
+/** Requests prepared for the checks of one context, by target (a check's target object lives as long as its config). */
+class PreparedRequests<Target extends object> {
+  #byTarget = new WeakMap<Target, PreparedRequest>();
+
+  get(target: Target, prepare: (target: Target) => PreparedRequest): PreparedRequest {
+    let request = this.#byTarget.get(target);
+    if (!request) {
+      request = prepare(target);
+      this.#byTarget.set(target, request);
+    }
+    return request;
+  }
+
+  close(): void {
+    this.#byTarget = new WeakMap();
+  }
+}
+
+/** `prepare(target)` once per target and context; `kind` keeps the caches of the probe kinds apart. */
+export function preparedFor<Target extends object>(
+  ctx: ProbeContext,
+  kind: string,
+  target: Target,
+  prepare: (target: Target) => PreparedRequest,
+): PreparedRequest {
+  return ctx.resource(`${kind}.prepared`, () => new PreparedRequests<Target>()).get(target, prepare);
 }
 
 /** What to request; mirrors the config fields of the http check. */
@@ -45,6 +88,7 @@ export interface HttpRequestSpec {
 /** A request spec parsed once (URL, headers) so a check run does not redo it. */
 export interface PreparedRequest {
   readonly spec: HttpRequestSpec;
+  /** The URL without its user:password, which is in `headers` as basic auth. */
   readonly url: URL;
   readonly method: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -52,14 +96,24 @@ export interface PreparedRequest {
 
 export const USER_AGENT = 'vigil-probe/0.1';
 
-/** Parses a spec once; `extraHeaders` are defaults the caller's headers override (e.g. `accept`). */
+/**
+ * Parses a spec once; `extraHeaders` are defaults the caller's headers override (e.g. `accept`). A
+ * user:password in the URL becomes `Authorization: Basic …` (as browsers and curl send it), unless the
+ * spec's own headers set Authorization.
+ */
 export function prepareRequest(spec: HttpRequestSpec, extraHeaders: Readonly<Record<string, string>> = {}): PreparedRequest {
+  const url = new URL(spec.url);
   const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...extraHeaders };
+  if (url.username || url.password) {
+    headers.authorization = basicAuthorization(url.username, url.password);
+    url.username = '';
+    url.password = '';
+  }
   for (const [name, value] of Object.entries(spec.headers ?? {})) {
     for (const key of Object.keys(headers)) if (key.toLowerCase() === name.toLowerCase()) delete headers[key];
     headers[name] = value;
   }
-  return { spec, url: new URL(spec.url), method: spec.method ?? 'GET', headers };
+  return { spec, url, method: spec.method ?? 'GET', headers };
 }
 
 /** A complete response: status, headers, the whole body (at most max_body_bytes). */
@@ -94,8 +148,16 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
-/** Sends a prepared request, follows redirects when asked, reads the body; honours `signal`. */
-export async function performRequest(prepared: PreparedRequest, agents: HttpAgents, signal: AbortSignal): Promise<HttpExchange> {
+/**
+ * Sends a prepared request through the context's agents, follows redirects when asked, reads the body;
+ * honours `signal` (already aborted: opens nothing). Error texts are scrubbed of the config's secrets.
+ */
+export async function performRequest(prepared: PreparedRequest, signal: AbortSignal, ctx: ProbeContext): Promise<HttpExchange> {
+  const exchange = await performUnscrubbed(prepared, signal, ctx);
+  return exchange.ok ? exchange : { ...exchange, error: ctx.secrets.scrub(exchange.error) };
+}
+
+async function performUnscrubbed(prepared: PreparedRequest, signal: AbortSignal, ctx: ProbeContext): Promise<HttpExchange> {
   const startedAt = performance.now();
   const { spec } = prepared;
   const maxRedirects = spec.maxRedirects ?? 10;
@@ -107,16 +169,20 @@ export async function performRequest(prepared: PreparedRequest, agents: HttpAgen
   let retried = false;
   let tls: TlsConnectOptions | undefined;
   for (;;) {
+    if (signal.aborted) {
+      const { host, port } = endpoint(url);
+      return failure(abortMessage(signal, `before connecting to ${host}:${port}`, startedAt), startedAt, null, null);
+    }
     const isHttps = url.protocol === 'https:';
     if (isHttps) {
       try {
-        tls = tlsConnectOptions(url.hostname, spec.tls);
+        tls = tlsConnectOptions(url.hostname, spec.tls, caFilesOf(ctx));
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         return failure(`cannot read tls.ca_file: ${reason}`, startedAt, null, null);
       }
     }
-    const hop = await sendOnce(url, method, headers, body, spec.maxBodyBytes, isHttps ? tls : undefined, agents, signal, startedAt);
+    const hop = await sendOnce(url, method, headers, body, spec.maxBodyBytes, isHttps ? tls : undefined, agentsOf(ctx), signal, startedAt);
     if (hop.kind === 'error') {
       // A keep-alive socket the server closed as we reused it: undici and browsers retry these once.
       if (hop.staleSocket && !retried && IDEMPOTENT.has(method) && !signal.aborted) {
@@ -128,22 +194,25 @@ export async function performRequest(prepared: PreparedRequest, agents: HttpAgen
     const location = hop.headers.location;
     if (spec.followRedirects && REDIRECT_STATUSES.has(hop.status) && location) {
       if (redirects >= maxRedirects) {
-        return failure(`more than ${maxRedirects} redirects (last one to ${location})`, startedAt, hop.certExpiresAt, hop.status);
+        return failure(`more than ${maxRedirects} redirects (last one to ${showLocation(location)})`, startedAt, hop.certExpiresAt, hop.status);
       }
       let next: URL;
       try {
         next = new URL(location, url);
       } catch {
-        return failure(`redirect to an invalid URL "${location}"`, startedAt, hop.certExpiresAt, hop.status);
+        return failure(`redirect to an invalid URL "${showLocation(location)}"`, startedAt, hop.certExpiresAt, hop.status);
       }
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
-        return failure(`redirect to an unsupported URL ${next.href}`, startedAt, hop.certExpiresAt, hop.status);
+        return failure(`redirect to an unsupported URL ${showUrl(next)}`, startedAt, hop.certExpiresAt, hop.status);
       }
+      // Credentials in a Location are the server's, not the config's: neither sent nor shown.
+      next.username = '';
+      next.password = '';
       if (hop.status === 303 || ((hop.status === 301 || hop.status === 302) && method === 'POST')) {
         method = 'GET';
         body = undefined;
       }
-      if (next.origin !== url.origin) headers = withoutCredentials(headers);
+      if (next.origin !== url.origin) headers = withoutCredentials(headers, ctx.secrets);
       url = next;
       redirects++;
       retried = false;
@@ -162,10 +231,41 @@ function failure(error: string, startedAt: number, certExpiresAt: number | null,
   return { ok: false, error, durationSeconds: (performance.now() - startedAt) / 1000, certExpiresAt, status };
 }
 
-function withoutCredentials(headers: Readonly<Record<string, string>>): Record<string, string> {
+/**
+ * The headers that may follow a redirect to another origin: not the credentials browsers drop (Fetch
+ * spec), nor any custom header carrying a config secret (`X-Api-Key: ${KEY}`), which the other origin
+ * must not learn either.
+ */
+function withoutCredentials(headers: Readonly<Record<string, string>>, secrets: SecretValues): Record<string, string> {
   const kept: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (!CREDENTIAL_HEADERS.has(name.toLowerCase())) kept[name] = value;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!CREDENTIAL_HEADERS.has(name.toLowerCase()) && !secrets.contains(value)) kept[name] = value;
+  }
   return kept;
+}
+
+/** What the http and health checks both record of an exchange, with the certificate's lifetime left at `now`. */
+export interface ExchangeSamples {
+  /** `probe_http_status_code` when a status arrived; `tls_cert_expiry_seconds` on https. */
+  readonly samples: ProbeSample[];
+  /** Seconds the peer certificate has left (negative once expired), null without one. */
+  readonly certExpirySeconds: number | null;
+}
+
+/** The status code and certificate expiry samples of an exchange. */
+export function exchangeSamples(exchange: HttpExchange, now: number): ExchangeSamples {
+  const samples: ProbeSample[] = [];
+  const status = exchange.ok ? exchange.response.status : exchange.status;
+  if (status !== null) samples.push({ name: 'probe_http_status_code', value: status });
+  if (exchange.certExpiresAt === null) return { samples, certExpirySeconds: null };
+  samples.push({ name: 'tls_cert_expiry_seconds', value: secondsUntil(exchange.certExpiresAt, now) });
+  return { samples, certExpirySeconds: (exchange.certExpiresAt - now) / 1000 };
+}
+
+/** The host (an IPv6 address without brackets) and port a URL connects to. */
+function endpoint(url: URL): { host: string; port: number } {
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return { host, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
 }
 
 type Hop =
@@ -193,8 +293,7 @@ function sendOnce(
 ): Promise<Hop> {
   return new Promise<Hop>((resolve) => {
     const isHttps = tls !== undefined;
-    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-    const port = Number(url.port) || (isHttps ? 443 : 80);
+    const { host, port } = endpoint(url);
     // Until the agent hands out a socket the request waits for one (all maxSockets busy on this origin).
     let phase = `while waiting for a free connection to ${host}:${port}`;
     let settled = false;
@@ -210,7 +309,16 @@ function sendOnce(
       agent: isHttps ? agents.https : agents.http,
     };
     if (tls) Object.assign(options, tls);
-    const req = isHttps ? https.request(options) : http.request(options);
+    let req: http.ClientRequest;
+    try {
+      req = isHttps ? https.request(options) : http.request(options);
+    } catch (error) {
+      // Node refuses a header it cannot send (a name with a space, a value with CR/LF); the schemas
+      // refuse these first, so this is a target built in code, still a failed check rather than a crash.
+      const reason = error instanceof Error ? error.message : String(error);
+      resolve({ kind: 'error', error: `cannot send the request: ${reason}`, certExpiresAt: null, status: null, staleSocket: false });
+      return;
+    }
 
     const finish = (hop: Hop): void => {
       settled = true;
@@ -272,10 +380,6 @@ function sendOnce(
       fail(networkErrorMessage(error, host, port, phase), stale);
     });
 
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
     signal.addEventListener('abort', onAbort, { once: true });
     req.end(body);
   });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { duration } from '../lib/duration.js';
-import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
-import { createAgents, performRequest, prepareRequest, type HttpResponse, type PreparedRequest } from './http-request.js';
+import type { Probe, ProbeOutcome } from './probe.js';
+import { exchangeSamples, performRequest, preparedFor, prepareRequest, type HttpResponse, type PreparedRequest } from './http-request.js';
 import { jsonPathProblem, lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
 import { formatElapsed } from './outcome-text.js';
 import { certValidityProblem } from './tls-info.js';
@@ -29,10 +29,46 @@ export const tlsSchema = z.strictObject({
   server_name: z.string().optional(),
 });
 
+// RFC 9110 §5.1: a field name is a token.
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// What node:http refuses in a value: controls other than tab (CR, LF and NUL among them) and anything
+// past Latin-1, since a header is sent as bytes.
+const HEADER_VALUE_BAD = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Why a header value cannot be sent, or null; never quotes the value, which may be a secret. */
+export function headerValueProblem(value: string): string | null {
+  const bad = HEADER_VALUE_BAD.exec(value);
+  if (!bad) return null;
+  const char = bad[0];
+  const code = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (char === '\r' || char === '\n') return 'must not contain a line break (CR or LF)';
+  if (char === '\0') return 'must not contain NUL';
+  if (char < '\x80') return `must not contain control characters (${code})`;
+  return `can carry only Latin-1 text (${code})`;
+}
+
+/**
+ * Request headers of the http and health checks, refused when the config is loaded if node:http could
+ * not send them (which would fail every run instead).
+ */
+export const headersSchema = z.record(
+  z.string().superRefine((name, ctx) => {
+    if (!HEADER_NAME.test(name)) {
+      ctx.addIssue({ code: 'custom', message: "a header name is letters, digits and !#$%&'*+-.^_`|~ only, without spaces or colons" });
+    }
+  }),
+  z.string(),
+).superRefine((headers, ctx) => {
+  for (const [name, value] of Object.entries(headers)) {
+    const problem = headerValueProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', path: [name], message: `the value of header ${name} ${problem}` });
+  }
+});
+
 export const httpSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
   method: z.enum(METHODS).default('GET'),
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: headersSchema.default({}),
   body: z.string().optional(),
   follow_redirects: z.boolean().default(false),
   /** Bodies larger than this fail the check rather than being read forever. */
@@ -60,27 +96,17 @@ export type HttpTarget = z.output<typeof httpSchema>;
 type Expect = HttpTarget['expect'];
 type StatusPattern = number | string;
 
-/** Keep-alive sockets shared by every http check of this process. */
-const agents = createAgents();
-
-/** Parsed once per check target (targets are the config's objects, stable for the life of a check). */
-const prepared = new WeakMap<HttpTarget, PreparedRequest>();
-
 function prepare(target: HttpTarget): PreparedRequest {
-  let request = prepared.get(target);
-  if (!request) {
-    request = prepareRequest({
-      url: target.url,
-      method: target.method,
-      headers: target.headers,
-      body: target.body,
-      followRedirects: target.follow_redirects,
-      maxBodyBytes: target.max_body_bytes,
-      tls: target.tls,
-    });
-    for (const rule of target.expect.json ?? []) parseJsonPath(rule.path);
-    prepared.set(target, request);
-  }
+  const request = prepareRequest({
+    url: target.url,
+    method: target.method,
+    headers: target.headers,
+    body: target.body,
+    followRedirects: target.follow_redirects,
+    maxBodyBytes: target.max_body_bytes,
+    tls: target.tls,
+  });
+  for (const rule of target.expect.json ?? []) parseJsonPath(rule.path);
   return request;
 }
 
@@ -154,13 +180,9 @@ function jsonProblems(text: string, rules: NonNullable<Expect['json']>): string[
 export const httpProbe: Probe<HttpTarget> = {
   kind: 'http',
   schema: httpSchema,
-  async run(target, signal): Promise<ProbeOutcome> {
-    const exchange = await performRequest(prepare(target), agents, signal);
-    const samples: ProbeSample[] = [];
-    const status = exchange.ok ? exchange.response.status : exchange.status;
-    if (status !== null) samples.push({ name: 'probe_http_status_code', value: status });
-    const certExpirySeconds = exchange.certExpiresAt === null ? null : (exchange.certExpiresAt - Date.now()) / 1000;
-    if (certExpirySeconds !== null) samples.push({ name: 'tls_cert_expiry_seconds', value: Math.round(certExpirySeconds) });
+  async run(target, signal, ctx): Promise<ProbeOutcome> {
+    const exchange = await performRequest(preparedFor(ctx, 'http', target, prepare), signal, ctx);
+    const { samples, certExpirySeconds } = exchangeSamples(exchange, ctx.clock.now());
     if (!exchange.ok) return { success: false, error: exchange.error, durationSeconds: exchange.durationSeconds, samples };
     const problems = checkExpectations(target.expect, exchange.response, exchange.durationSeconds, certExpirySeconds);
     return {

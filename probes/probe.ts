@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { Registry } from '../lib/registry.js';
+import type { ProbeContext } from './context.js';
 import type { Labels } from '../store/types.js';
 
 /** One check of one service in one environment, after templates and `${VAR}`s are expanded. */
@@ -17,6 +18,14 @@ export interface CheckSpec {
   readonly target: Readonly<Record<string, unknown>>;
   /** The runbook link rendered for this check, if the service has one. */
   readonly runbook: string | null;
+}
+
+/** A check's result older than this many intervals (plus the timeout) no longer says anything about now. */
+export const STALE_AFTER_INTERVALS = 3;
+
+/** How long after a run its result and series stop describing the check: a few intervals plus the timeout. */
+export function checkStaleAfterMs(check: Pick<CheckSpec, 'everyMs' | 'timeoutMs'>): number {
+  return STALE_AFTER_INTERVALS * check.everyMs + check.timeoutMs;
 }
 
 /** A measurement a probe adds beside `probe_success` and `probe_duration_seconds`. */
@@ -47,19 +56,21 @@ export interface ProbeOutcome {
 
 /**
  * A probe kind. `schema` validates the kind's own fields of a check in the config (the common fields
- * `name`, `every`, `timeout` are the config's); `run` must stop when `signal` aborts.
+ * `name`, `every`, `timeout` are the config's). `run` must stop when `signal` aborts, open nothing when
+ * it is already aborted, read "now" only from `ctx.clock`, and keep sockets and caches only in
+ * `ctx.resource(…)`, so that closing the context releases them.
  *
  * @example
  * export const tcpProbe: Probe<TcpTarget> = {
  *   kind: 'tcp',
  *   schema: z.strictObject({ host: z.string(), port: z.number().int() }),
- *   async run(target, signal) { ... return { success: true, error: null, durationSeconds, samples: [] }; },
+ *   async run(target, signal, ctx) { ... return { success: true, error: null, durationSeconds, samples: [] }; },
  * };
  */
 export interface Probe<Target = any> {
   readonly kind: string;
   readonly schema: z.ZodObject<any>;
-  run(target: Target, signal: AbortSignal): Promise<ProbeOutcome>;
+  run(target: Target, signal: AbortSignal, ctx: ProbeContext): Promise<ProbeOutcome>;
 }
 
 /** The explicit map of probe kinds; registering a kind twice is a bug and throws. */

@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { tlsSchema } from './http.js';
 import { abortMessage, networkErrorMessage } from './outcome-text.js';
-import { peerCertExpiresAt, tlsConnectOptions, type TlsConnectOptions } from './tls-info.js';
+import { caFilesOf, peerCertExpiresAt, secondsUntil, tlsConnectOptions, type TlsConnectOptions } from './tls-info.js';
 
 export const tcpSchema = z.strictObject({
   host: z.string().min(1),
@@ -19,14 +19,17 @@ export type TcpTarget = z.output<typeof tcpSchema>;
 export const tcpProbe: Probe<TcpTarget> = {
   kind: 'tcp',
   schema: tcpSchema,
-  run(target, signal): Promise<ProbeOutcome> {
+  run(target, signal, ctx): Promise<ProbeOutcome> {
     const startedAt = performance.now();
     const where = `${target.host}:${target.port}`;
     const elapsed = (): number => (performance.now() - startedAt) / 1000;
+    if (signal.aborted) {
+      return Promise.resolve({ success: false, error: abortMessage(signal, `before connecting to ${where}`, startedAt), durationSeconds: 0, samples: [] });
+    }
     let tlsOptions: TlsConnectOptions | null = null;
     if (target.tls !== false) {
       try {
-        tlsOptions = tlsConnectOptions(target.host, target.tls === true ? undefined : target.tls);
+        tlsOptions = tlsConnectOptions(target.host, target.tls === true ? undefined : target.tls, caFilesOf(ctx));
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         return Promise.resolve({ success: false, error: `cannot read tls.ca_file: ${reason}`, durationSeconds: 0, samples: [] });
@@ -53,12 +56,11 @@ export const tcpProbe: Probe<TcpTarget> = {
       });
       socket.once('secureConnect', () => {
         const expiresAt = peerCertExpiresAt(socket as tls.TLSSocket);
-        if (expiresAt !== null) samples.push({ name: 'tls_cert_expiry_seconds', value: Math.round((expiresAt - Date.now()) / 1000) });
+        if (expiresAt !== null) samples.push({ name: 'tls_cert_expiry_seconds', value: secondsUntil(expiresAt, ctx.clock.now()) });
         settle(null);
       });
       socket.on('error', (error) => settle(networkErrorMessage(error, target.host, target.port, phase)));
       socket.once('close', () => settle(`connection closed by ${where} ${phase}`));
-      if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
     });
   },

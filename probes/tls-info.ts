@@ -1,7 +1,9 @@
-// Certificate facts the probes record: expiry as seconds from now, and a readable "3d" for messages.
+// Certificate facts the probes record: expiry as seconds from now, and a readable "3d" for messages;
+// the CA files a context trusts.
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { rootCertificates, type TLSSocket } from 'node:tls';
+import type { ProbeContext } from './context.js';
 
 const EXPIRES_AT = Symbol('vigil.certExpiresAt');
 type CachedSocket = TLSSocket & { [EXPIRES_AT]?: number | null };
@@ -18,6 +20,11 @@ export function peerCertExpiresAt(socket: TLSSocket): number | null {
   const value = Number.isFinite(expiresAt) ? expiresAt : null;
   (socket as CachedSocket)[EXPIRES_AT] = value;
   return value;
+}
+
+/** Whole seconds from `now` until `expiresAt` (both epoch ms); negative once expired. */
+export function secondsUntil(expiresAt: number, now: number): number {
+  return Math.round((expiresAt - now) / 1000);
 }
 
 /** Seconds as "3d", "5h", "12m", "40s"; "expired 2d ago" is the caller's wording for negatives. */
@@ -44,7 +51,32 @@ export interface TlsConfig {
   readonly server_name?: string;
 }
 
-const caCache = new Map<string, string[]>();
+/**
+ * CA files read for the checks of one context: each file once, so a run does no disk I/O; a new
+ * context (a restart, a reload that makes one) reads a rotated file again.
+ */
+export class CaFiles {
+  readonly #trusted = new Map<string, string[]>();
+
+  /** The system's roots plus the PEM in `file`; throws when the file cannot be read. */
+  trustedWith(file: string): string[] {
+    let ca = this.#trusted.get(file);
+    if (!ca) {
+      ca = [...rootCertificates, readFileSync(file, 'utf8')];
+      this.#trusted.set(file, ca);
+    }
+    return ca;
+  }
+
+  close(): void {
+    this.#trusted.clear();
+  }
+}
+
+/** The context's CA files. */
+export function caFilesOf(ctx: ProbeContext): CaFiles {
+  return ctx.resource('tls.ca-files', () => new CaFiles());
+}
 
 /** Node TLS options for one connection. */
 export interface TlsConnectOptions {
@@ -55,20 +87,13 @@ export interface TlsConnectOptions {
 
 /**
  * Node TLS options for a check: verification, an extra CA trusted besides the system's (read once per
- * file; throws when the file cannot be read), SNI (never an IP, per RFC 6066).
+ * file and context; throws when the file cannot be read), SNI (never an IP, per RFC 6066).
  */
-export function tlsConnectOptions(host: string, tls: TlsConfig | undefined): TlsConnectOptions {
+export function tlsConnectOptions(host: string, tls: TlsConfig | undefined, caFiles: CaFiles): TlsConnectOptions {
   const options: TlsConnectOptions = {
     rejectUnauthorized: !(tls?.insecure ?? false),
   };
-  if (tls?.ca_file) {
-    let ca = caCache.get(tls.ca_file);
-    if (!ca) {
-      ca = [...rootCertificates, readFileSync(tls.ca_file, 'utf8')];
-      caCache.set(tls.ca_file, ca);
-    }
-    options.ca = ca;
-  }
+  if (tls?.ca_file) options.ca = caFiles.trustedWith(tls.ca_file);
   const servername = tls?.server_name ?? (net.isIP(host) ? undefined : host);
   if (servername) options.servername = servername;
   return options;

@@ -9,6 +9,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { X509Certificate } from 'node:crypto';
 import { afterEach } from 'vitest';
+import type { Clock } from '../../lib/clock.js';
+import { systemClock } from '../../lib/clock.js';
+import type { SecretValues } from '../../lib/secret.js';
+import { createProbeContext, type ProbeContext } from '../../probes/context.js';
 import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 
 const run = promisify(execFile);
@@ -17,26 +21,70 @@ const run = promisify(execFile);
 export interface TestServer {
   readonly port: number;
   readonly url: string;
+  /** TCP connections accepted since the start (a probe that must not connect leaves this at 0). */
+  readonly accepted: number;
+  /** TCP connections still open (a probe that leaks a socket leaves this above 0). */
+  readonly open: number;
+  /** Resolves once a connection from this client port has been accepted. */
+  acceptedFrom(clientPort: number): Promise<void>;
+  /** Resolves once `count` connections have been accepted in all. */
+  acceptedAtLeast(count: number): Promise<void>;
   close(): Promise<void>;
 }
 
-function closeAll(server: net.Server, sockets: Set<net.Socket>): () => Promise<void> {
+/** Connections a server accepted, by their client port, and the ones still open. */
+interface Tracked {
+  readonly sockets: Set<net.Socket>;
+  readonly clientPorts: number[];
+  readonly waiters: Set<() => void>;
+}
+
+function closeAll(server: net.Server, tracked: Tracked): () => Promise<void> {
   return () =>
     new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of tracked.sockets) socket.destroy();
       server.close(() => resolve());
     });
 }
 
-function track(server: net.Server): Set<net.Socket> {
-  const sockets = new Set<net.Socket>();
-  const add = (socket: net.Socket): void => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+function track(server: net.Server): Tracked {
+  const tracked: Tracked = { sockets: new Set(), clientPorts: [], waiters: new Set() };
+  // Counted on the TCP accept: a TLS server's 'secureConnection' comes later (or never, for a stalled handshake).
+  server.on('connection', (socket: net.Socket) => {
+    tracked.sockets.add(socket);
+    tracked.clientPorts.push(socket.remotePort ?? 0);
+    socket.on('close', () => tracked.sockets.delete(socket));
+    for (const wake of [...tracked.waiters]) wake();
+  });
+  return tracked;
+}
+
+function whenAccepted(tracked: Tracked, ok: () => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (ok()) return resolve();
+    const wake = (): void => {
+      if (!ok()) return;
+      tracked.waiters.delete(wake);
+      resolve();
+    };
+    tracked.waiters.add(wake);
+  });
+}
+
+function testServer(server: net.Server, tracked: Tracked, port: number, url: string): TestServer {
+  return {
+    port,
+    url,
+    get accepted() {
+      return tracked.clientPorts.length;
+    },
+    get open() {
+      return tracked.sockets.size;
+    },
+    acceptedFrom: (clientPort) => whenAccepted(tracked, () => tracked.clientPorts.includes(clientPort)),
+    acceptedAtLeast: (count) => whenAccepted(tracked, () => tracked.clientPorts.length >= count),
+    close: closeAll(server, tracked),
   };
-  server.on('connection', add);
-  server.on('secureConnection', add);
-  return sockets;
 }
 
 async function listen(server: net.Server): Promise<number> {
@@ -47,9 +95,9 @@ async function listen(server: net.Server): Promise<number> {
 /** An HTTP server answering with `handler`. */
 export async function startHttpServer(handler: http.RequestListener): Promise<TestServer> {
   const server = http.createServer(handler);
-  const sockets = track(server);
+  const tracked = track(server);
   const port = await listen(server);
-  return { port, url: `http://127.0.0.1:${port}`, close: closeAll(server, sockets) };
+  return testServer(server, tracked, port, `http://127.0.0.1:${port}`);
 }
 
 /** A self-signed certificate made by openssl for 127.0.0.1, with its notAfter. */
@@ -84,17 +132,17 @@ export async function startTlsServer(
 ): Promise<TestServer & { readonly notAfter: Date; readonly certPem: string }> {
   const { key, cert: certPem, notAfter } = cert ?? (await selfSignedCert());
   const server = https.createServer({ key, cert: certPem }, handler);
-  const sockets = track(server);
+  const tracked = track(server);
   const port = await listen(server);
-  return { port, url: `https://127.0.0.1:${port}`, notAfter, certPem, close: closeAll(server, sockets) };
+  return Object.assign(testServer(server, tracked, port, `https://127.0.0.1:${port}`), { notAfter, certPem });
 }
 
 /** A TCP server that accepts connections and never sends a byte (stalls HTTP and TLS handshakes alike). */
 export async function startSilentServer(): Promise<TestServer> {
   const server = net.createServer(() => {});
-  const sockets = track(server);
+  const tracked = track(server);
   const port = await listen(server);
-  return { port, url: `http://127.0.0.1:${port}`, close: closeAll(server, sockets) };
+  return testServer(server, tracked, port, `http://127.0.0.1:${port}`);
 }
 
 /** An HTTP server that sends headers and a first chunk, then never ends the body. */
@@ -134,4 +182,46 @@ export function deadline(ms: number): AbortSignal {
   const controller = new AbortController();
   setTimeout(() => controller.abort(new ProbeTimeoutError(ms)), ms).unref();
   return controller.signal;
+}
+
+/**
+ * Opens and closes one TCP connection of the test's own, and waits until `server` accepted it: a
+ * connection a probe had started before is accepted first (the accept queue is FIFO), so after this
+ * `server.accepted - 1` is every connection the probe made.
+ */
+export async function connectAfter(server: TestServer): Promise<void> {
+  const socket = net.connect({ host: '127.0.0.1', port: server.port });
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  const clientPort = socket.localPort!;
+  await server.acceptedFrom(clientPort);
+  socket.destroy();
+}
+
+/** Contexts a test file creates, closed after each test. */
+export interface ContextsPerTest {
+  /** The current test's context (system clock, no secrets), created on first use. */
+  current(): ProbeContext;
+  /** A further context for this test, with its own clock or secrets. */
+  create(opts?: { readonly clock?: Clock; readonly secrets?: SecretValues }): ProbeContext;
+}
+
+/** `const contexts = probeContextPerTest();` then `probe.run(target, signal, contexts.current())`. */
+export function probeContextPerTest(): ContextsPerTest {
+  const created: ProbeContext[] = [];
+  let current: ProbeContext | null = null;
+  afterEach(async () => {
+    current = null;
+    await Promise.all(created.splice(0).map((ctx) => ctx.close()));
+  });
+  const create = (opts: { readonly clock?: Clock; readonly secrets?: SecretValues } = {}): ProbeContext => {
+    const ctx = createProbeContext({ clock: opts.clock ?? systemClock, secrets: opts.secrets });
+    created.push(ctx);
+    return ctx;
+  };
+  return { current: () => (current ??= create()), create };
+}
+
+/** A clock stopped at `at` (epoch ms): what a probe computes from "now" is then exact. */
+export function fixedClock(at: number): Clock {
+  return { now: () => at };
 }

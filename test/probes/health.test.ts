@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { healthComponents, healthProbe, healthSchema, healthState } from '../../probes/health.js';
-import { closeAfterEach, deadline, startHttpServer, type TestServer } from '../helpers/servers.js';
+import { closeAfterEach, deadline, probeContextPerTest, startHttpServer, type TestServer } from '../helpers/servers.js';
 
 const use = closeAfterEach();
+const contexts = probeContextPerTest();
 function serve(status: number, body: unknown): Promise<TestServer> {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   return use(startHttpServer((_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(text)));
 }
-const probe = (config: Record<string, unknown>) => healthProbe.run(healthSchema.parse(config), deadline(1000));
+const probe = (config: Record<string, unknown>) => healthProbe.run(healthSchema.parse(config), deadline(1000), contexts.current());
 const componentSamples = (samples: readonly { name: string; labels?: unknown; value: number }[]) =>
   samples.filter((s) => s.name === 'health_component_up');
 
@@ -103,6 +104,64 @@ describe('health probe', () => {
   it('fails on an unknown status value', async () => {
     const server = await serve(200, { status: 'sideways' });
     expect((await probe({ url: server.url })).error).toMatch(/^health status is "sideways", expected one of UP/);
+  });
+
+  it.each([
+    { name: 'a bare string', body: 'DOWN' },
+    { name: 'a bare "UP"', body: 'UP' },
+    { name: 'false', body: false },
+    { name: 'true', body: true },
+    { name: 'null', body: null },
+    { name: 'zero', body: 0 },
+    { name: 'an empty list', body: [] },
+    { name: 'a list of statuses', body: [{ status: 'UP' }] },
+  ])('fails on $name, which is not a health document', async ({ body }) => {
+    const server = await serve(200, JSON.stringify(body));
+    const outcome = await probe({ url: server.url });
+    expect(outcome.success).toBe(false);
+    expect(outcome.error).toBe(`health document is ${JSON.stringify(body)}, expected a JSON object with a status, like {"status":"UP"}`);
+  });
+
+  it('fails on an empty object, which says nothing about health', async () => {
+    const server = await serve(200, {});
+    const outcome = await probe({ url: server.url });
+    expect(outcome.success).toBe(false);
+    expect(outcome.error).toBe('health document has no status and no components, expected a status, like {"status":"UP"}');
+  });
+
+  it('fails on an object without a status and with nothing that reads as one', async () => {
+    const server = await serve(200, { version: '1.4.2', uptime: 3600 });
+    expect((await probe({ url: server.url })).error).toBe(
+      'health document has no status and no components, expected a status, like {"status":"UP"}',
+    );
+  });
+
+  it('fails on a status of the wrong type', async () => {
+    const server = await serve(200, { status: 0 });
+    expect((await probe({ url: server.url })).error).toMatch(/^health status is 0, expected one of UP, ok, pass, healthy/);
+  });
+
+  it('is up without an overall status when every component is up', async () => {
+    const server = await serve(200, { components: { db: { status: 'UP' }, cache: { status: 'UP' } } });
+    expect(await probe({ url: server.url })).toMatchObject({ success: true, error: null, degraded: false, detail: null });
+  });
+
+  it('is a degraded success without an overall status when a component is degraded and none is down', async () => {
+    const server = await serve(200, { checks: [{ name: 'db', status: 'UP' }, { name: 'queue', status: 'warn' }] });
+    expect(await probe({ url: server.url })).toMatchObject({ success: true, degraded: true, detail: 'queue: degraded' });
+  });
+
+  it('is down without an overall status when a component is down, naming it', async () => {
+    const server = await serve(200, { components: { db: { status: 'UP' }, cache: { status: 'DOWN' } } });
+    const outcome = await probe({ url: server.url });
+    expect(outcome.success).toBe(false);
+    expect(outcome.error).toBe('health document has no status and a component is not up (cache: down)');
+    expect(componentSamples(outcome.samples)).toContainEqual({ name: 'health_component_up', labels: { component: 'cache' }, value: 0 });
+  });
+
+  it('is down without an overall status when a component status is unreadable', async () => {
+    const server = await serve(200, { components: { db: { status: 'sideways' } } });
+    expect((await probe({ url: server.url })).error).toBe('health document has no status and a component is not up (db: unknown)');
   });
 
   it('records numbers at JSON paths as series with their labels', async () => {
