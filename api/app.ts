@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { VigilConfig } from '../config/types.js';
 import type { Clock } from '../lib/clock.js';
+import type { LiveView } from '../ingest/live-view.js';
 import type { Store } from '../store/types.js';
 import type { VigilMetrics } from './metrics.js';
 import { buildStatus } from './status.js';
@@ -14,40 +15,47 @@ import type { SeriesResponse } from './types.js';
 export interface AppDeps {
   readonly config: VigilConfig;
   readonly store: Store;
+  /** Last values and check results as measured: what the status page and /metrics show. */
+  readonly live: LiveView;
   readonly metrics: VigilMetrics;
   readonly clock: Clock;
   /** Whether the scheduler is running, for /health/ready. */
   readonly schedulerRunning: () => boolean;
   /** Folder of the built dashboard (index.html + assets); absent → the API alone. */
   readonly dashboardDir?: string;
+  /**
+   * Sub-apps that bring their own routes (the collector, rules, notifications), mounted at their
+   * path before the API's catch-all: `[['/v1', collectorRoutes]]`.
+   */
+  readonly mounts?: ReadonlyArray<readonly [path: string, app: Hono]>;
 }
 
 /** The HTTP app: health, /metrics, the JSON API and the dashboard. Built from parts passed in. */
 export function createApp(deps: AppDeps): Hono {
-  const { config, store, metrics, clock } = deps;
+  const { config, store, live, metrics, clock } = deps;
   const app = new Hono();
   app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) => notFound(c));
 
   app.get('/health/live', (c) => c.json({ status: 'ok' }));
-  app.get('/health/ready', (c) => {
+  app.get('/health/ready', async (c) => {
     const problems = [
-      ...(store.isWritable() ? [] : ['store is not writable']),
+      ...((await store.isWritable()) ? [] : ['store is not writable']),
       ...(deps.schedulerRunning() ? [] : ['scheduler is not running']),
     ];
     return c.json({ status: problems.length ? 'unavailable' : 'ok', problems }, problems.length ? 503 : 200);
   });
 
   app.get('/metrics', async (c) => {
-    const text = await metrics.registry.metrics();
+    const text = await metrics.render();
     return c.text(text, 200, { 'content-type': metrics.registry.contentType });
   });
 
-  app.get('/api/v1/status', (c) => c.json(buildStatus(config, store.lastCheckResults(), clock.now())));
+  app.get('/api/v1/status', (c) => c.json(buildStatus(config, live.checkResults(), clock.now())));
 
-  app.get('/api/v1/series', (c) => {
+  app.get('/api/v1/series', async (c) => {
     const query = parseSeriesParams(c.req.queries(), clock.now());
-    const result = store.querySeries(query);
+    const result = await store.samples.query(query);
     const body: SeriesResponse = {
       metric: query.metric,
       from: query.from,
@@ -61,6 +69,8 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get('/api/v1/config', (c) => c.json({ source: config.source, config: config.redacted }));
+
+  for (const [path, sub] of deps.mounts ?? []) app.route(path, sub);
 
   app.all('/api/*', (c) => notFound(c));
 

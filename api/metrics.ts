@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Labels, Sample } from '../store/types.js';
+import type { LiveView } from '../ingest/live-view.js';
+import type { Labels } from '../store/types.js';
 
 // /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix)
 // plus Vigil's own health (probe runs, scheduling lag, store writes) and Node's process metrics.
@@ -20,64 +21,68 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /**
- * The last value of every series, exposed as one gauge per metric name. The label names of a
- * prom-client gauge are fixed at creation, and a metric can gain a label later (a health metric with a
- * `queue` label), so a gauge is re-created with the wider label set when that happens.
+ * The last value of every live series, read from the live view at each scrape, one gauge per metric
+ * name. The label names of a prom-client gauge are fixed at creation, and a metric can gain a label
+ * later (a health metric with a `queue` label), so a gauge is re-created with the wider label set when
+ * that happens; a metric whose series all went stale leaves the exposition.
  */
-class LatestValueGauges {
+class LiveGauges {
   readonly #registry: Registry;
-  readonly #values = new Map<string, Map<string, { labels: Labels; value: number }>>();
-  readonly #labelNames = new Map<string, Set<string>>();
-  /** The scheduler hands the same frozen label object for a check on every run: sort and key it once. */
-  readonly #canonical = new WeakMap<Labels, { labels: Labels; key: string }>();
+  readonly #live: LiveView;
+  readonly #labelNames = new Map<string, string[]>();
+  /** Sources hand the same frozen label object for a series on every run: filter and sort it once. */
+  readonly #canonical = new WeakMap<Labels, Labels>();
 
-  constructor(registry: Registry) {
+  constructor(registry: Registry, live: LiveView) {
     this.#registry = registry;
+    this.#live = live;
   }
 
-  observe(samples: readonly Sample[]): void {
-    for (const sample of samples) {
-      if (!METRIC_NAME.test(sample.name)) continue;
-      let byLabels = this.#values.get(sample.name);
-      if (!byLabels) {
-        byLabels = new Map();
-        this.#values.set(sample.name, byLabels);
-      }
-      const { labels, key } = this.#canonicalLabels(sample.labels);
-      byLabels.set(key, { labels, value: sample.value });
-      this.#ensureGauge(sample.name, Object.keys(labels));
+  /** Creates, widens and removes gauges so that they match the live view's metrics. */
+  sync(): void {
+    const live = new Set<string>();
+    for (const name of this.#live.metricNames()) {
+      if (!METRIC_NAME.test(name)) continue;
+      live.add(name);
+      const names = new Set<string>();
+      for (const series of this.#live.seriesOf(name)) for (const label in this.#labelsOf(series.labels)) names.add(label);
+      const known = this.#labelNames.get(name);
+      if (known && [...names].every((label) => known.includes(label))) continue;
+      this.#create(name, [...new Set([...(known ?? []), ...names])].sort());
+    }
+    for (const name of this.#labelNames.keys()) {
+      if (live.has(name)) continue;
+      this.#registry.removeSingleMetric(`vigil_${name}`);
+      this.#labelNames.delete(name);
     }
   }
 
-  /** Valid label names only, sorted so that the exposition is stable whatever order a probe wrote them in. */
-  #canonicalLabels(written: Labels): { labels: Labels; key: string } {
-    let canonical = this.#canonical.get(written);
-    if (!canonical) {
-      const labels = Object.fromEntries(Object.keys(written).filter((k) => LABEL_NAME.test(k)).sort().map((k) => [k, written[k]]));
-      canonical = { labels, key: JSON.stringify(labels) };
-      this.#canonical.set(written, canonical);
-    }
-    return canonical;
-  }
-
-  #ensureGauge(name: string, labelNames: string[]): void {
-    const known = this.#labelNames.get(name);
-    if (known && labelNames.every((l) => known.has(l))) return;
-    const all = new Set([...(known ?? []), ...labelNames]);
-    this.#labelNames.set(name, all);
+  #create(name: string, labelNames: string[]): void {
     const fullName = `vigil_${name}`;
     this.#registry.removeSingleMetric(fullName);
-    const values = this.#values;
+    this.#labelNames.set(name, labelNames);
+    const live = this.#live;
+    const labelsOf = (labels: Labels) => this.#labelsOf(labels);
     new Gauge({
       name: fullName,
       help: HELP[name] ?? `Last value of ${name}.`,
-      labelNames: [...all].sort(),
+      labelNames,
       registers: [this.#registry],
       collect() {
         this.reset();
-        for (const { labels, value } of values.get(name)?.values() ?? []) this.set(labels, value);
+        for (const series of live.seriesOf(name)) this.set(labelsOf(series.labels), series.value);
       },
     });
+  }
+
+  /** Valid label names only, sorted so that the exposition is stable whatever order a source wrote them in. */
+  #labelsOf(written: Labels): Labels {
+    let labels = this.#canonical.get(written);
+    if (!labels) {
+      labels = Object.fromEntries(Object.keys(written).filter((k) => LABEL_NAME.test(k)).sort().map((k) => [k, written[k]]));
+      if (Object.isFrozen(written)) this.#canonical.set(written, labels);
+    }
+    return labels;
   }
 }
 
@@ -95,8 +100,8 @@ export interface SchedulerGaugeSource {
   stats(): { readonly checks: number; readonly running: number; readonly queued: number; readonly overrunsSkipped: number; readonly lateTicksSkipped: number };
 }
 
-/** The result writer's buffer, read at scrape time. */
-export interface ResultWriterGaugeSource {
+/** The ingest writer's buffer, read at scrape time. */
+export interface IngestGaugeSource {
   stats(): { readonly bufferedSamples: number; readonly droppedSamples: number };
 }
 
@@ -108,20 +113,20 @@ function readAtScrape(registry: Registry, type: 'gauge' | 'counter', name: strin
 
 export interface VigilMetrics {
   readonly registry: Registry;
-  /** Samples just measured: their values become the gauges' current values. */
-  observeSamples(samples: readonly Sample[]): void;
+  /** The exposition text: the live view's last values plus Vigil's own metrics. */
+  render(): Promise<string>;
   observeRun(run: RunObservation): void;
   observeStoreWrite(samples: number, failed: boolean): void;
   /** Exposes the scheduler's queue and skip counters, read at each scrape. */
   watchScheduler(scheduler: SchedulerGaugeSource): void;
   /** Exposes how many samples wait for the store and how many were dropped while it failed. */
-  watchResultWriter(writer: ResultWriterGaugeSource): void;
+  watchIngest(writer: IngestGaugeSource): void;
 }
 
 /** Creates Vigil's metrics on the registry passed in (a fresh one per app; no global registry). */
-export function createVigilMetrics(registry: Registry, probeKinds: readonly string[]): VigilMetrics {
+export function createVigilMetrics(registry: Registry, probeKinds: readonly string[], live: LiveView): VigilMetrics {
   collectDefaultMetrics({ register: registry });
-  const latest = new LatestValueGauges(registry);
+  const latest = new LiveGauges(registry, live);
   const runs = new Counter({
     name: 'vigil_probe_runs_total',
     help: 'Check runs by probe kind and result.',
@@ -144,12 +149,28 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
     help: 'Batches the store failed to write (kept and retried).',
     registers: [registry],
   });
+  new Counter({
+    name: 'vigil_ingest_series_refused_total',
+    help: 'New series refused by the series limits (per check or other source, per metric); their samples are dropped.',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const { refused } = live.stats();
+      this.inc({ reason: 'per_source' }, refused.per_source);
+      this.inc({ reason: 'per_metric' }, refused.per_metric);
+    },
+  });
+  readAtScrape(registry, 'gauge', 'vigil_ingest_live_series', 'Series that received a sample recently (in /metrics and the live view).', () => live.stats().series);
   // Series exist at 0 from the start so that rate() and alerts see them before the first failure.
   for (const kind of probeKinds) for (const result of ['success', 'failure', 'timeout']) runs.inc({ kind, result }, 0);
 
   return {
     registry,
-    observeSamples: (samples) => latest.observe(samples),
+    render() {
+      latest.sync();
+      return registry.metrics();
+    },
     observeRun(run) {
       runs.inc({ kind: run.kind, result: run.timedOut ? 'timeout' : run.success ? 'success' : 'failure' });
       lag.observe(Math.max(0, run.lagSeconds));
@@ -166,8 +187,8 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
       readAtScrape(registry, 'counter', 'vigil_scheduler_overruns_skipped_total', 'Runs skipped because the previous run of the same check was still going.', read((s) => s.overrunsSkipped));
       readAtScrape(registry, 'counter', 'vigil_scheduler_late_ticks_skipped_total', 'Runs skipped because the process fell more than an interval behind.', read((s) => s.lateTicksSkipped));
     },
-    watchResultWriter(writer) {
-      const read = (pick: (s: ReturnType<ResultWriterGaugeSource['stats']>) => number) => () => pick(writer.stats());
+    watchIngest(writer) {
+      const read = (pick: (s: ReturnType<IngestGaugeSource['stats']>) => number) => () => pick(writer.stats());
       readAtScrape(registry, 'gauge', 'vigil_store_buffered_samples', 'Samples measured but not yet written to the store.', read((s) => s.bufferedSamples));
       readAtScrape(registry, 'counter', 'vigil_store_samples_dropped_total', 'Samples dropped because the store failed for longer than the buffer holds.', read((s) => s.droppedSamples));
     },

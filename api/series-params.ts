@@ -8,8 +8,17 @@ export const MAX_POINTS = 11_000;
 
 const MATCHER = /^([a-zA-Z_][a-zA-Z0-9_]*)(!=|=)(.*)$/;
 
-/** `1700000000000`, an ISO date, `now` or `now-1h`; relative to `at`. */
+/** Times beyond this (year 2286) or steps longer than a year are typos, not queries. */
+const MAX_TIME_MS = 10_000_000_000_000;
+const MAX_STEP_MS = 366 * 86_400_000;
+
+/** `1700000000000`, an ISO date, `now` or `now-1h`; relative to `at`; null when not a time Vigil can hold. */
 function parseTime(text: string, at: number): number | null {
+  const ms = parseTimeText(text, at);
+  return ms !== null && Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_TIME_MS ? ms : null;
+}
+
+function parseTimeText(text: string, at: number): number | null {
   if (/^\d+$/.test(text)) return Number(text);
   const relative = /^now(?:-(.+))?$/.exec(text);
   if (relative) {
@@ -57,7 +66,9 @@ export function parseSeriesParams(query: Record<string, string[]>, at: number): 
   const stepMs = /^\d+$/.test(p.step) ? Number(p.step) : parseDuration(p.step);
   if (from === null) problems.push(`from: expected epoch ms, an ISO time or now-<duration>, got "${p.from}"`);
   if (to === null) problems.push(`to: expected epoch ms, an ISO time or now-<duration>, got "${p.to}"`);
-  if (stepMs === null || stepMs < 1000) problems.push(`step: expected a duration of at least 1s like "1m", got "${p.step}"`);
+  if (stepMs === null || !Number.isSafeInteger(stepMs) || stepMs < 1000 || stepMs > MAX_STEP_MS) {
+    problems.push(`step: expected a duration from 1s to 366d like "1m", got "${p.step}"`);
+  }
   if (from !== null && to !== null && from >= to) problems.push('from: must be before to');
   if (problems.length === 0 && (to! - from!) / stepMs! > MAX_POINTS) {
     problems.push(`step: ${p.step} over this range gives more than ${MAX_POINTS} points; use a larger step`);

@@ -1,9 +1,7 @@
 import type { VigilConfig } from '../config/types.js';
+import { checkStaleAfterMs } from '../probes/probe.js';
 import type { CheckResult } from '../store/types.js';
 import type { CellStatus, CheckStatus, StatusResponse } from './types.js';
-
-/** A result older than this many intervals (plus the timeout) no longer says anything about now. */
-const STALE_AFTER_INTERVALS = 3;
 
 /** The env × service status matrix from the config and the last result of each check. A pure function of its inputs. */
 export function buildStatus(config: VigilConfig, results: readonly CheckResult[], at: number): StatusResponse {
@@ -18,7 +16,7 @@ export function buildStatus(config: VigilConfig, results: readonly CheckResult[]
           const result = byId.get(check.id);
           const base = { id: check.id, name: check.name, kind: check.kind, runbook: check.runbook };
           if (!result) return { ...base, status: 'unknown', lastRunAt: null, durationSeconds: null, error: null, detail: null };
-          const staleAfterMs = STALE_AFTER_INTERVALS * check.everyMs + check.timeoutMs;
+          const staleAfterMs = checkStaleAfterMs(check);
           const stale = at - result.ts > staleAfterMs;
           return {
             ...base,

@@ -9,12 +9,15 @@ import { loadConfigFile } from '../config/load.js';
 import { loadDemoConfig } from '../config/demo.js';
 import type { VigilConfig } from '../config/types.js';
 import { startDemoTarget, type DemoTarget } from '../demo/target.js';
+import { LiveView } from '../ingest/live-view.js';
+import { IngestWriter } from '../ingest/writer.js';
 import { systemClock } from '../lib/clock.js';
+import { createProbeContext } from '../probes/context.js';
 import { builtinProbes } from '../probes/index.js';
 import { Scheduler } from '../probes/scheduler.js';
-import { ResultWriter } from '../probes/result-writer.js';
 import { startHousekeeping } from '../store/housekeeping.js';
-import { openSqliteStore } from '../store/sqlite-store.js';
+import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { Store } from '../store/types.js';
 
 export interface ServeOptions {
   /** vigil.yaml; absent → the embedded demo. */
@@ -22,7 +25,8 @@ export interface ServeOptions {
   /** Absent → the config's `server.port` (8080 by default). */
   readonly port: number | undefined;
   readonly host: string;
-  readonly dbPath: string;
+  /** A SQLite file path, or a postgres:// URL. */
+  readonly db: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -33,72 +37,117 @@ export interface RunningVigil {
   stop(): Promise<void>;
 }
 
+/** Vigil could not start for a reason the user can fix (a port in use); the message says which. */
+export class StartError extends Error {
+  override name = 'StartError';
+}
+
 const DASHBOARD_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dashboard');
 
-/** The composition root: config, store, probes, scheduler, metrics and the HTTP app, wired together. */
+/** The composition root: config, store, ingest, probes, scheduler, metrics and the HTTP app, wired together. */
 export async function serve(opts: ServeOptions): Promise<RunningVigil> {
   const clock = systemClock;
   const registry = builtinProbes();
-  let demo: DemoTarget | null = null;
-  let config: VigilConfig;
-  if (opts.configFile) {
-    config = loadConfigFile(opts.configFile, { env: opts.env, registry });
-  } else {
-    demo = await startDemoTarget();
-    config = loadDemoConfig({ demoTarget: demo.url, registry });
-  }
+  // Everything opened so far, closed in reverse order if a later step fails or on stop.
+  const closers: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        opts.log(`error while stopping: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    closers.length = 0;
+  };
+  try {
+    let demo: DemoTarget | null = null;
+    let config: VigilConfig;
+    if (opts.configFile) {
+      config = loadConfigFile(opts.configFile, { env: opts.env, registry });
+    } else {
+      demo = await startDemoTarget();
+      closers.push(() => demo!.close());
+      config = loadDemoConfig({ demoTarget: demo.url, registry });
+    }
 
-  const store = openSqliteStore(opts.dbPath);
-  const metrics = createVigilMetrics(new Registry(), registry.kinds());
-  const writer = new ResultWriter(store, {
-    onFlush: (samples, failed) => metrics.observeStoreWrite(samples, failed),
-    log: opts.log,
-  });
-  const scheduler = new Scheduler(config.checks, {
-    registry,
-    writer,
-    clock,
-    concurrency: config.scheduler.concurrency,
-    onRun: (run) => {
-      metrics.observeSamples(run.samples);
-      metrics.observeRun({
-        kind: run.check.kind,
-        success: run.outcome.success,
-        lagSeconds: (run.startedAt - run.plannedAt) / 1000,
-        timedOut: run.timedOut,
-      });
-    },
-  });
-  metrics.watchScheduler(scheduler);
-  metrics.watchResultWriter(writer);
-  const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
-  const app = createApp({ config, store, metrics, clock, schedulerRunning: () => scheduler.isRunning(), dashboardDir: DASHBOARD_DIR });
+    const store: Store = await openSqliteStore(opts.db);
+    closers.push(() => store.close());
+    const live = new LiveView();
+    const metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
+    const writer = new IngestWriter(store, live, {
+      clock,
+      secrets: config.secrets,
+      onFlush: (samples, failed) => metrics.observeStoreWrite(samples, failed),
+      log: opts.log,
+    });
+    await writer.loadLastResults();
+    closers.push(() => writer.close());
+    const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
+    closers.push(() => housekeeping.stop());
+    const probeContext = createProbeContext({ clock, secrets: config.secrets });
+    closers.push(() => probeContext.close());
+    const scheduler = new Scheduler(config.checks, {
+      registry,
+      writer,
+      context: probeContext,
+      clock,
+      concurrency: config.scheduler.concurrency,
+      log: opts.log,
+      onRun: (run) =>
+        metrics.observeRun({
+          kind: run.check.kind,
+          success: run.outcome.success,
+          lagSeconds: (run.startedAt - run.plannedAt) / 1000,
+          timedOut: run.timedOut,
+        }),
+    });
+    closers.push(() => scheduler.stop());
+    metrics.watchScheduler(scheduler);
+    metrics.watchIngest(writer);
+    const app = createApp({
+      config,
+      store,
+      live,
+      metrics,
+      clock,
+      schedulerRunning: () => scheduler.isRunning(),
+      dashboardDir: DASHBOARD_DIR,
+    });
 
-  const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-    const s = serveHttp({ fetch: app.fetch, port: opts.port ?? config.server.port, hostname: opts.host }, () => resolve(s));
-    s.once('error', reject);
-  });
-  scheduler.start();
-  const { port } = server.address() as AddressInfo;
-  const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
-  const url = `http://${shownHost}:${port}`;
-  opts.log(`Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; db: ${opts.dbPath})`);
-
-  let stopping: Promise<void> | null = null;
-  return {
-    url,
-    config,
-    stop: () =>
-      (stopping ??= (async () => {
-        await new Promise<void>((resolve) => {
+    const port = opts.port ?? config.server.port;
+    const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
+      const s = serveHttp({ fetch: app.fetch, port, hostname: opts.host }, () => resolve(s));
+      s.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, opts.host, port)));
+    });
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
           server.close(() => resolve());
           if ('closeAllConnections' in server) server.closeAllConnections();
-        });
-        await scheduler.stop();
-        await writer.close();
-        housekeeping.stop();
-        store.close();
-        await demo?.close();
-      })()),
-  };
+        }),
+    );
+    scheduler.start();
+    const { port: boundPort } = server.address() as AddressInfo;
+    const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
+    const url = `http://${shownHost}:${boundPort}`;
+    opts.log(
+      `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
+        `store: ${store.info.engine} ${store.info.location})`,
+    );
+
+    let stopping: Promise<void> | null = null;
+    // Stop order: the HTTP server, the scheduler, the writer's last flush, housekeeping, probes' sockets, the store.
+    return { url, config, stop: () => (stopping ??= closeAll()) };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') return new StartError(`cannot listen on ${host}:${port}: the port is in use (choose another with --port or PORT)`);
+  if (error.code === 'EACCES') return new StartError(`cannot listen on ${host}:${port}: permission denied (ports below 1024 need privileges)`);
+  if (error.code === 'EADDRNOTAVAIL') return new StartError(`cannot listen on ${host}:${port}: no such address on this machine (check --host)`);
+  return error;
 }

@@ -5,7 +5,7 @@ import { ConfigError } from '../lib/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { describeConfig } from '../config/describe.js';
 import { builtinProbes } from '../probes/index.js';
-import { serve } from './serve.js';
+import { serve, StartError } from './serve.js';
 
 const HELP: Record<string, string> = {
   main: `Vigil — self-hosted observability and SLA monitoring.
@@ -24,7 +24,7 @@ Options:
   --config FILE   vigil.yaml to run (default: $VIGIL_CONFIG, else the embedded demo)
   --port N        HTTP port (default: $PORT, else server.port of the config, else 8080; 0 picks a free port)
   --host HOST     address to listen on (default: $HOST, else 0.0.0.0)
-  --db PATH       SQLite database file (default: $VIGIL_DB, else ./data/vigil.db)
+  --db PATH|URL   SQLite database file, or a postgres://user@host/db URL (default: $VIGIL_DB, else ./data/vigil.db)
   -h, --help      show this help`,
   check: `Usage: vigil check --config FILE
 
@@ -93,7 +93,7 @@ async function main(argv: string[]): Promise<void> {
       configFile,
       port,
       host: (values.host as string | undefined) ?? process.env.HOST ?? '0.0.0.0',
-      dbPath: (values.db as string | undefined) ?? process.env.VIGIL_DB ?? './data/vigil.db',
+      db: (values.db as string | undefined) ?? process.env.VIGIL_DB ?? './data/vigil.db',
       env: process.env,
       log: (line) => console.log(line),
     });
@@ -111,6 +111,7 @@ async function main(argv: string[]): Promise<void> {
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   } catch (err) {
     if (err instanceof ConfigError) fail(`invalid config\n${err.message}`);
+    if (err instanceof StartError) fail(err.message);
     throw err;
   }
 }

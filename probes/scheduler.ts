@@ -2,10 +2,11 @@
 // its timeout, and hands the measured samples and result to a sink (the ResultWriter).
 import type { Clock } from '../lib/clock.js';
 import type { CheckResult, Labels, Sample } from '../store/types.js';
-import type { CheckSpec, Probe, ProbeOutcome, ProbeRegistry } from './probe.js';
+import { checkStaleAfterMs, type CheckSpec, type Probe, type ProbeOutcome, type ProbeRegistry } from './probe.js';
+import type { ProbeContext } from './context.js';
 import { ProbeTimeoutError } from './outcome-text.js';
 import { formatDuration } from '../lib/duration.js';
-import type { ResultSink } from './result-writer.js';
+import type { ResultSink } from '../ingest/writer.js';
 
 /** One finished run of one check, as `onRun` sees it. */
 export interface CheckRun {
@@ -25,6 +26,8 @@ export interface CheckRun {
 export interface SchedulerDeps {
   readonly registry: ProbeRegistry;
   readonly writer: ResultSink;
+  /** What probes share (agents, caches, the config's secrets); the caller closes it after stop(). */
+  readonly context: ProbeContext;
   readonly clock: Clock;
   /** Most runs in flight at once; further due runs wait in a FIFO queue. */
   readonly concurrency: number;
@@ -233,7 +236,7 @@ export class Scheduler {
     run.deadline = setTimeout(this.#onDeadline, state.spec.timeoutMs, run);
     let pending: Promise<ProbeOutcome>;
     try {
-      pending = state.probe.run(state.spec.target, run.controller.signal);
+      pending = state.probe.run(state.spec.target, run.controller.signal, this.#deps.context);
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -270,8 +273,10 @@ export class Scheduler {
   };
 
   #bugOutcome(run: InFlight, error: unknown): ProbeOutcome {
-    const reason = error instanceof Error ? error.message : String(error);
-    this.#log(`scheduler: the ${run.state.spec.kind} probe threw for check ${run.state.spec.id} (a bug): ${error instanceof Error ? error.stack : reason}`);
+    const secrets = this.#deps.context.secrets;
+    const reason = secrets.scrub(error instanceof Error ? error.message : String(error));
+    const stack = error instanceof Error && error.stack ? secrets.scrub(error.stack) : reason;
+    this.#log(`scheduler: the ${run.state.spec.kind} probe threw for check ${run.state.spec.id} (a bug): ${stack}`);
     return {
       success: false,
       error: `internal error in the ${run.state.spec.kind} probe: ${reason}`,
@@ -341,7 +346,7 @@ export class Scheduler {
     this.#lagSecondsSum += lagSeconds;
     if (lagSeconds > this.#lagSecondsMax) this.#lagSecondsMax = lagSeconds;
     try {
-      this.#deps.writer.write(samples, result);
+      this.#deps.writer.write(samples, result, checkStaleAfterMs(spec));
     } catch (error) {
       this.#log(`scheduler: writing the result of ${spec.id} failed: ${error instanceof Error ? error.message : String(error)}`);
     }

@@ -1,31 +1,43 @@
-// A tiny in-memory Store for tests of the code that writes to it (the probes' result writer).
-import type { CheckResult, Sample, Store } from '../../store/types.js';
-
-/** The part of the Store that the probes' writer uses, and that tests read back. */
-export type WritableStore = Pick<Store, 'appendSamples' | 'recordCheckResults' | 'lastCheckResults'>;
+// A tiny in-memory store for tests of the code that writes to it (the ingest writer).
+import type { IngestStore } from '../../ingest/writer.js';
+import type { CheckResult, Sample } from '../../store/types.js';
 
 /** Keeps what was written; `failNextWrites(n)` makes the next n writes throw like a locked database. */
-export class MemoryStore implements WritableStore {
-  readonly samples: Sample[] = [];
+export class MemoryStore implements IngestStore {
+  readonly samples: IngestStore['samples'] & { readonly all: Sample[] };
+  readonly checks: IngestStore['checks'];
   readonly results = new Map<string, CheckResult>();
   readonly batches: number[] = [];
   #failures = 0;
+
+  constructor() {
+    const all: Sample[] = [];
+    this.samples = {
+      all,
+      append: async (samples) => {
+        this.#maybeFail();
+        this.batches.push(samples.length);
+        all.push(...samples);
+      },
+      query: () => Promise.reject(new Error('MemoryStore does not answer queries')),
+      rollUp: async () => ({ buckets: 0, more: false }),
+      rolledUpTo: async () => null,
+      enforceRetention: async () => 0,
+    };
+    this.checks = {
+      record: async (results) => {
+        this.#maybeFail();
+        for (const result of results) this.results.set(result.checkId, result);
+      },
+      last: async () => [...this.results.values()],
+    };
+  }
 
   failNextWrites(count: number): void {
     this.#failures = count;
   }
 
-  appendSamples(samples: readonly Sample[]): void {
-    this.#maybeFail();
-    this.batches.push(samples.length);
-    this.samples.push(...samples);
-  }
-
-  recordCheckResults(results: readonly CheckResult[]): void {
-    this.#maybeFail();
-    for (const result of results) this.results.set(result.checkId, result);
-  }
-
+  /** Every result written, for assertions. */
   lastCheckResults(): CheckResult[] {
     return [...this.results.values()];
   }

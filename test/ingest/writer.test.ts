@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ResultWriter } from '../../probes/result-writer.js';
+import { LiveView } from '../../ingest/live-view.js';
+import { IngestWriter, type IngestWriterOptions } from '../../ingest/writer.js';
 import type { CheckResult, Sample } from '../../store/types.js';
+import { systemClock } from '../../lib/clock.js';
 import { MemoryStore } from '../helpers/memory-store.js';
 
 const sample = (ts: number, value = 1): Sample => ({ name: 'probe_success', labels: { env: 'prod', service: 'api', check: 'http' }, ts, value });
@@ -18,7 +20,13 @@ const result = (checkId: string, ts: number): CheckResult => ({
   detail: null,
 });
 
-describe('result writer', () => {
+function newWriter(store: MemoryStore, options: Omit<IngestWriterOptions, 'clock'> = {}, live = new LiveView()): IngestWriter {
+  return new IngestWriter(store, live, { clock: systemClock, ...options });
+}
+
+const STALE_MS = 60_000;
+
+describe('ingest writer', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
@@ -28,12 +36,12 @@ describe('result writer', () => {
 
   it('flushes buffered samples and results every 250 ms, keeping only the last result per check', async () => {
     const store = new MemoryStore();
-    const writer = new ResultWriter(store, { log: () => {} });
-    writer.write([sample(1), sample(2)], result('a', 1));
-    writer.write([sample(3)], result('a', 3));
-    writer.write([sample(4)], result('b', 4));
+    const writer = newWriter(store, { log: () => {} });
+    writer.write([sample(1), sample(2)], result('a', 1), STALE_MS);
+    writer.write([sample(3)], result('a', 3), STALE_MS);
+    writer.write([sample(4)], result('b', 4), STALE_MS);
     await vi.advanceTimersByTimeAsync(249);
-    expect(store.samples).toHaveLength(0);
+    expect(store.samples.all).toHaveLength(0);
     await vi.advanceTimersByTimeAsync(1);
     expect(store.batches).toEqual([4]);
     expect(store.lastCheckResults().map((r) => [r.checkId, r.ts])).toEqual([
@@ -45,10 +53,12 @@ describe('result writer', () => {
 
   it('flushes at once when 2,000 samples are buffered, in batches of at most 2,000', async () => {
     const store = new MemoryStore();
-    const writer = new ResultWriter(store, { log: () => {} });
-    for (let i = 0; i < 1999; i++) writer.write([sample(i)], result('a', i));
-    expect(store.samples).toHaveLength(0);
-    writer.write([sample(1999), sample(2000), sample(2001)], result('a', 2001));
+    const writer = newWriter(store, { log: () => {} });
+    for (let i = 0; i < 1999; i++) writer.write([sample(i)], result('a', i), STALE_MS);
+    expect(store.samples.all).toHaveLength(0);
+    writer.write([sample(1999), sample(2000), sample(2001)], result('a', 2001), STALE_MS);
+    // The store is asynchronous: the second batch goes once the first is written.
+    await vi.advanceTimersByTimeAsync(0);
     expect(store.batches).toEqual([2000, 2]);
     expect(writer.stats()).toMatchObject({ bufferedSamples: 0, writtenSamples: 2002 });
     await writer.close();
@@ -58,47 +68,47 @@ describe('result writer', () => {
     const store = new MemoryStore();
     const lines: string[] = [];
     const flushes: Array<[number, boolean]> = [];
-    const writer = new ResultWriter(store, { log: (l) => lines.push(l), onFlush: (n, failed) => flushes.push([n, failed]) });
+    const writer = newWriter(store, { log: (l) => lines.push(l), onFlush: (n, failed) => flushes.push([n, failed]) });
     store.failNextWrites(2);
-    writer.write([sample(1), sample(2)], result('a', 2));
+    writer.write([sample(1), sample(2)], result('a', 2), STALE_MS);
     await vi.advanceTimersByTimeAsync(250);
-    expect(store.samples).toHaveLength(0);
+    expect(store.samples.all).toHaveLength(0);
     expect(lines[0]).toBe(
-      'result writer: store.appendSamples failed for a batch of 2 samples: database is locked; keeping 2 samples and 1 check results for the next flush',
+      'ingest: store.samples.append failed for a batch of 2 samples: database is locked; keeping 2 samples and 1 check results for the next flush',
     );
     await vi.advanceTimersByTimeAsync(250);
-    expect(store.samples.map((s) => s.ts)).toEqual([1, 2]);
+    expect(store.samples.all.map((s) => s.ts)).toEqual([1, 2]);
     expect(store.results.get('a')?.ts).toBe(2);
     expect(flushes).toEqual([
       [2, true],
       [2, false],
     ]);
-    expect(lines.at(-1)).toMatch(/^result writer: store writes work again/);
+    expect(lines.at(-1)).toMatch(/^ingest: store writes work again/);
     await writer.close();
   });
 
   it('drops the oldest samples past its bound while the store is failing, and says so', async () => {
     const store = new MemoryStore();
     const lines: string[] = [];
-    const writer = new ResultWriter(store, { log: (l) => lines.push(l), batchSamples: 10, maxBufferedSamples: 50 });
+    const writer = newWriter(store, { log: (l) => lines.push(l), batchSamples: 10, maxBufferedSamples: 50 });
     store.failNextWrites(1_000);
-    for (let i = 0; i < 80; i++) writer.write([sample(i)], result('a', i));
+    for (let i = 0; i < 80; i++) writer.write([sample(i)], result('a', i), STALE_MS);
     expect(writer.stats()).toMatchObject({ bufferedSamples: 50, droppedSamples: 30 });
     await vi.advanceTimersByTimeAsync(10_250);
     expect(lines.some((l) => l.includes('dropped the 30 oldest samples since the last message (buffer holds at most 50)'))).toBe(true);
     store.failNextWrites(0);
     await vi.advanceTimersByTimeAsync(250);
-    expect(store.samples.map((s) => s.ts)).toEqual(Array.from({ length: 50 }, (_, i) => i + 30));
+    expect(store.samples.all.map((s) => s.ts)).toEqual(Array.from({ length: 50 }, (_, i) => i + 30));
     await writer.close();
   });
 
   it('close() writes what is left', async () => {
     const store = new MemoryStore();
-    const writer = new ResultWriter(store, { log: () => {} });
-    writer.write([sample(1)], result('a', 1));
+    const writer = newWriter(store, { log: () => {} });
+    writer.write([sample(1)], result('a', 1), STALE_MS);
     await writer.close();
-    expect(store.samples).toHaveLength(1);
-    writer.write([sample(2)], result('a', 2));
+    expect(store.samples.all).toHaveLength(1);
+    writer.write([sample(2)], result('a', 2), STALE_MS);
     expect(writer.stats().droppedSamples).toBe(1);
   });
 });

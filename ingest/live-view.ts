@@ -1,0 +1,172 @@
+// The live view: the last value of every series and the last result of every check, as measured, for
+// /metrics and the status page. It is also where the series limits are enforced: a source (a check, an
+// OTLP resource) that keeps inventing label values is refused new series past its bound, and series
+// that stop receiving samples leave the view, which frees their room.
+import { labelsKey } from '../store/labels.js';
+import type { CheckResult, Labels, Sample } from '../store/types.js';
+
+export interface SeriesLimits {
+  /** Live series one source (a check) may have. */
+  readonly perSource: number;
+  /** Live series one metric name may have over all sources. */
+  readonly perMetric: number;
+}
+
+export const DEFAULT_SERIES_LIMITS: SeriesLimits = { perSource: 100, perMetric: 10_000 };
+
+/** One live series: its last value and when it goes stale. */
+export interface LiveSeries {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly value: number;
+  readonly ts: number;
+  readonly source: string;
+  readonly staleAt: number;
+}
+
+/** Why a new series was refused. */
+export type RefusalReason = 'per_source' | 'per_metric';
+
+/** What `admit` did with a write: the samples to store, and how many were refused and why. */
+export interface Admission {
+  readonly accepted: readonly Sample[];
+  readonly refused: number;
+  /** A sentence for the source's status detail, or null when nothing was refused. */
+  readonly refusal: string | null;
+}
+
+interface Entry {
+  name: string;
+  labels: Labels;
+  value: number;
+  ts: number;
+  source: string;
+  staleAt: number;
+}
+
+/** Last values and check results, bounded by the series limits. */
+export class LiveView {
+  readonly #limits: SeriesLimits;
+  readonly #byMetric = new Map<string, Map<string, Entry>>();
+  readonly #perSource = new Map<string, number>();
+  readonly #checks = new Map<string, CheckResult>();
+  readonly #refused: Record<RefusalReason, number> = { per_source: 0, per_metric: 0 };
+  /** Sources hand the same label object for a series run after run: key it once. */
+  readonly #keys = new WeakMap<Labels, string>();
+  #series = 0;
+
+  constructor(limits: SeriesLimits = DEFAULT_SERIES_LIMITS) {
+    this.#limits = limits;
+  }
+
+  /**
+   * Takes a source's samples measured at `at`: a sample of a live series updates it; a new series is
+   * admitted while the source and the metric are under their limits, else refused (not stored either).
+   * Each series admitted or updated stays live until `at + staleAfterMs`.
+   */
+  admit(samples: readonly Sample[], source: string, at: number, staleAfterMs: number): Admission {
+    const staleAt = at + staleAfterMs;
+    let accepted: Sample[] | null = null;
+    let refused = 0;
+    let lastReason: RefusalReason | null = null;
+    for (let i = 0; i < samples.length; i++) {
+      const sample = samples[i]!;
+      let series = this.#byMetric.get(sample.name);
+      const key = this.#keyOf(sample.labels);
+      const entry = series?.get(key);
+      if (entry) {
+        if (sample.ts >= entry.ts) {
+          entry.value = sample.value;
+          entry.ts = sample.ts;
+        }
+        entry.staleAt = Math.max(entry.staleAt, staleAt);
+        accepted?.push(sample);
+        continue;
+      }
+      const reason = this.#refusal(sample.name, source, series);
+      if (reason) {
+        this.#refused[reason]++;
+        refused++;
+        lastReason = reason;
+        // From the first refusal on, build the list of accepted samples (most writes refuse nothing).
+        accepted ??= samples.slice(0, i) as Sample[];
+        continue;
+      }
+      if (!series) {
+        series = new Map();
+        this.#byMetric.set(sample.name, series);
+      }
+      series.set(key, { name: sample.name, labels: sample.labels, value: sample.value, ts: sample.ts, source, staleAt });
+      this.#perSource.set(source, (this.#perSource.get(source) ?? 0) + 1);
+      this.#series++;
+      accepted?.push(sample);
+    }
+    return { accepted: accepted ?? samples, refused, refusal: refused === 0 ? null : this.#describe(refused, lastReason!) };
+  }
+
+  /** Drops series whose source stopped sending them; returns how many went. */
+  prune(at: number): number {
+    let removed = 0;
+    for (const [metric, series] of this.#byMetric) {
+      for (const [key, entry] of series) {
+        if (entry.staleAt > at) continue;
+        series.delete(key);
+        const left = (this.#perSource.get(entry.source) ?? 1) - 1;
+        if (left > 0) this.#perSource.set(entry.source, left);
+        else this.#perSource.delete(entry.source);
+        removed++;
+      }
+      if (series.size === 0) this.#byMetric.delete(metric);
+    }
+    this.#series -= removed;
+    return removed;
+  }
+
+  /** Keeps a check's last result (a newer one replaces it, an older one does not). */
+  recordCheck(result: CheckResult): void {
+    const before = this.#checks.get(result.checkId);
+    if (!before || result.ts >= before.ts) this.#checks.set(result.checkId, result);
+  }
+
+  /** The last result of every check that has run (since start, or as loaded from the store). */
+  checkResults(): CheckResult[] {
+    return [...this.#checks.values()];
+  }
+
+  /** Metric names with live series. */
+  metricNames(): string[] {
+    return [...this.#byMetric.keys()];
+  }
+
+  /** The live series of a metric. */
+  seriesOf(metric: string): Iterable<LiveSeries> {
+    return this.#byMetric.get(metric)?.values() ?? [];
+  }
+
+  stats(): { readonly series: number; readonly refused: Readonly<Record<RefusalReason, number>> } {
+    return { series: this.#series, refused: { ...this.#refused } };
+  }
+
+  #keyOf(labels: Labels): string {
+    let key = this.#keys.get(labels);
+    if (key === undefined) {
+      key = labelsKey(labels);
+      if (Object.isFrozen(labels)) this.#keys.set(labels, key);
+    }
+    return key;
+  }
+
+  #refusal(metric: string, source: string, series: Map<string, Entry> | undefined): RefusalReason | null {
+    if ((this.#perSource.get(source) ?? 0) >= this.#limits.perSource) return 'per_source';
+    if ((series?.size ?? 0) >= this.#limits.perMetric) return 'per_metric';
+    return null;
+  }
+
+  #describe(refused: number, reason: RefusalReason): string {
+    const bound =
+      reason === 'per_source'
+        ? `the limit of ${this.#limits.perSource} series per check`
+        : `the limit of ${this.#limits.perMetric} series per metric`;
+    return `${refused} new series refused: over ${bound} (label values that change on every run?)`;
+  }
+}

@@ -1,0 +1,262 @@
+// The one ingest path: every source (probe runs now, OTLP next) hands its samples here. The writer
+// enforces the series limits and updates the live view at once (so /metrics and the status page are
+// live even while the store is slow or down), then writes to the store in batches: one append per
+// ~250 ms or per 2,000 samples instead of one per check run.
+import type { Clock } from '../lib/clock.js';
+import { SecretValues } from '../lib/secret.js';
+import type { CheckResult, Sample, Store } from '../store/types.js';
+import type { LiveView } from './live-view.js';
+
+/** Where the scheduler hands each finished run's samples and result. */
+export interface ResultSink {
+  /** `staleAfterMs`: how long the run's series stay live without a newer run (see checkStaleAfterMs). */
+  write(samples: readonly Sample[], result: CheckResult, staleAfterMs: number): void;
+}
+
+/** Series stay live at least this long, whatever the source says. */
+const MIN_STALE_AFTER_MS = 60_000;
+
+export interface IngestWriterOptions {
+  readonly clock: Clock;
+  /** Longest time a sample waits in the buffer; default 250 ms. */
+  readonly flushIntervalMs?: number;
+  /** Samples per append, and the buffer size that triggers a flush; default 2,000. */
+  readonly batchSamples?: number;
+  /**
+   * Most samples kept while the store is failing; past it the oldest are dropped (the newest matter
+   * most for live status and alerting) and counted. Default 200,000 (~100 s at 2,000 samples/s).
+   */
+  readonly maxBufferedSamples?: number;
+  /** Every secret value of the config: scrubbed from every error and detail before it is kept or shown. */
+  readonly secrets?: SecretValues;
+  /** How often stale series leave the live view; default 10 s. */
+  readonly pruneEveryMs?: number;
+  readonly log?: (line: string) => void;
+  /** Called per batch: samples written, or `failed` with the samples kept for the next flush. */
+  readonly onFlush?: (samples: number, failed: boolean) => void;
+}
+
+/** Counters for /metrics and tests. */
+export interface IngestWriterStats {
+  readonly bufferedSamples: number;
+  readonly pendingResults: number;
+  readonly writtenSamples: number;
+  readonly droppedSamples: number;
+  readonly failedFlushes: number;
+}
+
+/** What the store needs to offer the writer. */
+export type IngestStore = Pick<Store, 'samples' | 'checks'>;
+
+const FAILURE_LOG_EVERY_MS = 10_000;
+
+/** Batches samples and check results into the store; a store error keeps the batch for the next flush. */
+export class IngestWriter implements ResultSink {
+  readonly #store: IngestStore;
+  readonly #live: LiveView;
+  readonly #clock: Clock;
+  readonly #secrets: SecretValues;
+  readonly #flushIntervalMs: number;
+  readonly #batchSamples: number;
+  readonly #maxBufferedSamples: number;
+  readonly #log: (line: string) => void;
+  readonly #onFlush: ((samples: number, failed: boolean) => void) | undefined;
+  #samples: Sample[] = [];
+  /** Only the last result of each check matters (the store upserts it), so this is bounded by the checks. */
+  #results = new Map<string, CheckResult>();
+  #timer: NodeJS.Timeout | null = null;
+  readonly #pruneTimer: NodeJS.Timeout;
+  #flushing: Promise<number> | null = null;
+  /** Samples at the front of the buffer that an append in flight is writing. */
+  #inFlight = 0;
+  #closed = false;
+  #failingSince: number | null = null;
+  #lastFailureLogAt = 0;
+  #writtenSamples = 0;
+  #droppedSamples = 0;
+  #droppedSinceLog = 0;
+  #failedFlushes = 0;
+
+  constructor(store: IngestStore, live: LiveView, options: IngestWriterOptions) {
+    this.#store = store;
+    this.#live = live;
+    this.#clock = options.clock;
+    this.#secrets = options.secrets ?? SecretValues.none;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 250;
+    this.#batchSamples = options.batchSamples ?? 2_000;
+    this.#maxBufferedSamples = Math.max(options.maxBufferedSamples ?? 200_000, this.#batchSamples);
+    this.#log = options.log ?? ((line) => console.error(line));
+    this.#onFlush = options.onFlush;
+    this.#pruneTimer = setInterval(() => this.#live.prune(this.#clock.now()), options.pruneEveryMs ?? 10_000).unref();
+  }
+
+  /** Loads the last check results from the store into the live view, so a restart shows them at once. */
+  async loadLastResults(): Promise<void> {
+    for (const result of await this.#store.checks.last()) this.#live.recordCheck(result);
+  }
+
+  /**
+   * One probe run: its samples (within the check's series limit) and its result, with secrets scrubbed
+   * from the error and detail, and refused series said in the detail.
+   */
+  write(samples: readonly Sample[], result: CheckResult, staleAfterMs: number): void {
+    if (this.#closed) {
+      this.#droppedSamples += samples.length;
+      return;
+    }
+    const admitted = this.#live.admit(samples, result.checkId, this.#clock.now(), Math.max(MIN_STALE_AFTER_MS, staleAfterMs));
+    const detail = [result.detail, admitted.refusal].filter((text): text is string => text !== null).join('; ') || null;
+    const kept: CheckResult = {
+      ...result,
+      error: result.error === null ? null : this.#secrets.scrub(result.error),
+      detail: detail === null ? null : this.#secrets.scrub(detail),
+    };
+    this.#live.recordCheck(kept);
+    this.#results.set(kept.checkId, kept);
+    this.#buffer(admitted.accepted);
+  }
+
+  /**
+   * Samples from a source that is not a check (an OTLP resource): within the source's series limit,
+   * live for `staleAfterMs`. Returns how many were refused and why, for a partial-success answer.
+   */
+  writeSamples(samples: readonly Sample[], source: string, staleAfterMs: number): { refused: number; refusal: string | null } {
+    if (this.#closed) {
+      this.#droppedSamples += samples.length;
+      return { refused: samples.length, refusal: 'Vigil is stopping' };
+    }
+    const admitted = this.#live.admit(samples, source, this.#clock.now(), Math.max(MIN_STALE_AFTER_MS, staleAfterMs));
+    this.#buffer(admitted.accepted);
+    return { refused: admitted.refused, refusal: admitted.refusal };
+  }
+
+  #buffer(samples: readonly Sample[]): void {
+    for (const sample of samples) this.#samples.push(sample);
+    if (this.#samples.length > this.#maxBufferedSamples) this.#dropOldest();
+    if (this.#samples.length >= this.#batchSamples && this.#failingSince === null) {
+      // A flush in flight goes on while samples are left, so a full buffer needs no second one.
+      if (this.#flushing === null) void this.flush();
+    }
+    else this.#timer ??= setTimeout(this.#onTimer, this.#flushIntervalMs).unref();
+  }
+
+  /** Writes everything buffered now, in batches; resolves to the number of samples written. */
+  flush(): Promise<number> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    // One flush at a time: a second caller waits for the one in flight, then flushes what came since.
+    const previous = this.#flushing;
+    const run = (async () => {
+      if (previous) await previous;
+      return this.#flushNow();
+    })();
+    this.#flushing = run;
+    void run.finally(() => {
+      if (this.#flushing === run) this.#flushing = null;
+    });
+    return run;
+  }
+
+  async #flushNow(): Promise<number> {
+    let written = 0;
+    let failed = false;
+    while (this.#samples.length > 0) {
+      // The batch stays at the front of the buffer while the store writes it (writes meanwhile queue
+      // behind it) and leaves it once written.
+      const batch = this.#samples.length <= this.#batchSamples ? this.#samples.slice() : this.#samples.slice(0, this.#batchSamples);
+      this.#inFlight = batch.length;
+      try {
+        await this.#store.samples.append(batch);
+      } catch (error) {
+        failed = true;
+        this.#inFlight = 0;
+        this.#failed(`store.samples.append failed for a batch of ${batch.length} samples`, error);
+        this.#onFlush?.(batch.length, true);
+        break;
+      }
+      this.#samples.splice(0, this.#inFlight);
+      this.#inFlight = 0;
+      written += batch.length;
+      this.#onFlush?.(batch.length, false);
+    }
+    this.#writtenSamples += written;
+    if (this.#results.size > 0) {
+      const results = this.#results;
+      this.#results = new Map();
+      try {
+        await this.#store.checks.record([...results.values()]);
+      } catch (error) {
+        failed = true;
+        // Put back what no newer result replaced meanwhile.
+        for (const [id, result] of results) if (!this.#results.has(id)) this.#results.set(id, result);
+        this.#failed(`store.checks.record failed for ${results.size} check results`, error);
+      }
+    }
+    if (!failed && this.#failingSince !== null) {
+      this.#log(`ingest: store writes work again after ${Math.round((this.#clock.now() - this.#failingSince) / 1000)}s`);
+      this.#failingSince = null;
+    }
+    if (!this.#closed && (this.#samples.length > 0 || this.#results.size > 0)) {
+      this.#timer ??= setTimeout(this.#onTimer, this.#flushIntervalMs).unref();
+    }
+    return written;
+  }
+
+  /** Flushes what is buffered and stops the timers; later writes are dropped and counted. */
+  async close(): Promise<void> {
+    clearInterval(this.#pruneTimer);
+    await this.flush();
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    const left = this.#samples.length;
+    if (left > 0 || this.#results.size > 0) {
+      this.#log(`ingest: closing with ${left} samples and ${this.#results.size} check results unwritten (the store is failing)`);
+    }
+  }
+
+  stats(): IngestWriterStats {
+    return {
+      bufferedSamples: this.#samples.length,
+      pendingResults: this.#results.size,
+      writtenSamples: this.#writtenSamples,
+      droppedSamples: this.#droppedSamples,
+      failedFlushes: this.#failedFlushes,
+    };
+  }
+
+  readonly #onTimer = (): void => {
+    this.#timer = null;
+    void this.flush();
+  };
+
+  #dropOldest(): void {
+    const excess = this.#samples.length - this.#maxBufferedSamples;
+    // The oldest go even while an append is writing them (it may still succeed, then they are stored
+    // and counted dropped); the in-flight count shrinks so that a success removes only what is left of it.
+    this.#samples.splice(0, excess);
+    this.#inFlight = Math.max(0, this.#inFlight - excess);
+    this.#droppedSamples += excess;
+    this.#droppedSinceLog += excess;
+  }
+
+  #failed(what: string, error: unknown): void {
+    this.#failedFlushes++;
+    const now = this.#clock.now();
+    const first = this.#failingSince === null;
+    this.#failingSince ??= now;
+    // A store that is down fails every 250 ms; say so when it starts, then every 10 s.
+    if (!first && now - this.#lastFailureLogAt < FAILURE_LOG_EVERY_MS) return;
+    this.#lastFailureLogAt = now;
+    const reason = this.#secrets.scrub(error instanceof Error ? error.message : String(error));
+    const dropped = this.#droppedSinceLog
+      ? `; dropped the ${this.#droppedSinceLog} oldest samples since the last message (buffer holds at most ${this.#maxBufferedSamples})`
+      : '';
+    this.#droppedSinceLog = 0;
+    this.#log(
+      `ingest: ${what}: ${reason}; keeping ${this.#samples.length} samples and ${this.#results.size} check results for the next flush${dropped}`,
+    );
+  }
+}
