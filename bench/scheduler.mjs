@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const { Scheduler } = await import(dist('probes/scheduler.js'));
-const { ResultWriter } = await import(dist('probes/result-writer.js'));
+const { IngestWriter } = await import(dist('ingest/writer.js'));
+const { LiveView } = await import(dist('ingest/live-view.js'));
+const { createProbeContext } = await import(dist('probes/context.js'));
 const { builtinProbes } = await import(dist('probes/index.js'));
 
 const arg = (name, fallback) => {
@@ -71,8 +73,9 @@ async function measure(n, target, makeWriter) {
     target: targetSpec,
     runbook: null,
   }));
-  const { writer, done } = makeWriter();
+  const { writer, done } = await makeWriter();
   const clock = { now: () => Date.now() };
+  const context = createProbeContext({ clock });
   let windowStart = Infinity;
   let windowEnd = Infinity;
   const lags = [];
@@ -82,6 +85,7 @@ async function measure(n, target, makeWriter) {
   const scheduler = new Scheduler(checks, {
     registry,
     writer,
+    context,
     clock,
     concurrency: CONCURRENCY,
     onRun(run) {
@@ -106,6 +110,7 @@ async function measure(n, target, makeWriter) {
   const after = scheduler.stats();
   await scheduler.stop();
   await done();
+  await context.close();
   lags.sort((a, b) => a - b);
   const checksPerSec = Math.round(finished / MEASURE_SECONDS);
   const result = {
@@ -147,24 +152,29 @@ const noop = await search(N_LIST, target, noopWriter);
 let sqlite = null;
 let openSqliteStore = null;
 try {
-  ({ openSqliteStore } = await import(dist('store/sqlite-store.js')));
+  ({ openSqliteStore } = await import(dist('store/sqlite/sqlite-store.js')));
 } catch (error) {
-  sqlite = { skipped: `store/sqlite-store.js not built: ${error.message}` };
+  sqlite = { skipped: `store/sqlite/sqlite-store.js not built: ${error.message}` };
 }
 if (openSqliteStore) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-'));
   let flushErrors = 0;
   const stores = [];
-  sqlite = await search(SQLITE_N_LIST, target, () => {
-    // A fresh database per N so one run's data does not slow the next.
-    const store = openSqliteStore(path.join(dir, `bench-${stores.length}.db`));
+  sqlite = await search(SQLITE_N_LIST, target, async () => {
+    // A fresh database per N so one run's data does not slow the next. The whole ingest path: series
+    // limits and the live view, then batched appends.
+    const store = await openSqliteStore(path.join(dir, `bench-${stores.length}.db`));
     stores.push(store);
-    const writer = new ResultWriter(store, { log, onFlush: (_n, failed) => void (failed && flushErrors++) });
+    const writer = new IngestWriter(store, new LiveView(), {
+      clock: { now: () => Date.now() },
+      log,
+      onFlush: (_n, failed) => void (failed && flushErrors++),
+    });
     return {
       writer,
       done: async () => {
         await writer.close();
-        store.close();
+        await store.close();
       },
     };
   });

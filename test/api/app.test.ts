@@ -8,8 +8,9 @@ import { createVigilMetrics } from '../../api/metrics.js';
 import type { SeriesResponse, StatusResponse } from '../../api/types.js';
 import { loadConfigText } from '../../config/load.js';
 import { builtinProbes } from '../../probes/index.js';
-import { openSqliteStore } from '../../store/sqlite-store.js';
-import type { CheckResult, Store } from '../../store/types.js';
+import { LiveView } from '../../ingest/live-view.js';
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
+import type { CheckResult, Sample, Store } from '../../store/types.js';
 
 const CONFIG = `
 environments: [staging, prod]
@@ -39,18 +40,24 @@ describe('the HTTP API', () => {
   let schedulerRunning = true;
   let app: ReturnType<typeof createApp>;
   let metrics: ReturnType<typeof createVigilMetrics>;
+  let live: LiveView;
+  /** Check results as the ingest path hands them to the live view. */
+  const recordCheckResults = (results: CheckResult[]) => results.forEach((r) => live.recordCheck(r));
+  /** Samples as the ingest path admits them to the live view. */
+  const observeSamples = (samples: Sample[]) => live.admit(samples, 'test', NOW, 60_000);
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
-    store = openSqliteStore(path.join(dir, 'vigil.db'));
+    store = await openSqliteStore(path.join(dir, 'vigil.db'));
     const registry = builtinProbes();
     const config = loadConfigText(CONFIG, { file: 'vigil.yaml', env: { API_TOKEN: SECRET }, registry });
-    metrics = createVigilMetrics(new Registry(), registry.kinds());
+    live = new LiveView();
+    metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
     schedulerRunning = true;
-    app = createApp({ config, store, metrics, clock: { now: () => NOW }, schedulerRunning: () => schedulerRunning });
+    app = createApp({ config, store, live, metrics, clock: { now: () => NOW }, schedulerRunning: () => schedulerRunning });
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -70,7 +77,7 @@ describe('the HTTP API', () => {
   });
 
   it('reports each environment × service with the status its checks add up to', async () => {
-    store.recordCheckResults([
+    recordCheckResults([
       result('staging/api/http'),
       result('staging/api/db', { success: false, error: 'connection refused to db.staging.internal:5432' }),
       result('prod/api/http', { success: false, error: 'expected status 2xx, got 503' }),
@@ -91,7 +98,7 @@ describe('the HTTP API', () => {
   });
 
   it('calls a check unknown when its last result is older than three intervals', async () => {
-    store.recordCheckResults([result('prod/web/http', { ts: NOW - 10 * 60_000 })]);
+    recordCheckResults([result('prod/web/http', { ts: NOW - 10 * 60_000 })]);
     const s = (await get('/api/v1/status')).body as StatusResponse;
     const web = s.cells.find((c) => c.env === 'prod' && c.service === 'web')!;
     expect(web.status).toBe('unknown');
@@ -105,8 +112,8 @@ describe('the HTTP API', () => {
         samples.push({ name: 'probe_duration_seconds', labels: { env, service: 'api', check: 'http' }, ts: NOW - 3_600_000 + i * 10_000, value: env === 'prod' ? 0.1 + (i % 6) * 0.01 : 0.3 });
       }
     }
-    store.appendSamples(samples);
-    store.rollUp(NOW);
+    await store.samples.append(samples);
+    await store.samples.rollUp(NOW);
     const from = NOW - 3_600_000;
     const raw = (await get(`/api/v1/series?metric=probe_duration_seconds&match=env=prod&from=${from}&to=${from + 1_200_000}&step=10s`)).body as SeriesResponse;
     expect(raw.resolution).toBe('raw');
@@ -154,12 +161,12 @@ describe('the HTTP API', () => {
   });
 
   it('exposes the last value of every series on /metrics, also when a metric gains a label', async () => {
-    metrics.observeSamples([
+    observeSamples([
       { name: 'probe_success', labels: { env: 'prod', service: 'api', check: 'http' }, ts: NOW, value: 1 },
       { name: 'queue_depth', labels: { env: 'prod', service: 'api', check: 'health' }, ts: NOW, value: 7 },
     ]);
-    metrics.observeSamples([{ name: 'queue_depth', labels: { env: 'prod', service: 'api', check: 'health', queue: 'exports' }, ts: NOW, value: 42 }]);
-    metrics.observeSamples([{ name: 'probe_success', labels: { env: 'prod', service: 'api', check: 'http' }, ts: NOW + 1, value: 0 }]);
+    observeSamples([{ name: 'queue_depth', labels: { env: 'prod', service: 'api', check: 'health', queue: 'exports' }, ts: NOW, value: 42 }]);
+    observeSamples([{ name: 'probe_success', labels: { env: 'prod', service: 'api', check: 'http' }, ts: NOW + 1, value: 0 }]);
     const res = await app.request('/metrics');
     const text = await res.text();
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);

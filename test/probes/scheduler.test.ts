@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { CheckSpec } from '../../config/types.js';
 import { ProbeRegistry, type Probe, type ProbeOutcome } from '../../probes/probe.js';
 import { Scheduler, type CheckRun } from '../../probes/scheduler.js';
-import type { ResultSink } from '../../probes/result-writer.js';
+import type { ResultSink } from '../../ingest/writer.js';
+import { createProbeContext } from '../../probes/context.js';
 import type { CheckResult, Sample } from '../../store/types.js';
 
 const clock = { now: () => Date.now() };
@@ -21,9 +22,9 @@ function check(name: string, everyMs: number, timeoutMs = Math.min(everyMs, 1000
 }
 
 class Sink implements ResultSink {
-  readonly writes: Array<{ samples: readonly Sample[]; result: CheckResult }> = [];
-  write(samples: readonly Sample[], result: CheckResult): void {
-    this.writes.push({ samples, result });
+  readonly writes: Array<{ samples: readonly Sample[]; result: CheckResult; staleAfterMs: number }> = [];
+  write(samples: readonly Sample[], result: CheckResult, staleAfterMs: number): void {
+    this.writes.push({ samples, result, staleAfterMs });
   }
 }
 
@@ -33,6 +34,7 @@ function setup(checks: CheckSpec[], probe: Probe, opts: { concurrency?: number; 
   const scheduler = new Scheduler(checks, {
     registry: new ProbeRegistry([probe]),
     writer: sink,
+    context: createProbeContext({ clock }),
     clock,
     concurrency: opts.concurrency ?? 10,
     random: opts.random ?? (() => 0),
