@@ -140,11 +140,23 @@ describe('the HTTP API', () => {
     ['an unknown aggregate', '/api/v1/series?metric=m&agg=median', /agg/],
     ['an unknown parameter', '/api/v1/series?metric=m&stpe=1m', /stpe/],
     ['too many points', '/api/v1/series?metric=m&from=now-30d&step=1s', /more than 11000 points/],
+    ['a step too large to hold', '/api/v1/series?metric=m&step=99999999999999999999s', /step: expected a duration from 1s to 366d/],
+    ['a time too large to hold', '/api/v1/series?metric=m&from=99999999999999999999&to=now', /from: expected epoch ms/],
   ])('rejects %s with a 400 that says what is wrong', async (_name, url, message) => {
     const { status, body } = await get(url);
     expect(status).toBe(400);
     expect(body.error.code).toBe('bad_request');
     expect(body.error.message).toMatch(message);
+  });
+
+  it('refuses a series query over the store bounds with a 400 that names the bound', async () => {
+    const samples: Sample[] = [];
+    for (let s = 0; s < 1_001; s++) samples.push({ name: 'queue_depth', labels: { env: 'prod', queue: `q${s}` }, ts: NOW - 1000, value: s });
+    await store.samples.append(samples);
+    const { status, body } = await get('/api/v1/series?metric=queue_depth&from=now-5m&step=1m');
+    expect(status).toBe(400);
+    expect(body.error.message).toBe('queue_depth matches 1001 series, over the limit of 1000 per query; narrow it with match= (like match=env=prod or match=service=api)');
+    expect((await get('/api/v1/series?metric=queue_depth&match=queue=q7&from=now-5m&step=1m')).status).toBe(200);
   });
 
   it('answers unknown API routes with a JSON 404', async () => {

@@ -70,7 +70,7 @@ describe('the dashboard in a real browser', () => {
       for (const status of statuses) expect(['up', 'degraded', 'down']).toContain(status);
     }
     expect(await matrix.locator('tbody tr[data-service]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')))).toEqual(['web', 'api', 'db']);
-  });
+  }, 55_000);
 
   it('draws a latency line per environment for the selected service', async () => {
     await page.locator('tr[data-service="api"]').click();
@@ -88,5 +88,5 @@ describe('the dashboard in a real browser', () => {
     fs.mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
-  });
+  }, 85_000);
 });

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -5,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusResponse } from '../../api/types.js';
 import { startHttpServer, type TestServer } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait-for.js';
-import { startVigil, type VigilProcess } from '../helpers/vigil-server.js';
+import { startVigil, VIGIL_CLI, type VigilProcess } from '../helpers/vigil-server.js';
 
 const TOKEN = 'tok-9f8e7d6c5b4a';
 
@@ -59,7 +60,7 @@ describe('vigil serve --config with a user config', () => {
     ]);
     expect(status.cells[0].checks[0].error).toMatch(/503/);
     expect(seenAuthorization).toEqual(new Set([`Bearer ${TOKEN}`]));
-  });
+  }, 25_000);
 
   it('shows the config it runs without the secret', async () => {
     const text = await fetch(`${vigil.url}/api/v1/config`).then((r) => r.text());
@@ -67,6 +68,21 @@ describe('vigil serve --config with a user config', () => {
     expect(text).not.toContain(TOKEN);
     expect(vigil.output()).not.toContain(TOKEN);
   });
+
+  it('says in one line that the port is in use, without a stack trace', async () => {
+    const taken = new URL(vigil.url).port;
+    const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, [VIGIL_CLI, 'serve', '--config', path.join(dir, 'vigil.yaml'), '--port', taken, '--host', '127.0.0.1', '--db', path.join(dir, 'other.db')], {
+        env: { ...process.env, SHOP_TOKEN: TOKEN, NO_COLOR: '1' },
+      });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      child.once('exit', (code) => resolve({ code, output }));
+    });
+    expect(run.code).toBe(1);
+    expect(run.output.trim()).toBe(`error: cannot listen on 127.0.0.1:${taken}: the port is in use (choose another with --port or PORT)`);
+  }, 20_000);
 
   it('refuses to start on an invalid config, naming the problem', async () => {
     const bad = path.join(dir, 'bad.yaml');

@@ -37,7 +37,7 @@ describe('Vigil serving the embedded demo', () => {
       expect(ran.length).toBeGreaterThan(0);
       for (const check of ran.filter((c) => c.status === 'down')) expect(check.error).toMatch(/\w/);
     }
-  });
+  }, 70_000);
 
   it('is ready once the store and the scheduler run', async () => {
     const res = await fetch(`${vigil.url}/health/ready`);
@@ -61,7 +61,7 @@ describe('Vigil serving the embedded demo', () => {
     expect(text).toMatch(/^vigil_scheduler_checks 9$/m);
     expect(text).toMatch(/^vigil_store_samples_dropped_total 0$/m);
     expect(text).toMatch(/^vigil_probe_runs_total\{kind="health",result="success"\} [1-9]/m);
-  });
+  }, 40_000);
 
   it('serves probe latency series for every environment', async () => {
     const series = await waitFor(
@@ -72,7 +72,7 @@ describe('Vigil serving the embedded demo', () => {
     );
     expect(series.resolution).toBe('raw');
     for (const s of series.series) for (const [, v] of s.points) expect(v).toBeGreaterThan(0);
-  });
+  }, 40_000);
 
   it('is scraped by a real Prometheus that sees all three environments', async () => {
     prometheus = await startPrometheus(new URL(vigil.url).host);
@@ -85,5 +85,5 @@ describe('Vigil serving the embedded demo', () => {
       'vigil_probe_success in three environments',
     );
     expect(byEnv.map((r) => r.metric.env).sort()).toEqual([...ENVIRONMENTS].sort());
-  });
+  }, 70_000);
 });

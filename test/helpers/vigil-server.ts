@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-const CLI = path.join(ROOT, 'dist', 'cli', 'vigil.js');
+/** The built CLI (`npm run build` first). */
+export const VIGIL_CLI = path.join(ROOT, 'dist', 'cli', 'vigil.js');
+const CLI = VIGIL_CLI;
 
 export interface VigilProcess {
   readonly url: string;
@@ -16,12 +18,12 @@ export interface VigilProcess {
 
 /**
  * Starts the built Vigil (`npm run build` first) as a real process on a free loopback port with a
- * temporary database, and resolves once it prints the URL it listens on.
+ * temporary database (or `db`: a file or postgres:// URL), and resolves once it prints the URL it listens on.
  */
-export async function startVigil(opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<VigilProcess> {
+export async function startVigil(opts: { args?: string[]; env?: Record<string, string>; db?: string } = {}): Promise<VigilProcess> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" before the end-to-end tests`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-'));
-  const dbPath = path.join(dir, 'vigil.db');
+  const dbPath = opts.db ?? path.join(dir, 'vigil.db');
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--host', '127.0.0.1', '--db', dbPath, ...(opts.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
