@@ -1,0 +1,12 @@
+import type { PoolClient } from '../connection.js';
+import { initial } from './0001-initial.js';
+
+/** One schema change: `up` runs inside a transaction that also records `version` in schema_version. */
+export interface PostgresMigration {
+  readonly version: number;
+  readonly name: string;
+  up(client: PoolClient): Promise<void>;
+}
+
+/** Every migration, in order; append only — never edit or reorder a shipped one. */
+export const MIGRATIONS: readonly PostgresMigration[] = [initial];
