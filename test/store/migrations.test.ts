@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { migrate, openDatabase, SchemaTooNewError, schemaVersion } from '../../store/db.js';
-import { MIGRATIONS, type Migration } from '../../store/migrations/index.js';
-import { openSqliteStore } from '../../store/sqlite-store.js';
+import { migrate, openDatabase, SchemaTooNewError, schemaVersion } from '../../store/sqlite/db.js';
+import { MIGRATIONS, type Migration } from '../../store/sqlite/migrations/index.js';
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 
-describe('migrations', () => {
+describe('SQLite migrations', () => {
   it('are numbered 1, 2, 3, … in the order they are listed', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
   });
@@ -21,13 +21,13 @@ describe('migrations', () => {
     db.close();
   });
 
-  it('refuse a database written by a newer Vigil with a message saying what to do', () => {
+  it('refuse a database written by a newer Vigil with a message saying what to do', async () => {
     const file = tempDbPath();
     const raw = new Database(file);
     raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     raw.close();
-    expect(() => openSqliteStore(file)).toThrow(SchemaTooNewError);
-    expect(() => openSqliteStore(file)).toThrow(
+    await expect(openSqliteStore(file)).rejects.toThrow(SchemaTooNewError);
+    await expect(openSqliteStore(file)).rejects.toThrow(
       `${file}: database schema version ${MIGRATIONS.length + 1} is newer than this Vigil supports (${MIGRATIONS.length}); upgrade Vigil, or restore a backup taken with this version`,
     );
   });

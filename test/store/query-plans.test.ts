@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { openDatabase } from '../../store/db.js';
-import { DELETE_OLD_SAMPLES_SQL } from '../../store/retention.js';
-import { FOLD_RAW_CHUNK_SQL, MERGE_MINUTES_CHUNK_SQL, registerHistogramFunctions } from '../../store/rollups.js';
-import { RAW_RANGE_SQL, rollupRangeSql } from '../../store/sqlite-store.js';
+import { RAW_RANGE_SQL, rollupRangeSql } from '../../store/sqlite/core.js';
+import { openDatabase } from '../../store/sqlite/db.js';
+import { DELETE_OLD_SAMPLES_SQL } from '../../store/sqlite/retention.js';
+import { FOLD_RAW_CHUNK_SQL, MERGE_MINUTES_CHUNK_SQL, registerHistogramFunctions } from '../../store/sqlite/rollups.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 
 function plan(sql: string, params: unknown[] | Record<string, unknown>): string[] {
@@ -23,16 +23,16 @@ function expectKeySearchesOnly(steps: string[], aliases: string[]): void {
   for (const step of touching) expect(step).toMatch(/^SEARCH \w+ USING PRIMARY KEY \(series_id=\?/);
 }
 
-describe('query plans of the hot queries', () => {
+describe('SQLite query plans of the hot queries', () => {
   it('read a raw range with a primary-key search', () => {
-    const steps = plan(RAW_RANGE_SQL, [1, 0, 1]);
+    const steps = plan(RAW_RANGE_SQL, [1, 0, 1, 100]);
     expectKeySearchesOnly(steps, ['samples']);
     expect(steps.join('\n')).not.toMatch(/TEMP B-TREE/);
   });
 
   it.each(['rollup_1m', 'rollup_1h'] as const)('read a %s range with a primary-key search', (table) => {
     for (const columns of ['stats', 'hist'] as const) {
-      const steps = plan(rollupRangeSql(table, columns), [1, 0, 1]);
+      const steps = plan(rollupRangeSql(table, columns), [1, 0, 1, 100]);
       expectKeySearchesOnly(steps, [table]);
       expect(steps.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
     }
