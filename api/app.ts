@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Hono } from 'hono';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { VigilConfig } from '../config/types.js';
+import { publicConfig } from '../config/public.js';
 import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
 import type { Store } from '../store/types.js';
@@ -68,7 +69,7 @@ export function createApp(deps: AppDeps): Hono {
     return c.json(body);
   });
 
-  app.get('/api/v1/config', (c) => c.json({ source: config.source, config: config.redacted }));
+  app.get('/api/v1/config', (c) => c.json({ source: config.source, config: publicConfig(config) }));
 
   for (const [path, sub] of deps.mounts ?? []) app.route(path, sub);
 

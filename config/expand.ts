@@ -1,11 +1,14 @@
 // Expands each service's checks per environment: templates and secrets in every string of a check, then
-// validation by the kind's schema, default names, duplicate names and the rendered runbook.
+// validation by the kind's schema, default names, duplicate names and the rendered runbook. The work is
+// bounded before it starts (checks, values) and while it runs (characters: environment values are not
+// bounded by the file).
 import type { z } from 'zod';
 import type { CheckSpec } from './types.js';
 import type { ProbeRegistry } from '../probes/probe.js';
 import { COMMON_CHECK_KEYS, checkFieldsSchema } from './schema.js';
 import { humanErrorMap, issuesToProblems, suggest, type PathSegment, type RawProblem } from './issues.js';
 import { interpolateSecrets, renderTemplate, scrubSecrets, templateVars, unknownTemplateMessage } from './interpolate.js';
+import { MAX_EXPANDED_CHARS, MAX_EXPANDED_CHECKS, MAX_EXPANDED_VALUES, formatCount, sizeOf, type ValueSize } from './limits.js';
 
 /** A service as the expander needs it; `environments` are already known to be in the config. */
 export interface ServiceToExpand {
@@ -28,9 +31,12 @@ export interface ExpandOptions {
 export interface ExpandResult {
   /** Every check of every service in every environment, environment by environment. */
   readonly checks: CheckSpec[];
-  /** The same checks with every interpolated value shown as `***`. */
-  readonly redacted: CheckSpec[];
   readonly problems: RawProblem[];
+  /**
+   * Every non-empty value taken from the environment by a `${VAR}` in a check or a runbook, also in a
+   * check that turned out invalid, so that every problem message can be scrubbed of them.
+   */
+  readonly secrets: readonly string[];
 }
 
 interface PreparedCheck {
@@ -43,36 +49,90 @@ interface PreparedCheck {
 
 type Tree = unknown;
 
+/** Thrown inside the expansion when its text outgrows MAX_EXPANDED_CHARS; caught in `expandChecks`. */
+class ExpansionTooLarge extends Error {}
+
+/** What the strings of one expansion may still add, in characters. */
+interface CharBudget {
+  remaining: number;
+}
+
 /** Expands and validates all checks; problems are collected, never thrown. */
 export function expandChecks(opts: ExpandOptions): ExpandResult {
   const problems: RawProblem[] = [];
+  const secrets = new Set<string>();
+  const prepared = new Map(opts.services.map((s) => [s.name, prepareChecks(s, opts.registry, problems)]));
+  const tooLarge = expansionTooLarge(opts.services, prepared);
+  if (tooLarge) return { checks: [], problems: [...problems, tooLarge], secrets: [] };
+  try {
+    const checks = expandPrepared(opts, prepared, problems, secrets, { remaining: MAX_EXPANDED_CHARS });
+    return { checks, problems, secrets: [...secrets] };
+  } catch (error) {
+    if (!(error instanceof ExpansionTooLarge)) throw error;
+    const message = `the checks expand to more than ${formatCount(MAX_EXPANDED_CHARS)} characters of text across their environments`;
+    return { checks: [], problems: [...problems, { path: ['services'], message, at: 'key' }], secrets: [...secrets] };
+  }
+}
+
+/** A problem when the expansion would hold too many checks or values, counted before any is built. */
+function expansionTooLarge(services: readonly ServiceToExpand[], prepared: ReadonlyMap<string, PreparedCheck[]>): RawProblem | null {
+  const memo = new WeakMap<object, ValueSize>();
+  let checkCount = 0;
+  let values = 0;
+  for (const service of services) {
+    const envCount = service.environments.length;
+    for (const check of prepared.get(service.name) ?? []) {
+      checkCount += envCount;
+      values += envCount * sizeOf(check.fields, memo).values;
+    }
+  }
+  if (checkCount > MAX_EXPANDED_CHECKS) {
+    const message =
+      `the config expands to ${formatCount(checkCount)} checks (each service's checks times its environments); ` +
+      `at most ${formatCount(MAX_EXPANDED_CHECKS)} are allowed`;
+    return { path: ['services'], message, at: 'key' };
+  }
+  if (values > MAX_EXPANDED_VALUES) {
+    const message =
+      `the checks expand to ${formatCount(values)} values across their environments; at most ${formatCount(MAX_EXPANDED_VALUES)} are allowed`;
+    return { path: ['services'], message, at: 'key' };
+  }
+  return null;
+}
+
+function expandPrepared(
+  opts: ExpandOptions,
+  prepared: ReadonlyMap<string, PreparedCheck[]>,
+  problems: RawProblem[],
+  secrets: Set<string>,
+  budget: CharBudget,
+): CheckSpec[] {
   const checks: CheckSpec[] = [];
-  const redacted: CheckSpec[] = [];
   const schemas = new Map<string, z.ZodType>();
   const schemaOf = (kind: string) => {
     let schema = schemas.get(kind);
     if (!schema) schemas.set(kind, (schema = checkFieldsSchema(opts.registry, kind)));
     return schema;
   };
-  const prepared = new Map(opts.services.map((s) => [s.name, prepareChecks(s, opts.registry, problems)]));
+  const serviceEnvironments = new Map(opts.services.map((s) => [s.name, new Set(s.environments)]));
 
   for (const env of opts.environments) {
     for (const service of opts.services) {
-      if (!service.environments.includes(env)) continue;
+      if (!serviceEnvironments.get(service.name)?.has(env)) continue;
       const servicePath = ['services', service.name];
       const usedNames = new Map<string, number>();
+      const vars = templateVars(env, service.name, opts.vars);
       for (const check of prepared.get(service.name) ?? []) {
         const checkPath = [...servicePath, 'checks', check.index, check.kind];
-        const vars = templateVars(env, service.name, opts.vars);
-        const expanded = expandTree(check.fields, checkPath, vars, opts.env, problems);
+        const expanded = expandTree(check.fields, checkPath, { vars, env: opts.env, budget, secrets }, problems);
         if (!expanded) continue;
-        const secrets = expanded.secrets;
+        const checkSecrets = expanded.secrets;
         const parsed = schemaOf(check.kind).safeParse(expanded.value, {
           reportInput: true,
-          error: humanErrorMap((text) => scrubSecrets(text, secrets)),
+          error: humanErrorMap((text) => scrubSecrets(text, checkSecrets)),
         });
         if (!parsed.success) {
-          problems.push(...issuesToProblems(parsed.error.issues, checkPath));
+          for (const problem of issuesToProblems(parsed.error.issues, checkPath)) problems.push(problem);
           continue;
         }
         const { name: explicitName, every, timeout, ...target } = parsed.data as Record<string, unknown>;
@@ -87,17 +147,23 @@ export function expandChecks(opts: ExpandOptions): ExpandResult {
           continue;
         }
         usedNames.set(name, check.index);
-        const runbook = service.runbook === null ? null : renderRunbook(service.runbook, env, service.name, name, opts, problems);
+        const runbook = service.runbook === null ? null : renderRunbook(service.runbook, env, service.name, name, opts, { budget, secrets }, problems);
         if (runbook === undefined) continue;
-        const base = { id: `${env}/${service.name}/${name}`, env, service: service.name, name, kind: check.kind };
-        const timing = { everyMs: every as number, timeoutMs: timeout as number };
-        checks.push({ ...base, ...timing, target, runbook: runbook?.value ?? null });
-        const redactedTarget = redactTree(target, [], expanded, secrets) as Record<string, unknown>;
-        redacted.push({ ...base, ...timing, target: redactedTarget, runbook: runbook?.redacted ?? null });
+        checks.push({
+          id: `${env}/${service.name}/${name}`,
+          env,
+          service: service.name,
+          name,
+          kind: check.kind,
+          everyMs: every as number,
+          timeoutMs: timeout as number,
+          target,
+          runbook,
+        });
       }
     }
   }
-  return { checks, redacted, problems };
+  return checks;
 }
 
 /** Checks each item's shape (exactly one known kind) and gives each its default name. */
@@ -145,71 +211,70 @@ function prepareChecks(service: ServiceToExpand, registry: ProbeRegistry, proble
   return prepared;
 }
 
+interface ExpandContext {
+  readonly vars: Readonly<Record<string, string>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly budget: CharBudget;
+  /** Every environment value interpolated so far, in any check. */
+  readonly secrets: Set<string>;
+}
+
 interface ExpandedTree {
   readonly value: Tree;
-  readonly redacted: Tree;
+  /** The environment values interpolated into this tree. */
   readonly secrets: readonly string[];
 }
 
 /** Templates then secrets in every string of a check; null (with problems pushed) when one fails. */
-function expandTree(
-  tree: Tree,
-  path: readonly PathSegment[],
-  vars: Readonly<Record<string, string>>,
-  env: Readonly<Record<string, string | undefined>>,
-  problems: RawProblem[],
-): ExpandedTree | null {
+function expandTree(tree: Tree, path: readonly PathSegment[], context: ExpandContext, problems: RawProblem[]): ExpandedTree | null {
   const secrets: string[] = [];
   let failed = false;
-  const walk = (node: Tree, at: readonly PathSegment[]): [Tree, Tree] => {
+  const walk = (node: Tree, at: readonly PathSegment[]): Tree => {
     if (typeof node === 'string') {
-      const result = expandString(node, vars, env);
+      const result = expandString(node, context);
+      // Loops, not push(...spread): a string may hold 100,000 references, past the arguments limit.
+      for (const secret of result.secrets) secrets.push(secret);
       if (result.problems.length) {
         failed = true;
-        problems.push(...result.problems.map((message) => ({ path: at, message, at: 'value' as const })));
-        return [node, node];
+        for (const message of result.problems) problems.push({ path: at, message, at: 'value' });
+        return node;
       }
-      secrets.push(...result.secrets);
-      return [result.value, result.redacted];
+      return result.value;
     }
-    if (Array.isArray(node)) {
-      const pairs = node.map((child, i) => walk(child, [...at, i]));
-      return [pairs.map((p) => p[0]), pairs.map((p) => p[1])];
-    }
+    if (Array.isArray(node)) return node.map((child, i) => walk(child, [...at, i]));
     if (isPlainObject(node)) {
       const value: Record<string, Tree> = {};
-      const redacted: Record<string, Tree> = {};
-      for (const [key, child] of Object.entries(node)) [value[key], redacted[key]] = walk(child, [...at, key]);
-      return [value, redacted];
+      for (const [key, child] of Object.entries(node)) value[key] = walk(child, [...at, key]);
+      return value;
     }
-    return [node, node];
+    return node;
   };
-  const [value, redacted] = walk(tree, path);
-  return failed ? null : { value, redacted, secrets };
+  const value = walk(tree, path);
+  return failed ? null : { value, secrets };
 }
 
 interface ExpandedString {
   readonly value: string;
-  readonly redacted: string;
   readonly secrets: readonly string[];
   readonly problems: readonly string[];
 }
 
-function expandString(
-  text: string,
-  vars: Readonly<Record<string, string>>,
-  env: Readonly<Record<string, string | undefined>>,
-): ExpandedString {
-  const rendered = renderTemplate(text, vars);
+function expandString(text: string, context: Pick<ExpandContext, 'vars' | 'env' | 'budget' | 'secrets'>): ExpandedString {
+  const { vars, env, budget } = context;
+  const rendered = renderTemplate(text, vars, budget.remaining);
+  if (rendered.tooLong) throw new ExpansionTooLarge();
   if (rendered.unknown.length) {
-    return { value: text, redacted: text, secrets: [], problems: rendered.unknown.map((name) => unknownTemplateMessage(name, vars)) };
+    return { value: text, secrets: [], problems: rendered.unknown.map((name) => unknownTemplateMessage(name, vars)) };
   }
-  const result = interpolateSecrets(rendered.text, env);
+  const result = interpolateSecrets(rendered.text, env, budget.remaining);
+  for (const secret of result.secrets) context.secrets.add(secret);
+  if (result.tooLong) throw new ExpansionTooLarge();
+  budget.remaining -= result.value.length;
   const problems = [
-    ...result.missing.map((name) => `environment variable ${name} is not set`),
-    ...result.invalid.map((ref) => `invalid variable reference "${ref}"; write \${NAME} or \${NAME:-default}, or $\${ for a literal \${`),
+    ...[...new Set(result.missing)].map((name) => `environment variable ${name} is not set`),
+    ...[...new Set(result.invalid)].map((ref) => `invalid variable reference "${ref}"; write \${NAME} or \${NAME:-default}, or $\${ for a literal \${`),
   ];
-  return { value: result.value, redacted: result.redacted, secrets: result.secrets, problems };
+  return { value: result.value, secrets: result.secrets, problems };
 }
 
 function renderRunbook(
@@ -218,41 +283,15 @@ function renderRunbook(
   service: string,
   check: string,
   opts: ExpandOptions,
+  context: Pick<ExpandContext, 'budget' | 'secrets'>,
   problems: RawProblem[],
-): { value: string; redacted: string } | undefined {
-  const expanded = expandString(template, templateVars(env, service, opts.vars, check), opts.env);
+): string | undefined {
+  const expanded = expandString(template, { ...context, vars: templateVars(env, service, opts.vars, check), env: opts.env });
   if (expanded.problems.length) {
-    problems.push(...expanded.problems.map((message) => ({ path: ['services', service, 'runbook'], message, at: 'value' as const })));
+    for (const message of expanded.problems) problems.push({ path: ['services', service, 'runbook'], message, at: 'value' });
     return undefined;
   }
-  return { value: expanded.value, redacted: expanded.redacted };
-}
-
-/**
- * The parsed output with each string that came from an interpolated input shown redacted: the
- * redacted input where the string passed through unchanged, else the string with secrets scrubbed.
- */
-function redactTree(node: Tree, at: readonly PathSegment[], input: ExpandedTree, secrets: readonly string[]): Tree {
-  if (typeof node === 'string') {
-    const original = get(input.value, at);
-    const shown = get(input.redacted, at);
-    if (original === node && typeof shown === 'string') return shown;
-    return scrubSecrets(node, secrets);
-  }
-  if (Array.isArray(node)) return node.map((child, i) => redactTree(child, [...at, i], input, secrets));
-  if (isPlainObject(node)) {
-    return Object.fromEntries(Object.entries(node).map(([key, child]) => [key, redactTree(child, [...at, key], input, secrets)]));
-  }
-  return node;
-}
-
-function get(tree: Tree, path: readonly PathSegment[]): unknown {
-  let node = tree;
-  for (const segment of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<PathSegment, unknown>)[segment];
-  }
-  return node;
+  return expanded.value;
 }
 
 /** A YAML mapping as parsed: an object that is not a list. */

@@ -26,17 +26,21 @@ export function formatPath(path: readonly PathSegment[]): string {
 
 /** The closest candidate to a mistyped word, or null when none is close enough to be a likely typo. */
 export function suggest(word: string, candidates: readonly string[]): string | null {
+  const allowed = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  const lowerWord = word.toLowerCase();
   let best: string | null = null;
-  let bestDistance = Infinity;
+  let bestDistance = allowed + 1;
   for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    // The distance is at least the difference in length: skipping those keeps a long word or a long
+    // candidate list from costing a full edit-distance table each.
+    if (Math.abs(candidate.length - word.length) >= bestDistance) continue;
+    const distance = editDistance(lowerWord, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const allowed = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
-  return best !== null && bestDistance <= allowed ? best : null;
+  return best;
 }
 
 /** `unknown key "timout" (did you mean "timeout"?)`. */

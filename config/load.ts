@@ -1,15 +1,18 @@
-// vigil.yaml → VigilConfig: parse the YAML (keeping node positions), validate the document, expand the
-// checks per environment, and report every problem with its file, line and path.
-import { readFileSync } from 'node:fs';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
+// vigil.yaml → VigilConfig: read the file (bounded), parse the YAML (keeping node positions), validate
+// the document, expand the checks per environment, and report every problem with its file, line and
+// path, scrubbed of every secret value the config interpolated.
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../lib/errors.js';
+import { SecretValues } from '../lib/secret.js';
 import type { ProbeRegistry } from '../probes/probe.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import type { ServiceSpec, VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema } from './schema.js';
 import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
-import { formatPath, humanErrorMap, issuesToProblems, suggest, type PathSegment, type RawProblem } from './issues.js';
+import { formatPath, humanErrorMap, issuesToProblems, suggest, type RawProblem } from './issues.js';
+import { MAX_CONFIG_BYTES, MAX_ENVIRONMENTS, MAX_REPORTED_PROBLEMS, MAX_SERVICES, formatBytes, formatCount } from './limits.js';
+import { parseYaml, type YamlDocument } from './yaml-document.js';
 
 export interface LoadOptions {
   /** How the file is named in problems: `vigil.yaml`, or a path. */
@@ -23,88 +26,137 @@ export interface LoadOptions {
 
 export const DEFAULT_PORT = 8080;
 
+/** How many environment names a message lists before "and N more". */
+const LISTED_ENVIRONMENTS = 10;
+
 /** Parses and validates a config; throws a ConfigError carrying every problem found. */
 export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
-  const lineCounter = new LineCounter();
-  // `merge` allows `<<: *defaults`, so shared check settings can live in an `x-` anchor.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: true });
-  if (doc.errors.length) {
-    throw new ConfigError(
-      doc.errors.map((error) => ({ file: opts.file, line: error.linePos?.[0]?.line ?? null, path: '', message: yamlMessage(error.message) })),
-    );
-  }
-  const data = withoutExtensions(doc.toJS() as unknown);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_CONFIG_BYTES) throw new ConfigError([tooLargeProblem(opts.file, bytes)]);
+  const yaml = parseYaml(text, opts.file);
+  const data = withoutExtensions(yaml.data);
   if (data === null || data === undefined) {
     throw new ConfigError([{ file: opts.file, line: null, path: '', message: 'the config is empty; it needs at least environments and services' }]);
   }
+  // Refused before anything walks them: services times environments is how many pairs are built.
+  const oversized = oversizedProblems(data);
+  if (oversized.length) throw new ConfigError(locateProblems(oversized, yaml, opts.file, SecretValues.none));
 
   const problems: RawProblem[] = [];
   const parsed = configSchema(opts.registry, { checkItem: z.unknown() }).safeParse(data, {
     reportInput: true,
     error: humanErrorMap((text) => text),
   });
-  if (!parsed.success) problems.push(...issuesToProblems(parsed.error.issues));
+  if (!parsed.success) for (const problem of issuesToProblems(parsed.error.issues)) problems.push(problem);
 
   // Checks are validated even when another part of the file is wrong, so one run shows every problem.
   const environments = parsed.success ? parsed.data.environments : plausibleEnvironments(data);
   const environmentsValid = environments.length > 0 && !problems.some((p) => p.path[0] === 'environments');
   const services = servicesToExpand(data, environments, problems, environmentsValid);
   const expanded = expandChecks({ environments, services, registry: opts.registry, env: opts.env, vars: opts.vars });
-  problems.push(...expanded.problems);
+  for (const problem of expanded.problems) problems.push(problem);
+  const secrets = new SecretValues(expanded.secrets);
 
-  if (problems.length || !parsed.success) throw new ConfigError(locateProblems(problems, doc, lineCounter, opts.file));
+  if (problems.length || !parsed.success) throw new ConfigError(locateProblems(problems, yaml, opts.file, secrets));
 
   const document = parsed.data;
-  const serviceSpecs: ServiceSpec[] = Object.entries(document.services).map(([name, service]) => ({
-    name,
-    owner: service.owner ?? null,
-    description: service.description ?? null,
-    environments: environments.filter((env) => (service.environments ?? environments).includes(env)),
-  }));
+  const serviceSpecs: ServiceSpec[] = Object.entries(document.services).map(([name, service]) => {
+    const written = service.environments === undefined ? null : new Set(service.environments);
+    return {
+      name,
+      owner: service.owner ?? null,
+      description: service.description ?? null,
+      // Shared, not copied, when the service runs everywhere: a config may have thousands of services.
+      environments: written === null ? environments : environments.filter((env) => written.has(env)),
+    };
+  });
   const written = document.storage?.retention;
   const retention: Retention = {
     rawMs: written?.raw ?? DEFAULT_RETENTION.rawMs,
     oneMinuteMs: written?.['1m'] ?? DEFAULT_RETENTION.oneMinuteMs,
     oneHourMs: written?.['1h'] ?? DEFAULT_RETENTION.oneHourMs,
   };
-  const scheduler = { concurrency: document.scheduler.concurrency };
-  const server = { port: document.server?.port ?? DEFAULT_PORT };
   return {
     source: opts.file,
     environments,
     services: serviceSpecs,
     checks: expanded.checks,
-    server,
-    scheduler,
+    server: { port: document.server?.port ?? DEFAULT_PORT },
+    scheduler: { concurrency: document.scheduler.concurrency },
     retention,
-    redacted: {
-      source: opts.file,
-      environments,
-      server,
-      services: serviceSpecs,
-      checks: expanded.redacted,
-      scheduler,
-      retention,
-    },
+    secrets,
   };
 }
 
-/** Reads and loads a config file; an unreadable file is a ConfigError saying so. */
+/**
+ * Reads and loads a config file. Only a regular file is read (a device like /dev/zero or a pipe never
+ * ends, or blocks), and at most MAX_CONFIG_BYTES of it; any failure is a ConfigError saying why.
+ */
 export function loadConfigFile(path: string, opts: Omit<LoadOptions, 'file'>): VigilConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String(error);
-    throw new ConfigError([{ file: path, line: null, path: '', message: `cannot read the config file: ${reason}` }]);
-  }
-  return loadConfigText(text, { ...opts, file: path });
+  return loadConfigText(readConfigFile(path), { ...opts, file: path });
 }
 
-function yamlMessage(message: string): string {
-  const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-  return `invalid YAML: ${first}`;
+function readConfigFile(path: string): string {
+  const refuse = (message: string) => new ConfigError([{ file: path, line: null, path: '', message }]);
+  const cannotRead = (error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message;
+    return refuse(`cannot read the config file: ${reason}`);
+  };
+  const notRegular = (stat: { isDirectory(): boolean }) =>
+    refuse(`cannot read the config file: ${stat.isDirectory() ? 'it is a directory' : 'it is not a regular file (a device, pipe or socket)'}`);
+
+  let fd: number;
+  try {
+    // Checked before opening: opening a pipe blocks until something writes to it.
+    const stat = statSync(path);
+    if (!stat.isFile()) throw notRegular(stat);
+    if (stat.size > MAX_CONFIG_BYTES) throw refuse(tooLargeProblem(path, stat.size).message);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw error instanceof ConfigError ? error : cannotRead(error);
+  }
+  try {
+    // Again on what was opened, in case the path was replaced in between; and never more than the limit
+    // plus one byte, in case the file grew.
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw notRegular(stat);
+    const buffer = Buffer.alloc(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > MAX_CONFIG_BYTES) throw refuse(tooLargeProblem(path, length).message);
+    return buffer.toString('utf8', 0, length);
+  } catch (error) {
+    throw error instanceof ConfigError ? error : cannotRead(error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function tooLargeProblem(file: string, bytes: number): ConfigProblem {
+  const size = bytes > MAX_CONFIG_BYTES + 1 ? `${formatBytes(bytes)}` : `more than ${formatBytes(MAX_CONFIG_BYTES)}`;
+  return { file, line: null, path: '', message: `the config is ${size}; a config may be at most ${formatBytes(MAX_CONFIG_BYTES)}` };
+}
+
+/** Lists longer than the limits: found on the raw data, so nothing quadratic runs on them first. */
+function oversizedProblems(data: unknown): RawProblem[] {
+  if (!isPlainObject(data)) return [];
+  const problems: RawProblem[] = [];
+  if (Array.isArray(data.environments) && data.environments.length > MAX_ENVIRONMENTS) {
+    problems.push({
+      path: ['environments'],
+      message: `${formatCount(data.environments.length)} environments; at most ${formatCount(MAX_ENVIRONMENTS)} are allowed`,
+      at: 'key',
+    });
+  }
+  if (isPlainObject(data.services)) {
+    const count = Object.keys(data.services).length;
+    if (count > MAX_SERVICES) {
+      problems.push({ path: ['services'], message: `${formatCount(count)} services; at most ${formatCount(MAX_SERVICES)} are allowed`, at: 'key' });
+    }
+  }
+  return problems;
 }
 
 /** Drops top-level `x-…` keys: free space for YAML anchors, as in docker-compose files. */
@@ -122,21 +174,30 @@ function plausibleEnvironments(data: unknown): string[] {
 /** The services whose checks can be expanded, with their environments checked against the config's. */
 function servicesToExpand(data: unknown, environments: readonly string[], problems: RawProblem[], environmentsValid: boolean): ServiceToExpand[] {
   const services = isPlainObject(data) && isPlainObject(data.services) ? data.services : {};
+  const known = new Set(environments);
+  const listed = listEnvironments(environments);
+  // Suggestions cost an edit distance per known environment; past the problems shown, none is worth it.
+  let suggestionsLeft = MAX_REPORTED_PROBLEMS;
   const result: ServiceToExpand[] = [];
   for (const [name, service] of Object.entries(services)) {
     if (!NAME_PATTERN.test(name) || !isPlainObject(service)) continue;
     let serviceEnvironments = environments;
-    if (Array.isArray(service.environments)) {
-      service.environments.forEach((env, i) => {
-        if (typeof env !== 'string' || environments.includes(env) || !environmentsValid || !ENV_PATTERN.test(env)) return;
-        const close = suggest(env, environments);
-        problems.push({
-          path: ['services', name, 'environments', i],
-          message: `unknown environment "${env}"${close ? ` (did you mean "${close}"?)` : ''}; environments are ${environments.join(', ')}`,
-          at: 'value',
+    const written = service.environments;
+    if (Array.isArray(written)) {
+      // A list longer than the limit is reported by the schema; its items are not worth a problem each.
+      if (environmentsValid && written.length <= MAX_ENVIRONMENTS) {
+        written.forEach((env, i) => {
+          if (typeof env !== 'string' || known.has(env) || !ENV_PATTERN.test(env)) return;
+          const close = suggestionsLeft-- > 0 ? suggest(env, environments) : null;
+          problems.push({
+            path: ['services', name, 'environments', i],
+            message: `unknown environment "${env}"${close ? ` (did you mean "${close}"?)` : ''}; environments are ${listed}`,
+            at: 'value',
+          });
         });
-      });
-      serviceEnvironments = environments.filter((env) => (service.environments as unknown[]).includes(env));
+      }
+      const writtenSet = new Set(written);
+      serviceEnvironments = environments.filter((env) => writtenSet.has(env));
     }
     result.push({
       name,
@@ -148,48 +209,35 @@ function servicesToExpand(data: unknown, environments: readonly string[], proble
   return result;
 }
 
-/** Gives each problem its line, drops repeats (the same problem in every environment), sorts by line. */
-function locateProblems(problems: readonly RawProblem[], doc: Document, lineCounter: LineCounter, file: string): ConfigProblem[] {
+/** `dev, staging, prod`, or the first few and how many more. */
+function listEnvironments(environments: readonly string[]): string {
+  if (environments.length <= LISTED_ENVIRONMENTS) return environments.join(', ');
+  const more = environments.length - LISTED_ENVIRONMENTS;
+  return `${environments.slice(0, LISTED_ENVIRONMENTS).join(', ')} and ${formatCount(more)} more`;
+}
+
+/**
+ * Gives each problem its line, scrubs every secret value from its path and message (a probe's schema may
+ * quote the value it refused), drops repeats (the same problem in every environment), sorts by line, and
+ * keeps the first MAX_REPORTED_PROBLEMS with a count of the rest.
+ */
+function locateProblems(problems: readonly RawProblem[], yaml: YamlDocument, file: string, secrets: SecretValues): ConfigProblem[] {
   const seen = new Set<string>();
   const located: ConfigProblem[] = [];
   for (const problem of problems) {
-    const line = problem.path.length === 0 ? null : lineOf(doc, lineCounter, problem.path, problem.at);
-    const path = formatPath(problem.path);
-    const key = `${line}\u0000${path}\u0000${problem.message}`;
+    const path = secrets.scrub(formatPath(problem.path));
+    const message = secrets.scrub(problem.message);
+    const key = `${problem.at}\u0000${path}\u0000${message}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    located.push({ file, line, path, message: problem.message });
+    const line = problem.path.length === 0 ? null : yaml.lineOf(problem.path, problem.at);
+    located.push({ file, line, path, message });
   }
-  return located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-}
-
-/** The line of the node at `path`: the key's line for a problem with the key, else the value's. */
-function lineOf(doc: Document, lineCounter: LineCounter, path: readonly PathSegment[], at: 'key' | 'value'): number | null {
-  let node: unknown = doc.contents;
-  let keyNode: unknown = null;
-  let found = true;
-  for (const segment of path) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isMap(node)) {
-      const pair = node.items.find((item) => (isScalar(item.key) ? String(item.key.value) : String(item.key)) === String(segment));
-      if (!pair) {
-        found = false;
-        break;
-      }
-      keyNode = pair.key;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number' && segment < node.items.length) {
-      keyNode = null;
-      node = node.items[segment];
-    } else {
-      found = false;
-      break;
-    }
-  }
-  const start = (n: unknown): number | null => {
-    const range = (n as { range?: [number, number, number] } | null)?.range;
-    return range ? lineCounter.linePos(range[0]).line : null;
-  };
-  if (at === 'key' || !found) return start(keyNode) ?? start(node);
-  return start(node) ?? start(keyNode);
+  located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  if (located.length <= MAX_REPORTED_PROBLEMS) return located;
+  const more = located.length - MAX_REPORTED_PROBLEMS;
+  return [
+    ...located.slice(0, MAX_REPORTED_PROBLEMS),
+    { file, line: null, path: '', message: `and ${formatCount(more)} more problem${more === 1 ? '' : 's'} not shown; fix these first` },
+  ];
 }

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { duration } from '../lib/duration.js';
 import type { ProbeRegistry } from '../probes/probe.js';
+import { MAX_ENVIRONMENTS } from './limits.js';
 
 /** Names of services and checks: `api`, `pg-primary`, `queue_depth`. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
@@ -22,17 +23,27 @@ const nameSchema = z
 
 const envNameSchema = z.string().regex(ENV_PATTERN, 'expected an environment name of lowercase letters, digits and - (like "prod")');
 
+/** The shortest `every`: below it a check is load, not monitoring. */
+export const MIN_EVERY_MS = 1000;
+/**
+ * The longest `every`. Node timers take at most 2^31-1 ms (24.8 days) and fire at once for more, so a
+ * larger interval spun the scheduler; a week is far below that and above any useful check interval.
+ */
+export const MAX_EVERY_MS = 7 * 86_400_000;
+/** The longest `timeout`: a run that takes longer is stuck, and a longer timer would also overflow as above. */
+export const MAX_TIMEOUT_MS = 3_600_000;
+
 /** The common fields of a check, in the kind's mapping: `http: { url: …, every: 15s, timeout: 5s }`. */
 export const commonCheckShape = {
   name: nameSchema.optional().meta({ description: 'Name of the check in its service; default the kind (http, http-2, …)' }),
   every: duration()
-    .pipe(z.number().min(1000, 'must be at least 1s'))
+    .pipe(z.number().min(MIN_EVERY_MS, 'must be at least 1s').max(MAX_EVERY_MS, 'must be at most 7d'))
     .prefault('30s')
-    .meta({ description: 'How often the check runs (default 30s, at least 1s)' }),
+    .meta({ description: 'How often the check runs (default 30s, at least 1s, at most 7d)' }),
   timeout: duration()
-    .pipe(z.number().positive('must be longer than 0s'))
+    .pipe(z.number().positive('must be longer than 0s').max(MAX_TIMEOUT_MS, 'must be at most 1h'))
     .prefault('10s')
-    .meta({ description: 'How long one run may take (default 10s); a run never overlaps the next' }),
+    .meta({ description: 'How long one run may take (default 10s, at most 1h); a run never overlaps the next' }),
 };
 
 /** One kind's check fields: the kind's own schema plus the common fields, strict. */
@@ -55,6 +66,7 @@ export function serviceSchema(checkItem: z.ZodType) {
     environments: z
       .array(envNameSchema)
       .min(1)
+      .max(MAX_ENVIRONMENTS, `expected at most ${MAX_ENVIRONMENTS} environments`)
       .optional()
       .meta({ description: 'The environments the service runs in (default all)' }),
     runbook: z
@@ -83,9 +95,12 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
       environments: z
         .array(envNameSchema)
         .min(1)
+        .max(MAX_ENVIRONMENTS, `expected at most ${MAX_ENVIRONMENTS} environments`)
         .superRefine((names, ctx) => {
+          const seen = new Set<string>();
           names.forEach((name, i) => {
-            if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate environment "${name}"` });
+            if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate environment "${name}"` });
+            seen.add(name);
           });
         })
         .meta({ description: 'The environments every service is checked in: [dev, staging, prod]' }),

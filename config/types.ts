@@ -1,4 +1,5 @@
 import type { CheckSpec } from '../probes/probe.js';
+import type { SecretValues } from '../lib/secret.js';
 import type { Retention } from '../store/types.js';
 
 export type { CheckSpec };
@@ -21,6 +22,9 @@ export interface VigilConfig {
   readonly server: { readonly port: number };
   readonly scheduler: { readonly concurrency: number };
   readonly retention: Retention;
-  /** The expanded config as plain data with every `${VAR}` value shown as `***`, for `GET /api/v1/config`. */
-  readonly redacted: unknown;
+  /**
+   * Every non-empty value a `${VAR}` took from the environment, in any check or runbook: what must never
+   * be shown. `publicConfig` (config/public.ts) is the config as it may be shown.
+   */
+  readonly secrets: SecretValues;
 }
