@@ -44,7 +44,7 @@ export const MIN_SCRUBBED_LENGTH = 4;
 export class SecretValues {
   static readonly none = new SecretValues([]);
   readonly #values: readonly string[];
-  readonly #pattern: RegExp | null;
+  readonly #steps: readonly ScrubStep[];
 
   constructor(values: Iterable<string>) {
     const forms = new Set<string>();
@@ -55,8 +55,7 @@ export class SecretValues {
       if (encoded !== value) forms.add(encoded);
     }
     this.#values = [...forms].sort((a, b) => b.length - a.length);
-    // One alternation, longest first, so a secret that contains another is replaced whole.
-    this.#pattern = this.#values.length === 0 ? null : new RegExp(this.#values.map(escapeRegExp).join('|'), 'g');
+    this.#steps = scrubSteps(this.#values);
   }
 
   get size(): number {
@@ -65,14 +64,18 @@ export class SecretValues {
 
   /** The text with every known secret value shown as `***`. */
   scrub(text: string): string {
-    return this.#pattern === null ? text : text.replace(this.#pattern, SHOWN);
+    let out = text;
+    for (const step of this.#steps) out = typeof step === 'string' ? out.replaceAll(step, SHOWN) : out.replace(step, SHOWN);
+    return out;
   }
 
   /** True when the text contains a known secret value. */
   contains(text: string): boolean {
-    if (this.#pattern === null) return false;
-    this.#pattern.lastIndex = 0;
-    return this.#pattern.test(text);
+    return this.#steps.some((step) => {
+      if (typeof step === 'string') return text.includes(step);
+      step.lastIndex = 0;
+      return step.test(text);
+    });
   }
 
   /** A deep copy of plain data (objects, arrays, strings) with every string scrubbed; `Secret`s stay `***`. */
@@ -90,6 +93,41 @@ export class SecretValues {
   with(other: SecretValues): SecretValues {
     return new SecretValues([...this.#values, ...other.#values]);
   }
+}
+
+/** A value replaced as plain text, or an alternation of values replaced in one pass. */
+type ScrubStep = string | RegExp;
+
+/**
+ * V8 refuses to compile a regular expression of about a megabyte ("Regular expression too large", at
+ * first use), so a long value is replaced as plain text, and the rest in alternations of bounded size.
+ */
+const MAX_PATTERN_VALUE = 4096;
+const MAX_PATTERN_SOURCE = 65_536;
+
+/** The steps of `scrub` for values sorted longest first; each alternation is longest first too. */
+function scrubSteps(values: readonly string[]): ScrubStep[] {
+  const steps: ScrubStep[] = [];
+  let group: string[] = [];
+  let groupSource = 0;
+  const flush = () => {
+    // One alternation, longest first, so a secret that contains another is replaced whole.
+    if (group.length) steps.push(new RegExp(group.join('|'), 'g'));
+    group = [];
+    groupSource = 0;
+  };
+  for (const value of values) {
+    if (value.length > MAX_PATTERN_VALUE) {
+      steps.push(value);
+      continue;
+    }
+    const source = escapeRegExp(value);
+    if (groupSource + source.length > MAX_PATTERN_SOURCE) flush();
+    group.push(source);
+    groupSource += source.length + 1;
+  }
+  flush();
+  return steps;
 }
 
 function escapeRegExp(text: string): string {
