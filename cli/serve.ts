@@ -16,7 +16,7 @@ import { createProbeContext } from '../probes/context.js';
 import { builtinProbes } from '../probes/index.js';
 import { Scheduler } from '../probes/scheduler.js';
 import { startHousekeeping } from '../store/housekeeping.js';
-import { openSqliteStore } from '../store/sqlite/sqlite-store.js';
+import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 
 export interface ServeOptions {
@@ -71,7 +71,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       config = loadDemoConfig({ demoTarget: demo.url, registry });
     }
 
-    const store: Store = await openSqliteStore(opts.db);
+    const store: Store = await openStore(opts.db);
     closers.push(() => store.close());
     const live = new LiveView();
     const metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
