@@ -14,7 +14,9 @@ export function buildStatus(config: VigilConfig, results: readonly CheckResult[]
         .filter((c) => c.env === env && c.service === service.name)
         .map((check): CheckStatus => {
           const result = byId.get(check.id);
-          const base = { id: check.id, name: check.name, kind: check.kind, runbook: check.runbook };
+          // A runbook link templated with a `${VAR}` shows it as ***, like every other answer.
+          const runbook = check.runbook === null ? null : config.secrets.scrub(check.runbook);
+          const base = { id: check.id, name: check.name, kind: check.kind, runbook };
           if (!result) return { ...base, status: 'unknown', lastRunAt: null, durationSeconds: null, error: null, detail: null };
           const staleAfterMs = checkStaleAfterMs(check);
           const stale = at - result.ts > staleAfterMs;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { headersSchema, tlsSchema } from './http.js';
 import { exchangeSamples, performRequest, preparedFor, prepareRequest, type PreparedRequest } from './http-request.js';
-import { jsonPathProblem, lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
+import { bodyStart, jsonPathProblem, lookupJsonPath, parseJsonBody, parseJsonPath, showJson } from './json-path.js';
 
 /** A number in the health JSON recorded as a series. */
 const healthMetric = z.strictObject({
@@ -185,15 +185,13 @@ export const healthProbe: Probe<HealthTarget> = {
     const status = exchange.response.status;
     if (status < 200 || status > 299) problems.push(`expected status 2xx, got ${status}`);
     const text = exchange.response.body.toString('utf8');
-    let document: unknown;
-    try {
-      document = JSON.parse(text);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+    const parsed = parseJsonBody(text);
+    if (!parsed.ok) {
       // The start of the body is quoted scrubbed: an error page may echo a request header back.
-      problems.push(`body is not valid JSON (${reason}); it starts with ${ctx.secrets.scrub(showJson(text.slice(0, 40)))}`);
+      problems.push(`body is not valid JSON (${parsed.reason}); it starts with ${bodyStart(text, (t) => ctx.secrets.scrub(t))}`);
       return { success: false, error: problems.join('; '), durationSeconds, samples };
     }
+    const document = parsed.value;
 
     const components = healthComponents(document);
     const overall = overallHealth(document, components);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { duration } from '../lib/duration.js';
 import type { Probe, ProbeOutcome } from './probe.js';
 import { exchangeSamples, performRequest, preparedFor, prepareRequest, type HttpResponse, type PreparedRequest } from './http-request.js';
-import { jsonPathProblem, lookupJsonPath, parseJsonPath, showJson } from './json-path.js';
+import { jsonPathProblem, lookupJsonPath, parseJsonBody, parseJsonPath, showJson } from './json-path.js';
 import { formatElapsed } from './outcome-text.js';
 import { certValidityProblem } from './tls-info.js';
 
@@ -160,13 +160,9 @@ export function checkExpectations(
 }
 
 function jsonProblems(text: string, rules: NonNullable<Expect['json']>): string[] {
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return [`body is not JSON (${reason}), expected ${rules[0].path} to be ${showJson(rules[0].equals)}`];
-  }
+  const parsed = parseJsonBody(text);
+  if (!parsed.ok) return [`body is not JSON (${parsed.reason}), expected ${rules[0].path} to be ${showJson(rules[0].equals)}`];
+  const document = parsed.value;
   const problems: string[] = [];
   for (const { path, equals } of rules) {
     const found = lookupJsonPath(document, path);

@@ -51,3 +51,24 @@ export function jsonPathProblem(path: string): string | null {
     return error instanceof Error ? error.message : String(error);
   }
 }
+
+/** A parsed JSON body, or why it is not JSON in words that quote none of it. */
+export type ParsedJson = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly reason: string };
+
+/**
+ * JSON.parse without its habit of quoting the input: V8 says `Unexpected token 'B', "Bearer Tok"... is
+ * not valid JSON`, and a body that echoes a request header would leak the start of a secret that way.
+ */
+export function parseJsonBody(text: string): ParsedJson {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: message.replace(/"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g, '…') };
+  }
+}
+
+/** The start of a body for a message, with secrets scrubbed before it is cut (a cut secret would not match). */
+export function bodyStart(text: string, scrub: (text: string) => string, max = 40): string {
+  return showJson(scrub(text.slice(0, max + 4096)).slice(0, max));
+}
