@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
@@ -48,7 +49,8 @@ describe('the HTTP API', () => {
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-'));
-    store = await openSqliteStore(path.join(dir, 'vigil.db'));
+    // Reader threads are covered by the store contract suite and the heavy-reads test; here queries run inline.
+    store = await openSqliteStore(path.join(dir, 'vigil.db'), { readers: 0 });
     const registry = builtinProbes();
     const config = loadConfigText(CONFIG, { file: 'vigil.yaml', env: { API_TOKEN: SECRET }, registry });
     live = new LiveView();
@@ -157,6 +159,17 @@ describe('the HTTP API', () => {
     expect(status).toBe(400);
     expect(body.error.message).toBe('queue_depth matches 1001 series, over the limit of 1000 per query; narrow it with match= (like match=env=prod or match=service=api)');
     expect((await get('/api/v1/series?metric=queue_depth&match=queue=q7&from=now-5m&step=1m')).status).toBe(200);
+  });
+
+  it('mounts the routes a part brings (a collector, rules) before the API catch-all', async () => {
+    const registry = builtinProbes();
+    const config = loadConfigText(CONFIG, { file: 'vigil.yaml', env: { API_TOKEN: SECRET }, registry });
+    const part = new Hono().get('/incidents', (c) => c.json({ incidents: [] }));
+    const withPart = createApp({ config, store, live, metrics, clock: { now: () => NOW }, schedulerRunning: () => true, mounts: [['/api/v1', part]] });
+    const res = await withPart.request('/api/v1/incidents');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ incidents: [] });
+    expect((await withPart.request('/api/v1/nope')).status).toBe(404);
   });
 
   it('answers unknown API routes with a JSON 404', async () => {
