@@ -3,19 +3,28 @@ import type { SeriesResponse, StatusResponse } from '../../api/types.js';
 import { startVigil, type VigilProcess } from '../helpers/vigil-server.js';
 import { startPrometheus, type PrometheusProcess } from '../helpers/prometheus.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { createSuiteDatabase, type SuiteDatabase } from '../helpers/postgres-db.js';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
 
-describe('Vigil serving the embedded demo', () => {
+// The same demo on each store engine: an embedded SQLite file, and a PostgreSQL database.
+describe.each(['sqlite', 'postgres'] as const)('Vigil serving the embedded demo on %s', (engine) => {
   let vigil: VigilProcess;
   let prometheus: PrometheusProcess | undefined;
+  let database: SuiteDatabase | undefined;
 
   beforeAll(async () => {
-    vigil = await startVigil();
+    if (engine === 'postgres') database = await createSuiteDatabase();
+    vigil = await startVigil(database ? { db: database.url } : {});
   });
   afterAll(async () => {
     await prometheus?.stop();
     await vigil?.stop();
+    await database?.drop();
+  });
+
+  it('says which store it runs on', () => {
+    expect(vigil.output()).toMatch(engine === 'postgres' ? /store: postgres postgres:\/\/root@127\.0\.0\.1:5432\/vigil_e2e_/ : /store: sqlite \S+vigil\.db/);
   });
 
   const getJson = async <T>(path: string): Promise<T> => {
