@@ -36,3 +36,17 @@ export function foldedThrough(state: RollupState, seriesId: number): number {
 export function isLate(state: RollupState, seriesId: number, ts: number): boolean {
   return ts < foldedThrough(state, seriesId);
 }
+
+const SAVE_PROGRESS_SQL = `
+WITH cleared AS (DELETE FROM meta WHERE key = ANY($3::text[]))
+INSERT INTO meta (key, value) SELECT * FROM unnest($1::text[], $2::bigint[])
+ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+
+/** Saves `state` (inside the rollup step's transaction): the watermark, and the pass cursor while a pass runs. */
+export async function saveProgress(client: PoolClient, state: RollupState & { readonly foldedTo: number }): Promise<void> {
+  const [keys, values, cleared] =
+    state.passTo === null
+      ? [[FOLDED_TO_KEY], [state.foldedTo], [PASS_TO_KEY, PASS_AFTER_KEY]]
+      : [[FOLDED_TO_KEY, PASS_TO_KEY, PASS_AFTER_KEY], [state.foldedTo, state.passTo, state.passAfter], []];
+  await client.query(SAVE_PROGRESS_SQL, [keys, values, cleared]);
+}

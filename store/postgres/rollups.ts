@@ -7,32 +7,31 @@
 // Each rollUp call is one transaction holding the rollup lock exclusively (appends hold it shared, see
 // connection.ts), and reads the progress from `meta` under it: several Vigils on one database take
 // turns, and each call resumes wherever the last one, of any process, stopped.
-import { LogHistogram } from '../histogram.js';
-import { alignDown, HOUR_MS, MINUTE_MS, rawToMinuteHistograms, rawToMinuteStats, type RawRow } from '../step-aggregate.js';
+import { alignDown, HOUR_MS, MINUTE_MS } from '../step-aggregate.js';
 import type { RollUpProgress } from '../types.js';
+import { foldMinutes, forEachSeries, HourMerge, insertBuckets, upsertBuckets, type BucketRow } from './buckets.js';
 import { ROLLUP_LOCK, type PoolClient } from './connection.js';
-import { FOLDED_TO_KEY, PASS_AFTER_KEY, PASS_TO_KEY, readProgress, type RollupState } from './progress.js';
+import { parseProgress, PROGRESS_SQL, readProgress, saveProgress, type RollupState } from './progress.js';
 
 /** Series per rollUp call unless the caller says otherwise (the SQLite engine's default). */
 export const DEFAULT_ROLLUP_MAX_SERIES = 2000;
 const MAX_PASS_MS = HOUR_MS;
 
-/** One rollup row: [series_id, bucket, count, sum, min, max, success, last, hist]. */
-type BucketRow = [seriesId: number, bucket: number, count: number, sum: number, min: number, max: number, success: number, last: number, hist: Uint8Array];
-
-/** Raw samples of series :after < id <= :through in [:from, :to), one index range per series. */
+/**
+ * Raw samples of series $1 < id <= $2 in [$3, $4), one index range per series; unordered (sorted in
+ * JS, see forEachSeries). OFFSET 0 keeps the subquery from being flattened into a join that could
+ * scan the samples of every series.
+ */
 export const CHUNK_RAW_SQL = `
 SELECT s.id, r.ts, r.value FROM series s CROSS JOIN LATERAL (
-  SELECT ts, value FROM samples WHERE series_id = s.id AND ts >= $3 AND ts < $4 ORDER BY ts) r
-WHERE s.id > $1 AND s.id <= $2
-ORDER BY s.id, r.ts`;
+  SELECT ts, value FROM samples WHERE series_id = s.id AND ts >= $3 AND ts < $4 OFFSET 0) r
+WHERE s.id > $1 AND s.id <= $2`;
 
-/** Raw samples of the given (series, minute) pairs. */
+/** Raw samples of the given (series, minute) pairs, unordered. */
 const DIRTY_RAW_SQL = `
-SELECT d.series_id, d.bucket, r.ts, r.value FROM unnest($1::int[], $2::bigint[]) AS d(series_id, bucket)
+SELECT d.series_id, r.ts, r.value FROM unnest($1::int[], $2::bigint[]) AS d(series_id, bucket)
 CROSS JOIN LATERAL (
-  SELECT ts, value FROM samples WHERE series_id = d.series_id AND ts >= d.bucket AND ts < d.bucket + ${MINUTE_MS} ORDER BY ts) r
-ORDER BY d.series_id, d.bucket, r.ts`;
+  SELECT ts, value FROM samples WHERE series_id = d.series_id AND ts >= d.bucket AND ts < d.bucket + ${MINUTE_MS} OFFSET 0) r`;
 
 /** The 1m rows of the given (series, hour) pairs, in minute order. */
 const HOUR_MINUTES_SQL = `
@@ -47,20 +46,11 @@ const EXISTING_HOURS_SQL = `
 SELECT series_id, bucket, count, sum, min, max, success, last, hist FROM rollup_1h
 WHERE series_id = ANY($1::int[]) AND bucket >= $2 AND bucket < $3`;
 
-function upsertSql(table: 'rollup_1m' | 'rollup_1h'): string {
-  return `
-INSERT INTO ${table} (series_id, bucket, count, sum, min, max, success, last, hist)
-SELECT * FROM unnest($1::int[], $2::bigint[], $3::bigint[], $4::float8[], $5::float8[], $6::float8[], $7::bigint[], $8::float8[], $9::bytea[])
-ON CONFLICT (series_id, bucket) DO UPDATE SET
-  count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max,
-  success = excluded.success, last = excluded.last, hist = excluded.hist`;
-}
-
 /** The earliest sample at or after $1 over all series: one index seek per series. */
 const NEXT_SAMPLE_SQL = `
 SELECT min((SELECT r.ts FROM samples r WHERE r.series_id = s.id AND r.ts >= $1 ORDER BY r.ts LIMIT 1)) AS ts FROM series s`;
 
-const SAVE_META_SQL = 'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
+const LOCK_SQL = `SELECT pg_advisory_xact_lock(${ROLLUP_LOCK}); ${PROGRESS_SQL}; SELECT EXISTS (SELECT 1 FROM rollup_dirty) AS dirty`;
 
 /**
  * One bounded step of folding the minutes closed at `at`, on `client` inside a transaction of its own
@@ -71,10 +61,11 @@ export async function rollUpStep(client: PoolClient, at: number, maxSeries = DEF
   if (!Number.isSafeInteger(maxSeries) || maxSeries <= 0) throw new RangeError(`rollUp maxSeries must be a positive integer, got ${maxSeries}`);
   if (!Number.isFinite(at)) throw new RangeError(`rollUp at must be a finite time, got ${at}`);
   const target = alignDown(at, MINUTE_MS);
-  // The lock, then the progress in a statement of its own (its own snapshot): what the last step committed.
-  await client.query(`SELECT pg_advisory_xact_lock(${ROLLUP_LOCK})`);
-  let state = await readProgress(client);
-  if (await hasDirty(client)) {
+  // The lock, then the progress and the dirty marks in statements of their own (each its own
+  // snapshot, taken once the lock is held): what the last step committed. One round trip.
+  const results = (await client.query(LOCK_SQL)) as unknown as [unknown, { rows: Array<{ key: string; value: number }> }, { rows: Array<{ dirty: boolean }> }];
+  let state = parseProgress(results[1].rows);
+  if (results[2].rows[0]!.dirty) {
     const buckets = await recomputeDirty(client, maxSeries);
     const more = (await hasDirty(client)) || rangeWorkLeft(state, target);
     return { buckets, more };
@@ -91,17 +82,9 @@ export async function rollUpStep(client: PoolClient, at: number, maxSeries = DEF
   const last = end.rows.length === 0;
   const through = last ? 2 ** 31 - 1 : end.rows[0]!.id;
   const buckets = await foldChunk(client, after, through, from, to);
-  if (last) {
-    await saveMeta(client, FOLDED_TO_KEY, to);
-    await client.query(`DELETE FROM meta WHERE key IN ('${PASS_TO_KEY}', '${PASS_AFTER_KEY}')`);
-    state = { foldedTo: to, passTo: null, passAfter: 0 };
-  } else {
-    await saveMeta(client, FOLDED_TO_KEY, from);
-    await saveMeta(client, PASS_TO_KEY, to);
-    await saveMeta(client, PASS_AFTER_KEY, through);
-    state = { foldedTo: from, passTo: to, passAfter: through };
-  }
-  return { buckets, more: rangeWorkLeft(state, target) };
+  const saved = last ? { foldedTo: to, passTo: null, passAfter: 0 } : { foldedTo: from, passTo: to, passAfter: through };
+  await saveProgress(client, saved);
+  return { buckets, more: rangeWorkLeft(saved, target) };
 }
 
 /** The watermark as saved (null before the first rollUp). */
@@ -117,10 +100,6 @@ async function hasDirty(client: PoolClient): Promise<boolean> {
   return (await client.query('SELECT 1 FROM rollup_dirty LIMIT 1')).rows.length > 0;
 }
 
-async function saveMeta(client: PoolClient, key: string, value: number): Promise<void> {
-  await client.query(SAVE_META_SQL, [key, value]);
-}
-
 /**
  * A pass over closed minutes from the watermark, skipping a stretch with no samples at all (the first
  * rollUp, or after downtime); null when there is nothing to fold before `target`.
@@ -134,7 +113,7 @@ async function startPass(client: PoolClient, state: RollupState, target: number)
     from = next === null ? target : Math.min(target, Math.max(from, alignDown(next, MINUTE_MS)));
   }
   if (from >= target) {
-    await saveMeta(client, FOLDED_TO_KEY, target);
+    await saveProgress(client, { foldedTo: target, passTo: null, passAfter: 0 });
     return null;
   }
   return { foldedTo: from, passTo: Math.min(target, from + MAX_PASS_MS), passAfter: 0 };
@@ -146,25 +125,17 @@ async function foldChunk(client: PoolClient, after: number, through: number, fro
   const minutes: BucketRow[] = [];
   forEachSeries(raw.rows, (seriesId, rows) => minutes.push(...foldMinutes(seriesId, rows)));
   if (minutes.length === 0) return 0;
-  await upsert(client, 'rollup_1m', minutes);
-
-  // Merge into the hours as the SQLite engine does, one minute at a time in (series, minute) order,
-  // onto the hour rows already stored: sum is ((h + m1) + m2)…, whichever calls the minutes came in.
-  const seriesIds = [...new Set(minutes.map((row) => row[0]))];
+  // A pass folds minutes no rollup holds yet (a late sample in them is not late: the pass reads it).
+  await insertBuckets(client, 'rollup_1m', minutes);
+  const hours = new HourMerge();
   const existing = await client.query<BucketRow>({
     text: EXISTING_HOURS_SQL,
-    values: [seriesIds, alignDown(from, HOUR_MS), to],
+    values: [[...new Set(minutes.map((row) => row[0]))], alignDown(from, HOUR_MS), to],
     rowMode: 'array',
   });
-  const hours = new Map<string, HourAccumulator>();
-  for (const row of existing.rows) hours.set(`${row[0]}:${row[1]}`, HourAccumulator.of(row));
-  for (const minute of minutes) {
-    const key = `${minute[0]}:${alignDown(minute[1], HOUR_MS)}`;
-    const hour = hours.get(key);
-    if (hour === undefined) hours.set(key, HourAccumulator.of([minute[0], alignDown(minute[1], HOUR_MS), ...rest(minute)]).touch());
-    else hour.add(minute);
-  }
-  await upsert(client, 'rollup_1h', [...hours.values()].filter((hour) => hour.touched).map((hour) => hour.row()));
+  for (const row of existing.rows) hours.start(row);
+  for (const minute of minutes) hours.add(minute);
+  await upsertBuckets(client, 'rollup_1h', hours.rows());
   return minutes.length * 2;
 }
 
@@ -180,108 +151,32 @@ async function recomputeDirty(client: PoolClient, limit: number): Promise<number
   });
   const seriesIds = dirty.rows.map((row) => row[0]);
   const buckets = dirty.rows.map((row) => row[1]);
-  const raw = await client.query<[number, number, number, number]>({ text: DIRTY_RAW_SQL, values: [seriesIds, buckets], rowMode: 'array' });
+  const raw = await client.query<[number, number, number]>({ text: DIRTY_RAW_SQL, values: [seriesIds, buckets], rowMode: 'array' });
   const minutes: BucketRow[] = [];
-  forEachSeries(
-    raw.rows.map((row) => [row[0], row[2], row[3]] as [number, number, number]),
-    (seriesId, rows) => minutes.push(...foldMinutes(seriesId, rows)),
-  );
-  if (minutes.length > 0) await upsert(client, 'rollup_1m', minutes);
+  forEachSeries(raw.rows, (seriesId, rows) => minutes.push(...foldMinutes(seriesId, rows)));
+  await upsertBuckets(client, 'rollup_1m', minutes);
   await client.query('DELETE FROM rollup_dirty WHERE (series_id, bucket) IN (SELECT * FROM unnest($1::int[], $2::bigint[]))', [seriesIds, buckets]);
 
-  const hourKeys = new Map<string, [number, number]>();
-  for (const [seriesId, minute] of dirty.rows) hourKeys.set(`${seriesId}:${alignDown(minute, HOUR_MS)}`, [seriesId, alignDown(minute, HOUR_MS)]);
-  const pairs = [...hourKeys.values()];
+  const pairs = new Map<string, [number, number]>();
+  for (const [seriesId, minute] of dirty.rows) pairs.set(`${seriesId}:${alignDown(minute, HOUR_MS)}`, [seriesId, alignDown(minute, HOUR_MS)]);
+  const hourPairs = [...pairs.values()];
   const hourMinutes = await client.query<BucketRow>({
     text: HOUR_MINUTES_SQL,
-    values: [pairs.map((pair) => pair[0]), pairs.map((pair) => pair[1])],
+    values: [hourPairs.map((pair) => pair[0]), hourPairs.map((pair) => pair[1])],
     rowMode: 'array',
   });
-  const rebuilt = new Map<string, HourAccumulator>();
-  for (const minute of hourMinutes.rows) {
-    const key = `${minute[0]}:${alignDown(minute[1], HOUR_MS)}`;
-    const hour = rebuilt.get(key);
-    if (hour === undefined) rebuilt.set(key, HourAccumulator.of([minute[0], alignDown(minute[1], HOUR_MS), ...rest(minute)]));
-    else hour.add(minute);
-  }
-  if (rebuilt.size > 0) await upsert(client, 'rollup_1h', [...rebuilt.values()].map((hour) => hour.row()));
+  const rebuilt = new HourMerge();
+  for (const minute of hourMinutes.rows) rebuilt.add(minute);
+  const hours = rebuilt.rows();
+  await upsertBuckets(client, 'rollup_1h', hours);
   // An hour none of whose minutes is left goes too.
-  const gone = pairs.filter(([seriesId, hour]) => !rebuilt.has(`${seriesId}:${hour}`));
-  const deleted = gone.length === 0 ? 0 : (await client.query(
-    'DELETE FROM rollup_1h WHERE (series_id, bucket) IN (SELECT * FROM unnest($1::int[], $2::bigint[]))',
-    [gone.map((pair) => pair[0]), gone.map((pair) => pair[1])],
-  )).rowCount ?? 0;
-  return minutes.length + rebuilt.size + deleted;
-}
-
-/** Calls `visit` with each series' [ts, value] rows; `rows` are [series_id, ts, value] ordered by series. */
-function forEachSeries(rows: ReadonlyArray<readonly [number, number, number]>, visit: (seriesId: number, rows: RawRow[]) => void): void {
-  let i = 0;
-  while (i < rows.length) {
-    const seriesId = rows[i]![0];
-    const series: RawRow[] = [];
-    for (; i < rows.length && rows[i]![0] === seriesId; i++) series.push([rows[i]![1], rows[i]![2]]);
-    visit(seriesId, series);
-  }
-}
-
-/** The 1m rows of one series' raw rows (ascending ts), as a query folds its raw tail. */
-function foldMinutes(seriesId: number, rows: readonly RawRow[]): BucketRow[] {
-  const stats = rawToMinuteStats(rows);
-  const histograms = rawToMinuteHistograms(rows);
-  const result: BucketRow[] = [];
-  let i = 0;
-  stats.forEach(([minute, count, sum, min, max, last], k) => {
-    let success = 0;
-    for (const end = i + count; i < end; i++) if (rows[i]![1] > 0) success++;
-    result.push([seriesId, minute, count, sum, min, max, success, last, histograms[k]![1]]);
-  });
-  return result;
-}
-
-function rest(row: BucketRow): [number, number, number, number, number, number, Uint8Array] {
-  return [row[2], row[3], row[4], row[5], row[6], row[7], row[8]];
-}
-
-/** An hour row being merged: counts and sums added in minute order, min/max kept, the latest `last`. */
-class HourAccumulator {
-  touched = false;
-  private histogram: LogHistogram | null = null;
-
-  private constructor(private readonly value: BucketRow) {}
-
-  static of(row: BucketRow): HourAccumulator {
-    return new HourAccumulator([...row] as BucketRow);
-  }
-
-  touch(): this {
-    this.touched = true;
-    return this;
-  }
-
-  add(minute: BucketRow): void {
-    const hour = this.value;
-    hour[2] += minute[2];
-    hour[3] += minute[3];
-    hour[4] = Math.min(hour[4], minute[4]);
-    hour[5] = Math.max(hour[5], minute[5]);
-    hour[6] += minute[6];
-    hour[7] = minute[7];
-    (this.histogram ??= LogHistogram.decode(hour[8])).mergeEncoded(minute[8]);
-    this.touched = true;
-  }
-
-  row(): BucketRow {
-    if (this.histogram !== null) this.value[8] = this.histogram.encode();
-    return this.value;
-  }
-}
-
-async function upsert(client: PoolClient, table: 'rollup_1m' | 'rollup_1h', rows: readonly BucketRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  const columns: unknown[][] = Array.from({ length: 9 }, () => new Array(rows.length));
-  rows.forEach((row, i) => {
-    for (let c = 0; c < 9; c++) columns[c]![i] = row[c];
-  });
-  await client.query({ name: `vigil_upsert_${table}`, text: upsertSql(table), values: columns });
+  const gone = hourPairs.filter(([seriesId, hour]) => !rebuilt.has(seriesId, hour));
+  const deleted =
+    gone.length === 0
+      ? 0
+      : ((await client.query('DELETE FROM rollup_1h WHERE (series_id, bucket) IN (SELECT * FROM unnest($1::int[], $2::bigint[]))', [
+          gone.map((pair) => pair[0]),
+          gone.map((pair) => pair[1]),
+        ])).rowCount ?? 0);
+  return minutes.length + hours.length + deleted;
 }

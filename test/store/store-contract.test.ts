@@ -131,6 +131,14 @@ describeEachEngine('store samples', (engine) => {
     await store.close();
   });
 
+  it('stores a negative zero as zero', async () => {
+    const store = await engine.open();
+    await store.samples.append([latency('prod', 'api', T0, -0)]);
+    const [point] = (await store.samples.query(query({ aggregate: 'last' }))).series[0]!.points;
+    expect(Object.is(point![1], 0)).toBe(true);
+    await store.close();
+  });
+
   it('skips infinite values and times that are not finite numbers', async () => {
     const store = await engine.open();
     await store.samples.append([
