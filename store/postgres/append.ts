@@ -125,7 +125,7 @@ const TWO_32 = 2 ** 32;
  * COPY's binary format of (series_id int4, ts int8, value float8) rows, each preceded by its index as
  * an int4 `ord` column when `withOrdinal`: no number is printed or parsed on either side.
  */
-function binaryRows(ids: readonly number[], times: readonly number[], values: readonly number[], withOrdinal: boolean): Buffer {
+export function binaryRows(ids: readonly number[], times: readonly number[], values: readonly number[], withOrdinal: boolean): Buffer {
   const rowBytes = 2 + 8 + 12 + 12 + (withOrdinal ? 8 : 0);
   const buffer = Buffer.allocUnsafe(SIGNATURE.length + 8 + ids.length * rowBytes + 2);
   SIGNATURE.copy(buffer, 0);
