@@ -17,6 +17,7 @@ import { alignDown, MINUTE_MS } from '../step-aggregate.js';
 import type { Labels, Sample } from '../types.js';
 
 const UNIQUE_VIOLATION = '23505';
+const BIGINT_LIMIT = 2 ** 63;
 
 /** What one transaction's appends share: the series ids it created, and the progress it read under the lock. */
 export interface AppendContext {
@@ -75,6 +76,8 @@ export async function appendSamples(client: PoolClient, catalog: SeriesCatalog, 
     if (!Number.isSafeInteger(ts)) {
       if (!Number.isFinite(ts)) continue;
       ts = Math.floor(ts);
+      // Fails the batch, as SQLite does ("cannot store REAL value in INTEGER column").
+      if (ts < -BIGINT_LIMIT || ts >= BIGINT_LIMIT) throw new RangeError(`samples.ts: ${sample.ts} is outside the range of a stored time (64-bit ms)`);
     }
     const node = catalog.node(sample.name, sample.labels);
     const id = node.id ?? context.pending.get(node);

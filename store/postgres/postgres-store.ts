@@ -63,19 +63,27 @@ export class PostgresStore implements Store {
     return this.#run(async () => {
       const client = await this.#pool.connect();
       const context = newAppendContext();
-      // Calls on `tx` run one at a time: they share one connection, and an append is several statements.
+      // Calls on `tx` run one at a time (they share one connection, and an append is several
+      // statements). A call that failed fails the transaction even if `fn` caught its error: after a
+      // failed statement PostgreSQL would roll back anyway, so the rule is the same wherever it failed.
       const queue = new SerialQueue();
+      let failed: unknown = null;
+      const call = <R>(task: () => Promise<R>): Promise<R> =>
+        queue.run(task).catch((error: unknown) => {
+          failed ??= error;
+          throw error;
+        });
       const tx: StoreTx = {
         samples: {
           append: (samples: readonly Sample[]) =>
-            queue.run(async () => {
+            call(async () => {
               await lockRollupsShared(client, context, false);
               await appendSamples(client, this.#catalog, samples, context);
             }),
         },
         checks: {
-          record: (results: readonly CheckResult[]) => queue.run(() => recordCheckResults(client, results)),
-          last: () => queue.run(() => lastCheckResults(client)),
+          record: (results: readonly CheckResult[]) => call(() => recordCheckResults(client, results)),
+          last: () => call(() => lastCheckResults(client)),
         },
       };
       let broken = false;
@@ -84,6 +92,7 @@ export class PostgresStore implements Store {
         const result = await fn(tx);
         // A call `fn` started but did not await would otherwise run after COMMIT.
         await queue.run(() => undefined);
+        if (failed !== null) throw new Error(`the transaction was rolled back: a call in it failed: ${(failed as Error).message}`, { cause: failed });
         await commit(client);
         this.#catalog.commit(context.pending);
         return result;

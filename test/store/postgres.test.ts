@@ -10,7 +10,7 @@ import { CHUNK_RAW_SQL } from '../../store/postgres/rollups.js';
 import { migrate, SchemaTooNewError, schemaVersion } from '../../store/postgres/schema.js';
 import { RAW_RANGE_SQL, rollupRangeSql } from '../../store/postgres/snapshot.js';
 import { openStore } from '../../store/open.js';
-import type { Sample, SeriesQuery, Store } from '../../store/types.js';
+import type { Sample, SeriesQuery, Store, StoreTx } from '../../store/types.js';
 import { PostgresTestDatabases } from '../helpers/stores.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 import { rollUpFully } from './roll-up.js';
@@ -176,20 +176,27 @@ describe('PostgreSQL store location', () => {
 });
 
 describe('PostgreSQL transactions', () => {
-  it('refuse to commit when a call inside failed, even if the function caught its error', async () => {
+  const sample = (ts: number): Sample => ({ name: 'probe_success', labels: { env: 'prod' }, ts, value: 1 });
+  const check = (error: string) => ({ checkId: 'prod/api/http', env: 'prod', service: 'api', check: 'http', kind: 'http', ts: T0, success: false, degraded: false, durationSeconds: 1, error, detail: null });
+
+  it.each([
+    // Refused before it reaches PostgreSQL: a time past bigint's range.
+    { name: 'in the store', failing: (tx: StoreTx) => tx.samples.append([sample(1e300)]) },
+    // Refused by PostgreSQL, which then aborts the transaction: text cannot hold a NUL.
+    { name: 'in PostgreSQL', failing: (tx: StoreTx) => tx.checks.record([check('bad\u0000byte')]) },
+  ])('refuse to commit when a call inside failed $name, even if the function caught its error', async ({ failing }) => {
     const { open } = await sharedDatabase();
     const store = await open();
-    const sample = (ts: number): Sample => ({ name: 'probe_success', labels: { env: 'prod' }, ts, value: 1 });
     await expect(
       store.transaction(async (tx) => {
         await tx.samples.append([sample(T0)]);
-        // Out of bigint's range: the statement fails, and PostgreSQL aborts the transaction.
-        await tx.samples.append([sample(1e300)]).catch(() => undefined);
-        await tx.checks.last().catch(() => undefined);
+        await failing(tx).catch(() => undefined);
+        await tx.checks.record([check('connection refused')]).catch(() => undefined);
       }),
-    ).rejects.toThrow(/rolled back/);
+    ).rejects.toThrow(/^the transaction was rolled back: a call in it failed: /);
     const result = await store.samples.query({ metric: 'probe_success', matchers: [], from: T0, to: T0 + MINUTE, stepMs: MINUTE, aggregate: 'count' });
     expect(result.series).toEqual([]);
+    expect(await store.checks.last()).toEqual([]);
   });
 });
 
