@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openSqliteStore } from '../dist/store/sqlite-store.js';
+import Database from 'better-sqlite3';
+import { openSqliteStore } from '../dist/store/sqlite/sqlite-store.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rows = Number(process.argv[2] ?? 2_000_000);
@@ -36,7 +37,9 @@ try {
   // 2. Append: the limit script's shape (series i % 1000, 10 s step, transactions of 10,000) as Sample
   // objects with name + labels, built fresh per batch outside the timed section like a probe would.
   const envs = ['dev', 'staging', 'prod'];
-  const store = openSqliteStore(path.join(dir, 'append.db'));
+  // Through the async contract: each batch is one awaited append (the cost of the contract is measured
+  // in here, against the synchronous plain-SQLite loop of the limit script).
+  const store = await openSqliteStore(path.join(dir, 'append.db'), { readers: 0 });
   const makeBatch = (from) => {
     const batch = new Array(BATCH);
     for (let i = from; i < from + BATCH; i++) {
@@ -54,7 +57,7 @@ try {
   for (let i = 0; i < rows; i += BATCH) {
     const batch = makeBatch(i);
     const start = process.hrtime.bigint();
-    store.appendSamples(batch);
+    await store.samples.append(batch);
     appendSec += elapsedSec(start);
   }
   const end = T0 + (rows / SERIES) * STEP_MS;
@@ -63,19 +66,20 @@ try {
   // (one that closes no minute: with minutes folded once when they close, it has nothing to do).
   let start = process.hrtime.bigint();
   let rollUpBuckets = 0;
-  for (let more = true; more; ) ({ more, buckets: rollUpBuckets } = countBuckets(store.rollUp(end), rollUpBuckets));
+  for (let more = true; more; ) ({ more, buckets: rollUpBuckets } = countBuckets(await store.samples.rollUp(end), rollUpBuckets));
   const rollUpSec = elapsedSec(start);
   const tick = [];
   for (let s = 0; s < SERIES; s++) tick.push({ name: 'probe_duration_seconds', labels: { env: envs[s % 3], service: `service-${Math.floor(s / 30)}`, check: `check-${s % 10}` }, ts: end, value: Math.random() });
-  store.appendSamples(tick);
+  await store.samples.append(tick);
   start = process.hrtime.bigint();
-  for (let more = true; more; ) ({ more } = countBuckets(store.rollUp(end + STEP_MS), 0));
+  for (let more = true; more; ) ({ more } = countBuckets(await store.samples.rollUp(end + STEP_MS), 0));
   const steadyRollUpMs = elapsedSec(start) * 1000;
-  store.close();
+  await store.close();
   const bytesPerSample = fs.statSync(path.join(dir, 'append.db')).size / rows;
+  const bytesByTable = tableBytes(path.join(dir, 'append.db'));
 
   // 4. A 7-day chart at 1-minute step from rollups: one series with a sample every 10 s for 7 days.
-  const queryStore = openSqliteStore(path.join(dir, 'query.db'));
+  const queryStore = await openSqliteStore(path.join(dir, 'query.db'));
   const labels = { env: 'prod', service: 'api', check: 'http' };
   const queryFrom = T0 - 7 * DAY;
   for (let ts = queryFrom; ts < T0; ts += BATCH * STEP_MS) {
@@ -83,14 +87,14 @@ try {
     for (let t = ts; t < Math.min(T0, ts + BATCH * STEP_MS); t += STEP_MS) {
       batch.push({ name: 'probe_duration_seconds', labels, ts: t, value: Math.exp(Math.random() * 3 - 4) });
     }
-    queryStore.appendSamples(batch);
+    await queryStore.samples.append(batch);
   }
-  for (let more = true; more; ) ({ more } = countBuckets(queryStore.rollUp(T0), 0));
+  for (let more = true; more; ) ({ more } = countBuckets(await queryStore.samples.rollUp(T0), 0));
   // The last 90 s stay unrolled, like a chart of "now" between two ticks: the tail is read raw.
   const tailTo = T0 + 90_000;
   const tail = [];
   for (let t = T0; t < tailTo; t += STEP_MS) tail.push({ name: 'probe_duration_seconds', labels, ts: t, value: Math.exp(Math.random() * 3 - 4) });
-  queryStore.appendSamples(tail);
+  await queryStore.samples.append(tail);
   const query = (aggregate, stepMs) => ({
     metric: 'probe_duration_seconds',
     matchers: [{ label: 'service', op: '=', value: 'api' }],
@@ -99,24 +103,25 @@ try {
     stepMs,
     aggregate,
   });
-  const timeQuery = (aggregate, stepMs = MINUTE) => {
+  // Answered in a reader thread: the figure includes the round trip to it.
+  const timeQuery = async (aggregate, stepMs = MINUTE) => {
     const runs = [];
     let points = 0;
     for (let run = 0; run < 9; run++) {
       const begin = process.hrtime.bigint();
-      const result = queryStore.querySeries(query(aggregate, stepMs));
+      const result = await queryStore.samples.query(query(aggregate, stepMs));
       runs.push(elapsedSec(begin) * 1000);
       points = result.series[0].points.length;
     }
     return { ms: +median(runs).toFixed(2), points };
   };
-  const avg = timeQuery('avg');
-  const p50 = timeQuery('p50');
-  const avgHour = timeQuery('avg', 60 * MINUTE);
-  const p50Hour = timeQuery('p50', 60 * MINUTE);
-  queryStore.close();
+  const avg = await timeQuery('avg');
+  const p50 = await timeQuery('p50');
+  const avgHour = await timeQuery('avg', 60 * MINUTE);
+  const p50Hour = await timeQuery('p50', 60 * MINUTE);
+  await queryStore.close();
 
-  const tick60k = steadyTick(path.join(dir, 'tick.db'));
+  const tick60k = await steadyTick(path.join(dir, 'tick.db'));
 
   const appendSamplesPerSec = Math.round(rows / appendSec);
   console.log(
@@ -128,6 +133,8 @@ try {
       appendSamplesPerSec,
       appendRatioToLimit: +(appendSamplesPerSec / limit.insertRowsPerSec).toFixed(3),
       bytesPerSample: +bytesPerSample.toFixed(1),
+      bytesPerSampleRaw: +(bytesByTable.samples / rows).toFixed(1),
+      bytesPerSampleRollups: +((bytesByTable.rollup_1m + bytesByTable.rollup_1h) / rows).toFixed(2),
       limitBytesPerRow: limit.bytesPerRow,
       rollUpSamplesPerSec: Math.round(rows / rollUpSec),
       rollUpBuckets,
@@ -141,6 +148,20 @@ try {
   fs.rmSync(dir, { recursive: true, force: true });
 }
 
+/** On-disk bytes of each table (and its indexes), from SQLite's dbstat. */
+function tableBytes(file) {
+  const db = new Database(file, { readonly: true });
+  try {
+    const bytes = { samples: 0, rollup_1m: 0, rollup_1h: 0 };
+    for (const { name, size } of db.prepare('SELECT name, SUM(pgsize) AS size FROM dbstat GROUP BY name').all()) {
+      if (name in bytes) bytes[name] = size;
+    }
+    return bytes;
+  } finally {
+    db.close();
+  }
+}
+
 /** Reads a rollUp result: `{ buckets, more }`, or a bare bucket count from stores before chunked rollups. */
 function countBuckets(result, total) {
   return typeof result === 'number' ? { buckets: total + result, more: false } : { buckets: total + result.buckets, more: result.more };
@@ -151,8 +172,8 @@ function countBuckets(result, total) {
  * until `more` is false), as the server runs it. After a warm-up, reports the rollup time per minute of
  * data and the longest single call: the longest the event loop is blocked.
  */
-function steadyTick(file) {
-  const tickStore = openSqliteStore(file);
+async function steadyTick(file) {
+  const tickStore = await openSqliteStore(file, { readers: 0 });
   const labels = [];
   for (let s = 0; s < TICK_SERIES; s++) labels.push({ env: ['dev', 'staging', 'prod'][s % 3], service: `service-${Math.floor(s / 20)}`, check: `check-${s}` });
   const tickT0 = Math.ceil(T0 / (60 * MINUTE)) * 60 * MINUTE + 50 * MINUTE; // 50 minutes into an hour: hour rows exist
@@ -169,12 +190,12 @@ function steadyTick(file) {
       for (let s = from; s < Math.min(TICK_SERIES, from + BATCH); s++) {
         batch.push({ name: 'probe_duration_seconds', labels: labels[s], ts: ts + (s % 1000), value: Math.exp(Math.random() * 3 - 4) });
       }
-      tickStore.appendSamples(batch);
+      await tickStore.samples.append(batch);
     }
     const measured = tickIndex >= TICK_WARMUP_MINUTES * ticksPerMinute;
     for (let more = true; more; ) {
       const begin = process.hrtime.bigint();
-      ({ more, buckets } = countBuckets(tickStore.rollUp(ts + STEP_MS, 2000), buckets));
+      ({ more, buckets } = countBuckets(await tickStore.samples.rollUp(ts + STEP_MS, 2000), buckets));
       const ms = elapsedSec(begin) * 1000;
       if (!measured) continue;
       totalMs += ms;
@@ -182,7 +203,7 @@ function steadyTick(file) {
       longestCallMs = Math.max(longestCallMs, ms);
     }
   }
-  tickStore.close();
+  await tickStore.close();
   return {
     series: TICK_SERIES,
     rollUpMsPerMinuteOfData: +(totalMs / TICK_MEASURED_MINUTES).toFixed(1),
