@@ -74,11 +74,11 @@ export function createPool(url: string, opts: PoolOptions): Pool {
 }
 
 /** Runs `fn` on one pooled connection inside BEGIN … COMMIT (ROLLBACK and rethrow when it throws). */
-export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
   try {
-    await client.query(begin);
+    await client.query('BEGIN');
     const result = await fn(client);
     await commit(client);
     return result;

@@ -74,7 +74,8 @@ export class PostgresTestDatabases {
   /** Creates an empty database; returns its URL. Dropped when the current test ends, after `beforeDrop`. */
   async create(beforeDrop: (url: string) => Promise<void> = async () => {}): Promise<string> {
     const name = `vigil_test_${randomBytes(6).toString('hex')}`;
-    await this.#pool().query(`CREATE DATABASE ${name}`);
+    // template0: nothing another test or extension left in template1, and measured faster to copy here.
+    await this.#pool().query(`CREATE DATABASE ${name} TEMPLATE template0`);
     const url = new URL(TEST_POSTGRES_URL);
     url.pathname = `/${name}`;
     const location = url.toString();
