@@ -17,7 +17,8 @@ const SECOND = 1000;
 const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2026, 0, 5, 8, 0, 0);
-const SPAN = 3 * HOUR + 20 * MINUTE;
+// Long enough to close two hours, fold them and leave a tail; each minute more costs ~0.5 s of test time.
+const SPAN = 2 * HOUR + 20 * MINUTE;
 const GRACE = 30 * SECOND;
 
 interface Arrival {
@@ -69,7 +70,8 @@ const MATCHERS: ReadonlyArray<readonly LabelMatcher[]> = [
   ],
 ];
 // Raw (10 s, 45 s), 1m (a minute, 5 min) and 1h (an hour, 90 min, 2 h) steps.
-const STEPS = [10 * SECOND, 45 * SECOND, MINUTE, 5 * MINUTE, HOUR, 90 * MINUTE, 2 * HOUR];
+// Two steps per resolution (one a multiple of its bucket, one not): raw, 1-minute and 1-hour rollups.
+const STEPS = [10 * SECOND, 45 * SECOND, MINUTE, 5 * MINUTE, 90 * MINUTE, 2 * HOUR];
 const RANGES: ReadonlyArray<readonly [number, number]> = [
   [T0, T0 + SPAN + HOUR],
   [T0 + 37 * SECOND, T0 + 2 * HOUR + 13 * MINUTE + 5 * SECOND],
@@ -140,7 +142,7 @@ describe('SQLite and PostgreSQL stores', () => {
   const arrivals = stream(20260105);
 
   beforeAll(() => {
-    expect(arrivals.length).toBeGreaterThan(20_000);
+    expect(arrivals.length).toBeGreaterThan(15_000);
   });
 
   it('answer every aggregate at every resolution, with and without matchers, the same after the same random stream', async () => {
@@ -173,7 +175,7 @@ describe('SQLite and PostgreSQL stores', () => {
       const calls = random() < 0.2 ? 1 : 1000;
       for (let call = 0; call < calls && (await rollUpBoth(tick - GRACE, maxSeries)); call++);
       // Now and then, mid-pass and with unfolded tails, the answers so far.
-      if ((tick - T0) % (40 * MINUTE) === 0) {
+      if ((tick - T0) % (30 * MINUTE) === 0) {
         checkpoints++;
         await expectSameAnswers(sqlite, postgres, queries([45 * SECOND, 5 * MINUTE, 90 * MINUTE]).filter((_, i) => i % 3 === 0));
       }
@@ -192,7 +194,7 @@ describe('SQLite and PostgreSQL stores', () => {
     // And the same rollups stored, every column (the up count and the histogram bytes too).
     for (const table of ['rollup_1m', 'rollup_1h']) {
       const fromSqlite = sqliteRollups(file, table);
-      expect(fromSqlite.length).toBeGreaterThan(table === 'rollup_1m' ? 4000 : 50);
+      expect(fromSqlite.length).toBeGreaterThan(table === 'rollup_1m' ? 3000 : 50);
       expect(await postgresRollups(url, table), table).toEqual(fromSqlite);
     }
     await Promise.all([sqlite.close(), postgres.close()]);
