@@ -24,6 +24,8 @@ interface Pending {
 interface Reader {
   readonly worker: Worker;
   readonly pending: Map<number, Pending>;
+  /** The thread exited; a replacement is starting. */
+  dead: boolean;
 }
 
 // Under the test runner this module is TypeScript source: the thread then registers tsx's loader and
@@ -66,13 +68,17 @@ export class ReaderPool {
 
   query(query: SeriesQuery, limits?: QueryLimits): Promise<SeriesQueryResult> {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
-    let reader = this.#readers[0]!;
-    for (const candidate of this.#readers) if (candidate.pending.size < reader.pending.size) reader = candidate;
+    let reader: Reader | null = null;
+    for (const candidate of this.#readers) {
+      if (!candidate.dead && (reader === null || candidate.pending.size < reader.pending.size)) reader = candidate;
+    }
+    if (reader === null) return Promise.reject(new Error('the store reader threads are restarting; try again'));
+    const chosen = reader;
     const id = this.#nextId++;
     return new Promise<SeriesQueryResult>((resolve, reject) => {
-      reader.pending.set(id, { resolve, reject });
+      chosen.pending.set(id, { resolve, reject });
       const request: ReaderRequest = { id, query, limits };
-      reader.worker.postMessage(request);
+      chosen.worker.postMessage(request);
     });
   }
 
@@ -113,6 +119,7 @@ export class ReaderPool {
     };
     reader.worker.on('error', (error) => failAll(new Error(`store reader thread failed: ${error.message}`)));
     reader.worker.on('exit', (code) => {
+      reader.dead = true;
       if (this.#closed) return;
       failAll(new Error(`store reader thread exited with code ${code}`));
       this.#replace(reader);
@@ -139,7 +146,7 @@ async function spawnReader(file: string): Promise<Reader> {
     // Only these: removeAllListeners() would also drop the worker's own, and its messages with them.
     worker.off('message', onMessage).off('error', onError).off('exit', onExit);
   }
-  return { worker, pending: new Map() };
+  return { worker, pending: new Map(), dead: false };
 }
 
 function rebuildError(error: { name: string; message: string }): Error {
