@@ -4,12 +4,16 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w|y))+$/;
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)/g;
 
-/** Parses "300ms", "5s", "1h30m", "28d" to milliseconds; null when the text is not a duration. */
+/**
+ * Parses "300ms", "5s", "1h30m", "28d" to milliseconds; null when the text is not a duration, or one too
+ * long to be counted exactly in milliseconds (400 nines of years would be Infinity).
+ */
 export function parseDuration(text: string): number | null {
   if (!DURATION.test(text)) return null;
   let ms = 0;
   for (const [, amount, unit] of text.matchAll(PART)) ms += Number(amount) * UNIT_MS[unit];
-  return Math.round(ms);
+  const rounded = Math.round(ms);
+  return Number.isSafeInteger(rounded) ? rounded : null;
 }
 
 /** Formats milliseconds as the shortest duration text: 90000 → "1m30s". */

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const CLI = path.join(ROOT, 'dist', 'cli', 'vigil.js');
@@ -31,6 +33,86 @@ describe('the vigil command', () => {
     expect(stderr).toContain(`${file}:5 services.api.ownr: unknown key "ownr" (did you mean "owner"?)`);
     expect(stderr).toContain(`${file}:8 services.api.checks[1].health.url: environment variable API_URL_PROD is not set`);
     expect(stderr).toContain(`${file}:9 services.api.checks[2].htp: unknown probe kind "htp"`);
+  });
+
+  describe('with a config made for the test', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-cli-'));
+    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const write = (name: string, lines: string[]) => {
+      const file = path.join(dir, name);
+      fs.writeFileSync(file, `${lines.join('\n')}\n`);
+      return file;
+    };
+    const TOKEN = 'tok-cli-4f3e2d1c';
+
+    it('never prints a secret, also not in a problem quoting the value holding it', () => {
+      const file = write('secret.yaml', [
+        'environments: [dev, prod]',
+        'services:',
+        '  api:',
+        '    checks:',
+        '      - health: { url: "https://example.com", metrics: [ { name: q, path: "$.${TOK}[" } ] }',
+        '      - http: { url: "https://example.com", expect: { json: [ { path: "$[${TOK}", equals: 1 } ] } }',
+        '      - http: { url: "${TOK}" }',
+        '      - http: { url: "https://example.com", headers: { X-Token: "${TOK}\\nX: y" } }',
+        '      - tcp: { name: "${NAME}", host: a, port: 1 }',
+        '      - tcp: { name: "${NAME}", host: b, port: 2 }',
+      ]);
+      const { code, stdout, stderr } = vigil(['check', '--config', file], { TOK: TOKEN, NAME: 'name-from-env' });
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`${file}:5 services.api.checks[0].health.metrics[0].path: `);
+      expect(stderr).toContain('duplicate check name "***"');
+      expect(stderr).not.toContain(TOKEN);
+      expect(stderr).not.toContain('name-from-env');
+    });
+
+    it('shows a valid config with its secrets as ***', () => {
+      const file = write('valid.yaml', [
+        'environments: [dev]',
+        'services:',
+        '  api:',
+        '    runbook: "https://runbooks.example.com/{{check}}?key=${TOK}"',
+        '    checks:',
+        '      - http: { url: "https://user:${TOK}@example.com/", every: 7d, timeout: 1h }',
+      ]);
+      const { code, stdout, stderr } = vigil(['check', '--config', file], { TOK: TOKEN });
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      expect(stdout).toMatch(/dev\/api\/http\s+http\s+every 7d\s+timeout 1h\s+https:\/\/user:\*\*\*@example\.com\//);
+      expect(stdout).toContain('runbook https://runbooks.example.com/http?key=***');
+      expect(stdout).not.toContain(TOKEN);
+    });
+
+    it.each([
+      ['an every a timer cannot wait', ['environments: [dev]', 'services:', '  api:', '    checks:', '      - tcp: { host: a, port: 1, every: 100y }'], /:5 services\.api\.checks\[0\]\.tcp\.every: must be at most 7d/],
+      ['an alias bomb', ['environments: [dev]', 'services: {}', 'x-a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...Array.from({ length: 9 }, (_, i) => `x-b${i}: &b${i} [${Array(10).fill(i === 0 ? '*a' : `*b${i - 1}`).join(', ')}]`)], /alias bomb/],
+      ['an alias inside the node it names', ['environments: [dev]', 'services:', '  api:', '    checks:', '      - tcp: &self { <<: *self, host: a, port: 1 }'], /:5: invalid YAML: alias \*self is inside the node anchored &self/],
+      ['an alias to no anchor', ['environments: [dev]', 'services: { api: { checks: [ *nowhere ] } }'], /:2: invalid YAML: alias \*nowhere has no anchor/],
+    ])('refuses %s with a located problem and no stack trace', (_name, lines, message) => {
+      const file = write(`${_name.replaceAll(' ', '-')}.yaml`, lines as string[]);
+      const { code, stdout, stderr } = vigil(['check', '--config', file]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^error: invalid config\n/);
+      expect(stderr).toMatch(message as RegExp);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    });
+
+    it('refuses a config that is not a regular file without reading it', () => {
+      const { code, stderr } = vigil(['check', '--config', '/dev/zero']);
+      expect(code).toBe(1);
+      expect(stderr).toContain('/dev/zero: cannot read the config file: it is not a regular file (a device, pipe or socket)');
+    });
+
+    it('refuses a config file over the size limit, naming the limit', () => {
+      const file = path.join(dir, 'huge.yaml');
+      fs.writeFileSync(file, '');
+      fs.truncateSync(file, 5 * 1024 * 1024);
+      const { code, stderr } = vigil(['check', '--config', file]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`${file}: the config is 5 MiB; a config may be at most 1 MiB`);
+    });
   });
 
   it('says so when the config file does not exist', () => {

@@ -71,6 +71,31 @@ describe('config problems name the file, line and path', () => {
       problems: ['vigil.yaml:5 services.api.checks[0].tcp.timeout: must be longer than 0s'],
     },
     {
+      name: 'every past what a timer can wait (Node fires a timer over 24.8 days at once)',
+      text: yaml(...head, '    checks:', '      - tcp: { host: db, port: 5432, every: 100y }'),
+      problems: ['vigil.yaml:5 services.api.checks[0].tcp.every: must be at most 7d'],
+    },
+    {
+      name: 'every just over a week',
+      text: yaml(...head, '    checks:', '      - tcp: { host: db, port: 5432, every: 7d1ms }'),
+      problems: ['vigil.yaml:5 services.api.checks[0].tcp.every: must be at most 7d'],
+    },
+    {
+      name: 'a timeout of days',
+      text: yaml(...head, '    checks:', '      - tcp: { host: db, port: 5432, timeout: 25d }'),
+      problems: ['vigil.yaml:5 services.api.checks[0].tcp.timeout: must be at most 1h'],
+    },
+    {
+      name: 'a timeout just over an hour',
+      text: yaml(...head, '    checks:', '      - tcp: { host: db, port: 5432, timeout: 1h1s }'),
+      problems: ['vigil.yaml:5 services.api.checks[0].tcp.timeout: must be at most 1h'],
+    },
+    {
+      name: 'a duration too long to be a number',
+      text: yaml(...head, '    checks:', `      - tcp: { host: db, port: 5432, every: ${'9'.repeat(400)}y }`),
+      problems: ['vigil.yaml:5 services.api.checks[0].tcp.every: expected a duration like "5s"'],
+    },
+    {
       name: 'a missing key, on the line of its parent',
       text: yaml(...head, '    checks:', '      - http:', '          every: 5s'),
       problems: ['vigil.yaml:5 services.api.checks[0].http: missing required key "url"'],
@@ -194,6 +219,19 @@ describe('config problems name the file, line and path', () => {
     },
   ])('$name', ({ text, problems }) => {
     expect(problemsOf(text)).toEqual(problems);
+  });
+
+  it('accepts every up to 7d and a timeout up to 1h', () => {
+    const config = loadConfigText(yaml(...head, '    checks:', '      - tcp: { host: db, port: 5432, every: 7d, timeout: 1h }'), {
+      file: 'vigil.yaml',
+      env: {},
+      registry,
+    });
+    expect(config.checks.map((c) => [c.everyMs, c.timeoutMs])).toEqual([
+      [604_800_000, 3_600_000],
+      [604_800_000, 3_600_000],
+      [604_800_000, 3_600_000],
+    ]);
   });
 
   it('reports a YAML syntax error with its line', () => {

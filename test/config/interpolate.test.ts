@@ -53,3 +53,45 @@ describe('did you mean', () => {
     expect(suggest(word, candidates)).toBe(expected);
   });
 });
+
+describe('long strings', () => {
+  const MB10 = 10 * 1024 * 1024;
+
+  it('interpolates a 10 MB string in one pass', () => {
+    // A lone `$` every kilobyte, so the scan cannot skip the text in one step.
+    const chunk = `${'x'.repeat(1022)}$ `;
+    const text = `${chunk.repeat(MB10 / 1024)}\${USER}`;
+    const result = interpolateSecrets(text, { USER: 'alice' });
+    expect(result.value).toHaveLength(MB10 + 'alice'.length);
+    expect(result.value.endsWith(`${chunk}alice`)).toBe(true);
+    expect(result.redacted.endsWith(`${chunk}***`)).toBe(true);
+  });
+
+  it('interpolates 100,000 references in one string', () => {
+    const result = interpolateSecrets('${A}-'.repeat(100_000), { A: 'aa' });
+    expect(result.value).toBe('aa-'.repeat(100_000));
+    expect(result.secrets).toHaveLength(100_000);
+  });
+
+  it('renders templates in a 10 MB string', () => {
+    const text = `${'y'.repeat(MB10)}{{env}}`;
+    expect(renderTemplate(text, templateVars('dev', 'api')).text).toHaveLength(MB10 + 3);
+  });
+
+  it('gives up on an unclosed {{ in a megabyte of spaces', () => {
+    const text = `{{${' '.repeat(1024 * 1024)}`;
+    expect(renderTemplate(text, templateVars('dev', 'api'))).toEqual({ text, unknown: [] });
+  });
+
+  it('stops at maxLength and says so', () => {
+    expect(interpolateSecrets('${BIG}${BIG}', { BIG: 'b'.repeat(600) }, 1000)).toMatchObject({ tooLong: true });
+    expect(interpolateSecrets('${BIG}', { BIG: 'b'.repeat(600) }, 1000)).not.toHaveProperty('tooLong');
+    expect(renderTemplate('{{env}}'.repeat(10), { env: 'e'.repeat(200) }, 1000)).toMatchObject({ tooLong: true });
+  });
+
+  it('finds a close word among many candidates and none for a very long one', () => {
+    const candidates = Array.from({ length: 10_000 }, (_, i) => `env-${i}`);
+    expect(suggest('env-9999x', candidates)).toBe('env-9999');
+    expect(suggest('e'.repeat(100_000), candidates)).toBeNull();
+  });
+});
