@@ -114,10 +114,12 @@ function expandPrepared(
     if (!schema) schemas.set(kind, (schema = checkFieldsSchema(opts.registry, kind)));
     return schema;
   };
-  const serviceEnvironments = new Map(opts.services.map((s) => [s.name, new Set(s.environments)]));
+  // Only services with checks: a config may pair thousands of services with a thousand environments.
+  const withChecks = opts.services.filter((s) => (prepared.get(s.name)?.length ?? 0) > 0);
+  const serviceEnvironments = new Map(withChecks.map((s) => [s.name, new Set(s.environments)]));
 
   for (const env of opts.environments) {
-    for (const service of opts.services) {
+    for (const service of withChecks) {
       if (!serviceEnvironments.get(service.name)?.has(env)) continue;
       const servicePath = ['services', service.name];
       const usedNames = new Map<string, number>();
@@ -222,20 +224,20 @@ interface ExpandContext {
 interface ExpandedTree {
   readonly value: Tree;
   /** The environment values interpolated into this tree. */
-  readonly secrets: readonly string[];
+  readonly secrets: ReadonlySet<string>;
 }
 
 /** Templates then secrets in every string of a check; null (with problems pushed) when one fails. */
 function expandTree(tree: Tree, path: readonly PathSegment[], context: ExpandContext, problems: RawProblem[]): ExpandedTree | null {
-  const secrets: string[] = [];
+  const secrets = new Set<string>();
   let failed = false;
   const walk = (node: Tree, at: readonly PathSegment[]): Tree => {
     if (typeof node === 'string') {
       const result = expandString(node, context);
-      // Loops, not push(...spread): a string may hold 100,000 references, past the arguments limit.
-      for (const secret of result.secrets) secrets.push(secret);
+      for (const secret of result.secrets) secrets.add(secret);
       if (result.problems.length) {
         failed = true;
+        // Loops, not push(...spread): a string may hold 100,000 references, past the arguments limit.
         for (const message of result.problems) problems.push({ path: at, message, at: 'value' });
         return node;
       }

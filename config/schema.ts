@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { duration } from '../lib/duration.js';
 import type { ProbeRegistry } from '../probes/probe.js';
-import { MAX_ENVIRONMENTS } from './limits.js';
+import { MAX_ENVIRONMENTS, formatCount } from './limits.js';
 
 /** Names of services and checks: `api`, `pg-primary`, `queue_depth`. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
@@ -66,7 +66,7 @@ export function serviceSchema(checkItem: z.ZodType) {
     environments: z
       .array(envNameSchema)
       .min(1)
-      .max(MAX_ENVIRONMENTS, `expected at most ${MAX_ENVIRONMENTS} environments`)
+      .max(MAX_ENVIRONMENTS, `expected at most ${formatCount(MAX_ENVIRONMENTS)} environments`)
       .optional()
       .meta({ description: 'The environments the service runs in (default all)' }),
     runbook: z
@@ -95,7 +95,7 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
       environments: z
         .array(envNameSchema)
         .min(1)
-        .max(MAX_ENVIRONMENTS, `expected at most ${MAX_ENVIRONMENTS} environments`)
+        .max(MAX_ENVIRONMENTS, `expected at most ${formatCount(MAX_ENVIRONMENTS)} environments`)
         .superRefine((names, ctx) => {
           const seen = new Set<string>();
           names.forEach((name, i) => {

@@ -155,7 +155,7 @@ describe('environments and problems', () => {
   it('reports a service listing 3,000 unknown environments as one problem', () => {
     const unknown = Array.from({ length: 3_000 }, (_, i) => `nev-${i}`).join(', ');
     expect(problemsOf(yaml('environments: [dev, prod]', 'services:', '  api:', `    environments: [${unknown}]`))).toEqual([
-      'vigil.yaml:4 services.api.environments: expected at most 1000 environments',
+      'vigil.yaml:4 services.api.environments: expected at most 1,000 environments',
     ]);
   });
 
