@@ -26,7 +26,7 @@ export interface YamlDocument {
 export function parseYaml(text: string, file: string): YamlDocument {
   const lineCounter = new LineCounter();
   // `merge` allows `<<: *defaults`, so shared check settings can live in an `x-` anchor. Duplicate keys
-  // are checked below: yaml's `uniqueKeys` compares each key with every earlier one (minutes for 100k keys).
+  // are checked below: yaml's `uniqueKeys` compares each key with every earlier one (over a minute for 300,000).
   const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false, merge: true });
   const problemAt = (offset: number | undefined, message: string): ConfigProblem => ({
     file,
@@ -121,6 +121,10 @@ function inspectNodes(
         if (isScalar(pair.key)) {
           if (keys.has(pair.key.value)) problems.push(problemAt(rangeStart(pair.key), 'invalid YAML: Map keys must be unique'));
           keys.add(pair.key.value);
+          // yaml's toJS throws, without a line, on a merge of anything else.
+          if (isMergeKey(pair.key.value) && !isMergeable(pair.value, anchors)) {
+            problems.push(problemAt(rangeStart(pair.value) ?? start, 'invalid YAML: a merge key << takes a mapping, an alias of one, or a list of those'));
+          }
         }
         children.push(pair.key, pair.value);
       }
@@ -131,6 +135,23 @@ function inspectNodes(
     for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i], exit: false });
   }
   return { problems: problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)), aliasTargets };
+}
+
+const MERGE_KEY = '<<';
+
+/** A plain `<<` key: yaml (with `merge`) gives it the value Symbol('<<'); a quoted "<<" is a string. */
+function isMergeKey(value: unknown): boolean {
+  return typeof value === 'symbol' && value.description === MERGE_KEY;
+}
+
+/** What `<<` may merge; aliases resolve to the anchors seen so far, as they do in document order. */
+function isMergeable(value: unknown, anchors: ReadonlyMap<string, YamlNode>): boolean {
+  const resolve = (node: unknown) => (isAlias(node) ? anchors.get(node.source) : node);
+  const target = resolve(value);
+  if (isMap(target)) return true;
+  // An alias to no anchor is reported as that.
+  if (isAlias(value) && target === undefined) return true;
+  return isSeq(target) && target.items.every((item) => isMap(resolve(item)) || (isAlias(item) && resolve(item) === undefined));
 }
 
 function rangeStart(node: unknown): number | undefined {

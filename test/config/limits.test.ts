@@ -56,6 +56,11 @@ describe('YAML aliases', () => {
       lines: ['environments: [dev]', 'services:', '  api:', '    checks:', '      - tcp: { <<: *nowhere, host: a, port: 1 }'],
       problem: 'vigil.yaml:5: invalid YAML: alias *nowhere has no anchor &nowhere before it',
     },
+    {
+      name: 'a merge of something that is not a mapping',
+      lines: ['environments: [dev]', 'x-host: &host db', 'services:', '  api:', '    checks:', '      - tcp: { <<: *host, port: 1 }'],
+      problem: 'vigil.yaml:6: invalid YAML: a merge key << takes a mapping, an alias of one, or a list of those',
+    },
   ])('refuses $name, with its line', ({ lines, problem }) => {
     expect(problemsOf(yaml(...lines))).toEqual([problem]);
   });
