@@ -25,8 +25,8 @@ export interface ServeOptions {
   /** Absent → the config's `server.port` (8080 by default). */
   readonly port: number | undefined;
   readonly host: string;
-  /** A SQLite file path, or a postgres:// URL. */
-  readonly db: string;
+  /** A SQLite file path, or a postgres:// URL; absent → the config's `storage:`, else DEFAULT_DB. */
+  readonly db?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
 }
@@ -41,6 +41,9 @@ export interface RunningVigil {
 export class StartError extends Error {
   override name = 'StartError';
 }
+
+/** Where the data lives when neither --db nor the config says: an embedded SQLite file. */
+export const DEFAULT_DB = './data/vigil.db';
 
 const DASHBOARD_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dashboard');
 
@@ -71,7 +74,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       config = loadDemoConfig({ demoTarget: demo.url, registry });
     }
 
-    const store: Store = await openStore(opts.db);
+    const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
     closers.push(() => store.close());
     const live = new LiveView();
     const metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
@@ -133,7 +136,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     const url = `http://${shownHost}:${boundPort}`;
     opts.log(
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
-        `store: ${store.info.engine} ${store.info.location})`,
+        `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)})`,
     );
 
     let stopping: Promise<void> | null = null;

@@ -24,7 +24,8 @@ Options:
   --config FILE   vigil.yaml to run (default: $VIGIL_CONFIG, else the embedded demo)
   --port N        HTTP port (default: $PORT, else server.port of the config, else 8080; 0 picks a free port)
   --host HOST     address to listen on (default: $HOST, else 0.0.0.0)
-  --db PATH|URL   SQLite database file, or a postgres://user@host/db URL (default: $VIGIL_DB, else ./data/vigil.db)
+  --db PATH|URL   SQLite database file, or a postgres://user@host/db URL (default: $VIGIL_DB, else the
+                  config's storage:, else ./data/vigil.db)
   -h, --help      show this help`,
   check: `Usage: vigil check --config FILE
 
@@ -93,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
       configFile,
       port,
       host: (values.host as string | undefined) ?? process.env.HOST ?? '0.0.0.0',
-      db: (values.db as string | undefined) ?? process.env.VIGIL_DB ?? './data/vigil.db',
+      db: (values.db as string | undefined) ?? process.env.VIGIL_DB,
       env: process.env,
       log: (line) => console.log(line),
     });

@@ -10,7 +10,8 @@ import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import type { ServiceSpec, VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema } from './schema.js';
 import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
-import { formatPath, humanErrorMap, issuesToProblems, suggest, type RawProblem } from './issues.js';
+import { formatPath, humanErrorMap, issuesToProblems, suggest, type PathSegment, type RawProblem } from './issues.js';
+import { interpolateSecrets } from './interpolate.js';
 import { MAX_CONFIG_BYTES, MAX_ENVIRONMENTS, MAX_REPORTED_PROBLEMS, MAX_SERVICES, formatBytes, formatCount } from './limits.js';
 import { parseYaml, type YamlDocument } from './yaml-document.js';
 
@@ -55,7 +56,8 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   const services = servicesToExpand(data, environments, problems, environmentsValid);
   const expanded = expandChecks({ environments, services, registry: opts.registry, env: opts.env, vars: opts.vars });
   for (const problem of expanded.problems) problems.push(problem);
-  const secrets = new SecretValues(expanded.secrets);
+  const storage = storageLocation(parsed.success ? parsed.data.storage : undefined, opts.env, problems);
+  const secrets = new SecretValues([...expanded.secrets, ...storage.secrets]);
 
   if (problems.length || !parsed.success) throw new ConfigError(locateProblems(problems, yaml, opts.file, secrets));
 
@@ -84,8 +86,27 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     server: { port: document.server?.port ?? DEFAULT_PORT },
     scheduler: { concurrency: document.scheduler.concurrency },
     retention,
+    storage: storage.location,
     secrets,
   };
+}
+
+/** The store location `storage:` names, with its `${VAR}`s (a password, a whole URL) expanded and kept secret. */
+function storageLocation(
+  storage: { sqlite?: string; postgres?: string } | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  problems: RawProblem[],
+): { location: string | null; secrets: readonly string[] } {
+  const key = storage?.postgres !== undefined ? 'postgres' : storage?.sqlite !== undefined ? 'sqlite' : null;
+  if (key === null) return { location: null, secrets: [] };
+  const result = interpolateSecrets(storage![key]!, env);
+  const path: PathSegment[] = ['storage', key];
+  for (const name of result.missing) problems.push({ path, message: `environment variable ${name} is not set`, at: 'value' });
+  for (const ref of result.invalid) problems.push({ path, message: `invalid variable reference "${ref}"; write \${NAME} or \${NAME:-default}`, at: 'value' });
+  if (key === 'postgres' && result.missing.length === 0 && !/^postgres(?:ql)?:\/\//.test(result.value)) {
+    problems.push({ path, message: `expected a postgres://user@host:5432/database URL, got "${result.redacted}"`, at: 'value' });
+  }
+  return { location: result.value, secrets: result.secrets };
 }
 
 /**

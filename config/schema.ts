@@ -109,9 +109,22 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
         .optional()
         .meta({ description: 'The HTTP server (API, dashboard, /metrics)' }),
       storage: z
-        .strictObject({ retention: retentionSchema.optional() })
+        .strictObject({
+          sqlite: z.string().min(1).optional().meta({ description: 'SQLite database file (the default: ./data/vigil.db)' }),
+          postgres: z
+            .string()
+            .min(1)
+            .optional()
+            .meta({ description: 'PostgreSQL URL instead of SQLite, secrets from the environment: "${DATABASE_URL}"' }),
+          retention: retentionSchema.optional(),
+        })
+        .superRefine((storage, ctx) => {
+          if (storage.sqlite !== undefined && storage.postgres !== undefined) {
+            ctx.addIssue({ code: 'custom', path: ['postgres'], message: 'storage takes sqlite or postgres, not both' });
+          }
+        })
         .optional()
-        .meta({ description: 'How long data is kept per resolution' }),
+        .meta({ description: 'Where data is kept (SQLite or PostgreSQL) and for how long per resolution' }),
       scheduler: z
         .strictObject({ concurrency: z.number().int().min(1).max(10_000).default(64) })
         .prefault({})

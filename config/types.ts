@@ -22,6 +22,8 @@ export interface VigilConfig {
   readonly server: { readonly port: number };
   readonly scheduler: { readonly concurrency: number };
   readonly retention: Retention;
+  /** The store `storage:` names (a SQLite path or a postgres:// URL, `${VAR}`s expanded); null → the default. */
+  readonly storage: string | null;
   /**
    * Every non-empty value a `${VAR}` took from the environment, in any check or runbook: what must never
    * be shown. `publicConfig` (config/public.ts) is the config as it may be shown.

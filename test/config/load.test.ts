@@ -240,3 +240,25 @@ describe('defaults', () => {
     expect(check(config, 'prod/api/health').target.url).toBe('https://prod.example.com/health/ready');
   });
 });
+
+describe('storage', () => {
+  it('names no store by default, so the server uses its embedded SQLite file', () => {
+    expect(load(yaml('environments: [dev]', 'services: {}')).storage).toBeNull();
+  });
+
+  it('reads a PostgreSQL URL from the environment and keeps its password secret', () => {
+    const config = load(yaml('environments: [dev]', 'storage: { postgres: "postgres://vigil:${PG_PASSWORD}@db.internal/vigil" }', 'services: {}'), {
+      PG_PASSWORD: 'pg-s3cret-pw',
+    });
+    expect(config.storage).toBe('postgres://vigil:pg-s3cret-pw@db.internal/vigil');
+    expect(config.secrets.scrub('connect to postgres://vigil:pg-s3cret-pw@db.internal/vigil failed')).toBe('connect to postgres://vigil:***@db.internal/vigil failed');
+  });
+
+  it.each([
+    ['both engines', 'storage: { sqlite: ./v.db, postgres: "postgres://db/v" }', /vigil\.yaml:2 storage\.postgres: storage takes sqlite or postgres, not both/],
+    ['a URL that is not PostgreSQL', 'storage: { postgres: "mysql://db/v" }', /vigil\.yaml:2 storage\.postgres: expected a postgres:\/\/user@host:5432\/database URL, got "mysql:\/\/db\/v"/],
+    ['a variable that is not set', 'storage: { postgres: "${DATABASE_URL}" }', /vigil\.yaml:2 storage\.postgres: environment variable DATABASE_URL is not set/],
+  ])('refuses %s with a located problem', (_name, line, message) => {
+    expect(() => load(yaml('environments: [dev]', line, 'services: {}'))).toThrow(message);
+  });
+});
