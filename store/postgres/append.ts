@@ -12,7 +12,8 @@
 import { ROLLUP_LOCK, type PoolClient } from './connection.js';
 import { copyIn } from './copy-in.js';
 import { isLate, PROGRESS_SQL, parseProgress, type RollupState } from './progress.js';
-import type { LabelTrie, PendingIds, SeriesCatalog } from './series.js';
+import type { LabelTrie } from '../label-trie.js';
+import type { PendingIds, SeriesCatalog } from './series.js';
 import { alignDown, MINUTE_MS } from '../step-aggregate.js';
 import type { Labels, Sample } from '../types.js';
 

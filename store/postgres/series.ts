@@ -2,17 +2,12 @@
 // append path like store/sqlite/series.ts. Several transactions run at once here (a pool), so an id a
 // transaction created is visible only to that transaction until it commits: another one must not
 // write samples under an id that a rollback would take away.
+import { LabelTries, type LabelTrie } from '../label-trie.js';
 import { labelsKey } from '../labels.js';
 import type { SeriesRow } from '../query.js';
 import type { Labels } from '../types.js';
 import type { PoolClient } from './connection.js';
 
-/** One node per label pair along the path of a label set in the order its keys were written. */
-export class LabelTrie {
-  readonly byKey = new Map<string, Map<string, LabelTrie>>();
-  /** The committed id of the series this path spells. */
-  id: number | undefined = undefined;
-}
 
 /** Ids a transaction resolved that are not (known to be) committed yet, by trie node. */
 export type PendingIds = Map<LabelTrie, number>;
@@ -29,32 +24,11 @@ JOIN series s ON s.metric = t.metric AND s.labels = t.labels`;
 
 /** Maps (metric, labels) to series ids; `commit` or drop a transaction's PendingIds when it ends. */
 export class SeriesCatalog {
-  // A trie over label pairs in their written order, not a map keyed by the canonical text: as in the
-  // SQLite catalog, building and hashing that string per sample would cost more than the insert.
-  private readonly cache = new Map<string, LabelTrie>();
+  private readonly cache = new LabelTries();
 
   /** The trie node of a series: the same node for the same metric and labels written in the same key order. */
   node(metric: string, labels: Labels): LabelTrie {
-    let node: LabelTrie | undefined = this.cache.get(metric);
-    if (node === undefined) {
-      node = new LabelTrie();
-      this.cache.set(metric, node);
-    }
-    for (const key in labels) {
-      const value = labels[key]!;
-      let byValue: Map<string, LabelTrie> | undefined = node.byKey.get(key);
-      if (byValue === undefined) {
-        byValue = new Map();
-        node.byKey.set(key, byValue);
-      }
-      let child: LabelTrie | undefined = byValue.get(value);
-      if (child === undefined) {
-        child = new LabelTrie();
-        byValue.set(value, child);
-      }
-      node = child;
-    }
-    return node;
+    return this.cache.node(metric, labels);
   }
 
   /**
