@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import os from 'node:os';
 import path from 'node:path';
 import { Hono } from 'hono';
@@ -170,6 +171,16 @@ describe('the HTTP API', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ incidents: [] });
     expect((await withPart.request('/api/v1/nope')).status).toBe(404);
+  });
+
+  it.each(['/api/v1/status', '/metrics'])('compresses %s with gzip when the client accepts it', async (url) => {
+    const plain = await app.request(url);
+    const zipped = await app.request(url, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    const body = Buffer.from(await zipped.arrayBuffer());
+    const text = gunzipSync(body).toString('utf8');
+    expect(text.slice(0, 30)).toBe((await plain.text()).slice(0, 30));
+    expect(plain.headers.get('content-encoding')).toBeNull();
   });
 
   it('answers unknown API routes with a JSON 404', async () => {
