@@ -203,3 +203,19 @@ export function aggregateRollupQuantile(rows: readonly RollupHistRow[], stepMs: 
   }
   return points;
 }
+
+/**
+ * Series one rollUp call folds over the closed minutes [from, to): a budget of `seriesMinutes` (each
+ * series-minute is one 1m bucket, ~6 samples at a 10 s interval), at least one series. A pass over one
+ * minute folds `seriesMinutes` series a call; catching up an hour after downtime folds a sixtieth of
+ * that, so a call's work stays the same size and never holds the event loop longer.
+ */
+export function seriesPerRollUpCall(seriesMinutes: number, from: number, to: number): number {
+  const minutes = Math.max(1, Math.ceil((to - from) / MINUTE_MS));
+  return Math.max(1, Math.floor(seriesMinutes / minutes));
+}
+
+/** How many minutes one rollup pass covers: an hour, or as many as one call's budget of series-minutes holds for one series. */
+export function rollUpPassMs(seriesMinutes: number): number {
+  return Math.min(HOUR_MS, Math.max(1, seriesMinutes) * MINUTE_MS);
+}

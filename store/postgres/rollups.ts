@@ -7,7 +7,7 @@
 // Each rollUp call is one transaction holding the rollup lock exclusively (appends hold it shared, see
 // connection.ts), and reads the progress from `meta` under it: several Vigils on one database take
 // turns, and each call resumes wherever the last one, of any process, stopped.
-import { alignDown, HOUR_MS, MINUTE_MS } from '../step-aggregate.js';
+import { alignDown, HOUR_MS, MINUTE_MS, rollUpPassMs, seriesPerRollUpCall } from '../step-aggregate.js';
 import type { RollUpProgress } from '../types.js';
 import { foldMinutes, forEachSeries, HourMerge, insertBuckets, upsertBuckets, type BucketRow } from './buckets.js';
 import { ROLLUP_LOCK, type PoolClient } from './connection.js';
@@ -75,14 +75,17 @@ export async function rollUpStep(client: PoolClient, at: number, maxSeries = DEF
     return { buckets, more };
   }
   if (state.passTo === null) {
-    const pass = await startPass(client, state, target);
+    const pass = await startPass(client, state, target, maxSeries);
     if (pass === null) return { buckets: 0, more: false };
     state = pass;
   }
   const after = state.passAfter;
   const from = state.foldedTo!;
   const to = state.passTo!;
-  const end = await client.query<{ id: number }>('SELECT id FROM series WHERE id > $1 ORDER BY id LIMIT 1 OFFSET $2', [after, maxSeries - 1]);
+  const end = await client.query<{ id: number }>('SELECT id FROM series WHERE id > $1 ORDER BY id LIMIT 1 OFFSET $2', [
+    after,
+    seriesPerRollUpCall(maxSeries, from, to) - 1,
+  ]);
   const last = end.rows.length === 0;
   const through = last ? 2 ** 31 - 1 : end.rows[0]!.id;
   const buckets = await foldChunk(client, after, through, from, to);
@@ -108,7 +111,7 @@ async function hasDirty(client: PoolClient): Promise<boolean> {
  * A pass over closed minutes from the watermark, skipping a stretch with no samples at all (the first
  * rollUp, or after downtime); null when there is nothing to fold before `target`.
  */
-async function startPass(client: PoolClient, state: RollupState, target: number): Promise<RollupState | null> {
+async function startPass(client: PoolClient, state: RollupState, target: number, maxSeries: number): Promise<RollupState | null> {
   if (state.foldedTo !== null && target <= state.foldedTo) return null;
   let from = state.foldedTo ?? Number.MIN_SAFE_INTEGER;
   if (state.foldedTo === null || target - state.foldedTo > MAX_PASS_MS) {
@@ -120,7 +123,7 @@ async function startPass(client: PoolClient, state: RollupState, target: number)
     await saveProgress(client, { foldedTo: target, passTo: null, passAfter: 0 });
     return null;
   }
-  return { foldedTo: from, passTo: Math.min(target, from + MAX_PASS_MS), passAfter: 0 };
+  return { foldedTo: from, passTo: Math.min(target, from + rollUpPassMs(maxSeries)), passAfter: 0 };
 }
 
 /** Folds raw samples of a chunk into 1m rows, merges those into their hours; returns rows folded + merged. */

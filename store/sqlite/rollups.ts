@@ -13,7 +13,7 @@
 // the raw tail after it, so the still-open minute never needs folding to be visible.
 import { LogHistogram } from '../histogram.js';
 import type { SqliteDatabase } from './db.js';
-import { alignDown, HOUR_MS, MINUTE_MS } from '../step-aggregate.js';
+import { alignDown, HOUR_MS, MINUTE_MS, rollUpPassMs, seriesPerRollUpCall } from '../step-aggregate.js';
 import type { RollUpProgress } from '../types.js';
 
 /**
@@ -208,7 +208,8 @@ export class Rollups {
 
   /**
    * One bounded step of folding the minutes closed at `at`: recomputes up to `maxSeries` dirty minutes,
-   * or folds one chunk of up to `maxSeries` series. `more` is true while work is left for this `at`.
+   * or folds one chunk of `maxSeries` series-minutes (maxSeries series of a one-minute pass, fewer of a
+   * longer catch-up pass). `more` is true while work is left for this `at`.
    */
   rollUp(at: number, maxSeries = DEFAULT_ROLLUP_MAX_SERIES): RollUpProgress {
     if (!Number.isSafeInteger(maxSeries) || maxSeries <= 0) throw new RangeError(`rollUp maxSeries must be a positive integer, got ${maxSeries}`);
@@ -218,11 +219,11 @@ export class Rollups {
       const buckets = this.dirtyInTransaction(maxSeries);
       return { buckets, more: this.hasDirty.get() !== undefined || this.rangeWorkLeft(target) };
     }
-    if (this.passTo === null && !this.startPass(target)) return { buckets: 0, more: false };
+    if (this.passTo === null && !this.startPass(target, maxSeries)) return { buckets: 0, more: false };
     const after = this.passAfter;
     const from = this.foldedTo!;
     const to = this.passTo!;
-    const end = this.chunkEnd.get(after, maxSeries - 1);
+    const end = this.chunkEnd.get(after, seriesPerRollUpCall(maxSeries, from, to) - 1);
     const last = end === undefined;
     const through = last ? Number.MAX_SAFE_INTEGER : end.id;
     const buckets = this.chunkInTransaction(after, through, from, to, last);
@@ -245,7 +246,7 @@ export class Rollups {
    * Sets up a pass over closed minutes from the watermark, skipping a stretch with no samples at all
    * (the first rollUp, or after downtime); false when there is nothing to fold before `target`.
    */
-  private startPass(target: number): boolean {
+  private startPass(target: number, maxSeries: number): boolean {
     if (this.foldedTo !== null && target <= this.foldedTo) return false;
     let from = this.foldedTo ?? Number.MIN_SAFE_INTEGER;
     if (this.foldedTo === null || target - this.foldedTo > MAX_PASS_MS) {
@@ -261,7 +262,7 @@ export class Rollups {
     // The skipped stretch had no samples just now, so the watermark may jump over it; it is saved
     // with the pass's first chunk.
     this.foldedTo = from;
-    this.passTo = Math.min(target, from + MAX_PASS_MS);
+    this.passTo = Math.min(target, from + rollUpPassMs(maxSeries));
     this.passAfter = 0;
     return true;
   }

@@ -342,6 +342,22 @@ describeEachEngine('rollups', (engine) => {
       await reference.close();
     });
 
+    it('bounds the work of each call by series-minutes, not series × hours, when catching up', async () => {
+      const store = await openStore();
+      await store.samples.append(fiveSeries(T0, T0 + 3 * HOUR));
+      const budget = 30;
+      const perCall: number[] = [];
+      for (let more = true; more; ) {
+        const progress = await store.samples.rollUp(T0 + 3 * HOUR, budget);
+        perCall.push(progress.buckets);
+        more = progress.more;
+      }
+      // Each folded minute of a series writes its 1m row and merges it into its hour: two rows per series-minute.
+      expect(Math.max(...perCall)).toBeLessThanOrEqual(2 * budget);
+      expect(perCall.reduce((a, b) => a + b, 0)).toBe(2 * 5 * 180);
+      await store.close();
+    });
+
     it('catches up after a long gap in bounded passes and keeps every bucket', async () => {
       const store = await openStore();
       await store.samples.append(fiveSeries(T0, T0 + 3 * HOUR));
