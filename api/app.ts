@@ -51,10 +51,8 @@ export function createApp(deps: AppDeps): Hono {
     return c.json({ status: problems.length ? 'unavailable' : 'ok', problems }, problems.length ? 503 : 200);
   });
 
-  app.get('/metrics', async (c) => {
-    const text = await metrics.render();
-    return c.text(text, 200, { 'content-type': metrics.registry.contentType });
-  });
+  // Streamed: at 60,000 series the text is ~8 MB, made a chunk at a time between other work on the loop.
+  app.get('/metrics', (c) => c.body(metrics.scrape(), 200, { 'content-type': metrics.contentType }));
 
   app.get('/api/v1/status', (c) => c.json(buildStatus(config, live.checkResults(), clock.now())));
 

@@ -1,90 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LiveView } from '../ingest/live-view.js';
-import type { Labels } from '../store/types.js';
+import { EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody } from './exposition.js';
 
-// /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix)
-// plus Vigil's own health (probe runs, scheduling lag, store writes) and Node's process metrics.
-
-const HELP: Record<string, string> = {
-  probe_success: 'Whether the last run of the check succeeded (1) or failed (0).',
-  probe_duration_seconds: 'Duration of the last run of the check.',
-  probe_http_status_code: 'HTTP status code of the last run of the check.',
-  tls_cert_expiry_seconds: 'Seconds until the TLS certificate of the target expires.',
-  replica_lag_seconds: 'Replication lag reported by the target, in seconds.',
-  replica_lag_bytes: 'Replication lag reported by the target, in bytes.',
-  queue_depth: 'Jobs waiting in the queue, as reported by the target.',
-  heartbeat_age_seconds: 'Seconds since the last heartbeat.',
-  health_component_up: 'Whether a component of the target reports itself up (1) or down (0).',
-};
-
-const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/**
- * The last value of every live series, read from the live view at each scrape, one gauge per metric
- * name. The label names of a prom-client gauge are fixed at creation, and a metric can gain a label
- * later (a health metric with a `queue` label), so a gauge is re-created with the wider label set when
- * that happens; a metric whose series all went stale leaves the exposition.
- */
-class LiveGauges {
-  readonly #registry: Registry;
-  readonly #live: LiveView;
-  readonly #labelNames = new Map<string, string[]>();
-  /** Sources hand the same frozen label object for a series on every run: filter and sort it once. */
-  readonly #canonical = new WeakMap<Labels, Labels>();
-
-  constructor(registry: Registry, live: LiveView) {
-    this.#registry = registry;
-    this.#live = live;
-  }
-
-  /** Creates, widens and removes gauges so that they match the live view's metrics. */
-  sync(): void {
-    const live = new Set<string>();
-    for (const name of this.#live.metricNames()) {
-      if (!METRIC_NAME.test(name)) continue;
-      live.add(name);
-      const names = new Set<string>();
-      for (const series of this.#live.seriesOf(name)) for (const label in this.#labelsOf(series.labels)) names.add(label);
-      const known = this.#labelNames.get(name);
-      if (known && [...names].every((label) => known.includes(label))) continue;
-      this.#create(name, [...new Set([...(known ?? []), ...names])].sort());
-    }
-    for (const name of this.#labelNames.keys()) {
-      if (live.has(name)) continue;
-      this.#registry.removeSingleMetric(`vigil_${name}`);
-      this.#labelNames.delete(name);
-    }
-  }
-
-  #create(name: string, labelNames: string[]): void {
-    const fullName = `vigil_${name}`;
-    this.#registry.removeSingleMetric(fullName);
-    this.#labelNames.set(name, labelNames);
-    const live = this.#live;
-    const labelsOf = (labels: Labels) => this.#labelsOf(labels);
-    new Gauge({
-      name: fullName,
-      help: HELP[name] ?? `Last value of ${name}.`,
-      labelNames,
-      registers: [this.#registry],
-      collect() {
-        this.reset();
-        for (const series of live.seriesOf(name)) this.set(labelsOf(series.labels), series.value);
-      },
-    });
-  }
-
-  /** Valid label names only, sorted so that the exposition is stable whatever order a source wrote them in. */
-  #labelsOf(written: Labels): Labels {
-    let labels = this.#canonical.get(written);
-    if (!labels) {
-      labels = Object.fromEntries(Object.keys(written).filter((k) => LABEL_NAME.test(k)).sort().map((k) => [k, written[k]]));
-      if (Object.isFrozen(written)) this.#canonical.set(written, labels);
-    }
-    return labels;
-  }
-}
+// /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix,
+// rendered by LiveExposition off prom-client) plus Vigil's own health (probe runs, scheduling lag, store
+// writes) and Node's process metrics, which prom-client renders from the registry passed in.
 
 /** A finished check run as /metrics sees it. */
 export interface RunObservation {
@@ -111,9 +31,24 @@ function readAtScrape(registry: Registry, type: 'gauge' | 'counter', name: strin
   else new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
 }
 
+/** Vigil's own metrics first (a live metric by the same name is left out), then the live view's. */
+async function* exposition(registry: Registry, latest: LiveExposition): AsyncGenerator<string, void, undefined> {
+  const own = await registry.metrics();
+  yield own;
+  const taken = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
+  yield* latest.chunks(taken);
+}
+
 export interface VigilMetrics {
   readonly registry: Registry;
-  /** The exposition text: the live view's last values plus Vigil's own metrics. */
+  /** The content type of what `scrape` and `render` produce. */
+  readonly contentType: string;
+  /**
+   * The exposition as a response body: Vigil's own metrics, then the live view's last values in chunks
+   * made as the reader asks for them, yielding to the event loop between chunks.
+   */
+  scrape(): ReadableStream<Uint8Array>;
+  /** The whole exposition text at once (tests, small callers): `scrape` read to its end. */
   render(): Promise<string>;
   observeRun(run: RunObservation): void;
   observeStoreWrite(samples: number, failed: boolean): void;
@@ -126,7 +61,7 @@ export interface VigilMetrics {
 /** Creates Vigil's metrics on the registry passed in (a fresh one per app; no global registry). */
 export function createVigilMetrics(registry: Registry, probeKinds: readonly string[], live: LiveView): VigilMetrics {
   collectDefaultMetrics({ register: registry });
-  const latest = new LiveGauges(registry, live);
+  const latest = new LiveExposition(live);
   const runs = new Counter({
     name: 'vigil_probe_runs_total',
     help: 'Check runs by probe kind and result.',
@@ -167,9 +102,12 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
 
   return {
     registry,
+    contentType: EXPOSITION_CONTENT_TYPE,
+    scrape() {
+      return chunkedBody(exposition(registry, latest));
+    },
     render() {
-      latest.sync();
-      return registry.metrics();
+      return new Response(chunkedBody(exposition(registry, latest))).text();
     },
     observeRun(run) {
       runs.inc({ kind: run.kind, result: run.timedOut ? 'timeout' : run.success ? 'success' : 'failure' });
