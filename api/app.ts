@@ -9,7 +9,7 @@ import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
 import type { Store } from '../store/types.js';
 import type { VigilMetrics } from './metrics.js';
-import { buildStatus } from './status.js';
+import { buildStatus, statusIndex } from './status.js';
 import { parseSeriesParams } from './series-params.js';
 import { errorResponse, notFound } from './errors.js';
 import type { SeriesResponse } from './types.js';
@@ -54,7 +54,8 @@ export function createApp(deps: AppDeps): Hono {
   // Streamed: at 60,000 series the text is ~8 MB, made a chunk at a time between other work on the loop.
   app.get('/metrics', (c) => c.body(metrics.scrape(), 200, { 'content-type': metrics.contentType }));
 
-  app.get('/api/v1/status', (c) => c.json(buildStatus(config, live.checkResults(), clock.now())));
+  const index = statusIndex(config);
+  app.get('/api/v1/status', (c) => c.json(buildStatus(index, live.checkResultsById(), clock.now())));
 
   app.get('/api/v1/series', async (c) => {
     const query = parseSeriesParams(c.req.queries(), clock.now());

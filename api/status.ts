@@ -1,50 +1,115 @@
+// The env × service status matrix. The config's side of it (which checks each cell holds, their
+// public runbook links, how long a result stays fresh) is indexed once per config, so an answer is one
+// pass over the checks: linear in their number, where filtering the checks per cell was quadratic
+// (9.4 s at 6,000 cells).
 import type { VigilConfig } from '../config/types.js';
 import { checkStaleAfterMs } from '../probes/probe.js';
 import type { CheckResult } from '../store/types.js';
-import type { CellStatus, CheckStatus, StatusResponse } from './types.js';
+import type { CellStatus, CheckStatus, ServiceStatus, StatusResponse } from './types.js';
 
-/** The env × service status matrix from the config and the last result of each check. A pure function of its inputs. */
-export function buildStatus(config: VigilConfig, results: readonly CheckResult[], at: number): StatusResponse {
-  const byId = new Map(results.map((r) => [r.checkId, r]));
-  const cells = [];
+interface IndexedCheck {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  /** A runbook link templated with a `${VAR}` shows it as ***, like every other answer. */
+  readonly runbook: string | null;
+  readonly staleAfterMs: number;
+}
+
+interface IndexedCell {
+  readonly env: string;
+  readonly service: string;
+  readonly checks: readonly IndexedCheck[];
+}
+
+/** What the status needs of a config, built once by `statusIndex`. */
+export interface StatusIndex {
+  readonly environments: readonly string[];
+  readonly services: StatusResponse['services'];
+  readonly cells: readonly IndexedCell[];
+}
+
+/** Indexes a config for `buildStatus`: cells in service order, then environment order, each with its checks. */
+export function statusIndex(config: VigilConfig): StatusIndex {
+  const byCell = new Map<string, IndexedCheck[]>();
+  for (const check of config.checks) {
+    const key = `${check.env}\u0000${check.service}`;
+    let checks = byCell.get(key);
+    if (!checks) byCell.set(key, (checks = []));
+    checks.push({
+      id: check.id,
+      name: check.name,
+      kind: check.kind,
+      runbook: check.runbook === null ? null : config.secrets.scrub(check.runbook),
+      staleAfterMs: checkStaleAfterMs(check),
+    });
+  }
+  const cells: IndexedCell[] = [];
   for (const service of config.services) {
-    for (const env of config.environments) {
-      if (!service.environments.includes(env)) continue;
-      const checks = config.checks
-        .filter((c) => c.env === env && c.service === service.name)
-        .map((check): CheckStatus => {
-          const result = byId.get(check.id);
-          // A runbook link templated with a `${VAR}` shows it as ***, like every other answer.
-          const runbook = check.runbook === null ? null : config.secrets.scrub(check.runbook);
-          const base = { id: check.id, name: check.name, kind: check.kind, runbook };
-          if (!result) return { ...base, status: 'unknown', lastRunAt: null, durationSeconds: null, error: null, detail: null };
-          const staleAfterMs = checkStaleAfterMs(check);
-          const stale = at - result.ts > staleAfterMs;
-          return {
-            ...base,
-            status: stale ? 'unknown' : result.success ? (result.degraded ? 'degraded' : 'up') : 'down',
-            lastRunAt: result.ts,
-            durationSeconds: result.durationSeconds,
-            error: result.error,
-            detail: stale ? `no result for ${Math.round((at - result.ts) / 1000)}s` : result.detail,
-          };
-        });
-      cells.push({ env, service: service.name, status: cellStatus(checks.map((c) => c.status)), checks });
-    }
+    for (const env of service.environments) cells.push({ env, service: service.name, checks: byCell.get(`${env}\u0000${service.name}`) ?? [] });
   }
   return {
-    generatedAt: at,
     environments: config.environments,
     services: config.services.map((s) => ({ name: s.name, owner: s.owner, description: s.description })),
     cells,
   };
 }
 
+/** The status matrix from the indexed config and the last result of each check, at `at`. A pure function of its inputs. */
+export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, CheckResult>, at: number): StatusResponse {
+  const cells: ServiceStatus[] = new Array(index.cells.length);
+  for (let i = 0; i < index.cells.length; i++) {
+    const cell = index.cells[i]!;
+    const checks: CheckStatus[] = new Array(cell.checks.length);
+    let known = 0;
+    let down = 0;
+    let up = 0;
+    for (let j = 0; j < cell.checks.length; j++) {
+      const check = checks[j] = checkStatus(cell.checks[j]!, results.get(cell.checks[j]!.id), at);
+      if (check.status === 'unknown') continue;
+      known++;
+      if (check.status === 'down') down++;
+      else if (check.status === 'up') up++;
+    }
+    cells[i] = { env: cell.env, service: cell.service, status: countsStatus(known, down, up), checks };
+  }
+  return { generatedAt: at, environments: index.environments, services: index.services, cells };
+}
+
+function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: number): CheckStatus {
+  const { id, name, kind, runbook } = check;
+  if (!result) return { id, name, kind, runbook, status: 'unknown', lastRunAt: null, durationSeconds: null, error: null, detail: null };
+  const stale = at - result.ts > check.staleAfterMs;
+  return {
+    id,
+    name,
+    kind,
+    runbook,
+    status: stale ? 'unknown' : result.success ? (result.degraded ? 'degraded' : 'up') : 'down',
+    lastRunAt: result.ts,
+    durationSeconds: result.durationSeconds,
+    error: result.error,
+    detail: stale ? `no result for ${Math.round((at - result.ts) / 1000)}s` : result.detail,
+  };
+}
+
 /** down: every known check fails; degraded: some fail or report degraded; up: all known pass; unknown: none known. */
 export function cellStatus(statuses: readonly CellStatus[]): CellStatus {
-  const known = statuses.filter((s) => s !== 'unknown');
-  if (known.length === 0) return 'unknown';
-  if (known.every((s) => s === 'down')) return 'down';
-  if (known.some((s) => s !== 'up')) return 'degraded';
+  let known = 0;
+  let down = 0;
+  let up = 0;
+  for (const status of statuses) {
+    if (status === 'unknown') continue;
+    known++;
+    if (status === 'down') down++;
+    else if (status === 'up') up++;
+  }
+  return countsStatus(known, down, up);
+}
+
+function countsStatus(known: number, down: number, up: number): CellStatus {
+  if (known === 0) return 'unknown';
+  if (down === known) return 'down';
+  if (up !== known) return 'degraded';
   return 'up';
 }

@@ -135,6 +135,11 @@ export class LiveView {
     return [...this.#checks.values()];
   }
 
+  /** The last result of every check, by check id: a read-only view, not a copy. */
+  checkResultsById(): ReadonlyMap<string, CheckResult> {
+    return this.#checks;
+  }
+
   /** Metric names with live series. */
   metricNames(): string[] {
     return [...this.#byMetric.keys()];
