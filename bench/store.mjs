@@ -10,6 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { openSqliteStore } from '../dist/store/sqlite/sqlite-store.js';
+import { SqliteCore } from '../dist/store/sqlite/core.js';
+import { openDatabase } from '../dist/store/sqlite/db.js';
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rows = Number(process.argv[2] ?? 2_000_000);
@@ -61,6 +63,17 @@ try {
     appendSec += elapsedSec(start);
   }
   const end = T0 + (rows / SERIES) * STEP_MS;
+
+  // The same appends on the synchronous core the async store wraps: what the async contract costs.
+  const core = new SqliteCore(openDatabase(path.join(dir, 'sync.db')));
+  let syncAppendSec = 0;
+  for (let i = 0; i < rows; i += BATCH) {
+    const batch = makeBatch(i);
+    const begin = process.hrtime.bigint();
+    core.inTransaction(() => core.appendRows(batch));
+    syncAppendSec += elapsedSec(begin);
+  }
+  core.db.close();
 
   // 3. RollUp: fold everything once (the catch-up after a restart), then one steady-state 10 s tick
   // (one that closes no minute: with minutes folded once when they close, it has nothing to do).
@@ -139,6 +152,8 @@ try {
       limitInsertRowsPerSec: limit.insertRowsPerSec,
       appendSamplesPerSec,
       appendRatioToLimit: +(appendSamplesPerSec / limit.insertRowsPerSec).toFixed(3),
+      syncCoreAppendSamplesPerSec: Math.round(rows / syncAppendSec),
+      asyncContractRatio: +(syncAppendSec / appendSec).toFixed(3),
       bytesPerSample: +bytesPerSample.toFixed(1),
       bytesPerSampleRaw: +(bytesByTable.samples / rows).toFixed(1),
       bytesPerSampleRollups: +((bytesByTable.rollup_1m + bytesByTable.rollup_1h) / rows).toFixed(2),
