@@ -15,11 +15,12 @@ export interface AppProps {
 
 /** The shell: header, stale banner, and the view the hash names. */
 export function App({ models }: AppProps) {
-  const route = models.route.route.value;
-  const View = ROUTES[route.path] ?? NotFoundView;
+  // The path only: a filter typed into the query re-renders the view's parts that read it, not the shell.
+  const path = models.route.path.value;
+  const View = ROUTES[path] ?? NotFoundView;
   return (
     <div class="app">
-      <AppHeader status={models.status} route={route} />
+      <AppHeader status={models.status} path={path} />
       <StaleBanner status={models.status} now={models.now} />
       <View models={models} />
     </div>
@@ -29,7 +30,7 @@ export function App({ models }: AppProps) {
 function NotFoundView({ models }: ViewProps) {
   return (
     <main class="not-found">
-      <h2>Nothing at {models.route.route.value.path}</h2>
+      <h2>Nothing at {models.route.path.value}</h2>
       <a href="#/">Back to the overview</a>
     </main>
   );

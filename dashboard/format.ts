@@ -37,3 +37,8 @@ export function formatClock(epochMs: number): string {
 function trimZero(fixed: string): string {
   return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
+
+/** A count with thousands separators whatever the browser's locale: `1,987`. */
+export function formatCount(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}

@@ -11,6 +11,7 @@ const models = createModels({
   visibility: document,
   location: window.location,
   events: window,
+  replaceHash: (hash) => window.history.replaceState(window.history.state, '', hash),
 });
 render(<App models={models} />, document.getElementById('app')!);
 models.start();

@@ -1,5 +1,4 @@
 import type { StatusModel } from '../models/status.js';
-import type { Route } from '../models/route.js';
 import { formatClock } from '../format.js';
 
 /** The views the header links to, in order. */
@@ -7,11 +6,12 @@ export const NAV_LINKS: ReadonlyArray<{ readonly path: string; readonly label: s
 
 export interface AppHeaderProps {
   readonly status: StatusModel;
-  readonly route: Route;
+  /** The current route's path, for the link it names. */
+  readonly path: string;
 }
 
 /** "Vigil", the navigation and when the status last came in. */
-export function AppHeader({ status, route }: AppHeaderProps) {
+export function AppHeader({ status, path }: AppHeaderProps) {
   const answer = status.status.value;
   const stale = status.stale.value;
   return (
@@ -22,7 +22,7 @@ export function AppHeader({ status, route }: AppHeaderProps) {
       </a>
       <nav class="header__nav">
         {NAV_LINKS.map((link) => (
-          <a key={link.path} href={`#${link.path}`} class="header__link" aria-current={route.path === link.path ? 'page' : undefined}>
+          <a key={link.path} href={`#${link.path}`} class="header__link" aria-current={path === link.path ? 'page' : undefined}>
             {link.label}
           </a>
         ))}

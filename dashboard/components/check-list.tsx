@@ -1,31 +1,31 @@
-import type { StatusResponse } from '../../api/types.js';
-import { formatClock, formatSeconds } from '../format.js';
+import { formatClock, formatCount, formatSeconds } from '../format.js';
+import type { FilterModel } from '../models/filter.js';
+import { isFiltering } from '../models/matrix.js';
+import type { MatrixModel } from '../models/matrix-model.js';
 import { StatusBadge } from './status-badge.js';
-import { failingChecks } from './status-matrix.js';
+
+/** Past this many, the list says how many more there are: a wall screen is read, not scrolled. */
+export const MAX_LISTED_CHECKS = 25;
 
 export interface CheckListProps {
-  readonly status: StatusResponse;
+  readonly matrix: MatrixModel;
+  readonly filter: FilterModel;
 }
 
-/** Every failing or degraded check, services then environments in config order, with its error and runbook. */
-export function CheckList({ status }: CheckListProps) {
-  const envRank = new Map(status.environments.map((env, index) => [env, index]));
-  const serviceRank = new Map(status.services.map((service, index) => [service.name, index]));
-  const problems = status.cells
-    .filter((cell) => cell.status === 'down' || cell.status === 'degraded')
-    .sort((a, b) => (serviceRank.get(a.service) ?? 0) - (serviceRank.get(b.service) ?? 0) || (envRank.get(a.env) ?? 0) - (envRank.get(b.env) ?? 0))
-    .flatMap((cell) => failingChecks(cell).map((check) => ({ cell, check })));
-
+/** Every failing or degraded check of the services the matrix shows, in its order, with its error and runbook. */
+export function CheckList({ matrix, filter }: CheckListProps) {
+  const problems = matrix.problems.value;
   if (problems.length === 0) {
     return (
       <p class="checks checks--clear" data-testid="check-list">
-        <span aria-hidden="true">✓</span> Every check is passing.
+        <span aria-hidden="true">✓</span> {isFiltering(filter.filter.value) ? 'No failing checks among the services shown.' : 'Every check is passing.'}
       </p>
     );
   }
+  const hidden = problems.length - MAX_LISTED_CHECKS;
   return (
-    <ul class="checks" data-testid="check-list">
-      {problems.map(({ cell, check }) => (
+    <ul class="checks" data-testid="check-list" data-count={problems.length}>
+      {problems.slice(0, MAX_LISTED_CHECKS).map(({ cell, check }) => (
         <li key={check.id} class={`check check--${check.status}`} data-check={check.id}>
           <StatusBadge status={check.status} size="small" />
           <div class="check__body">
@@ -51,6 +51,11 @@ export function CheckList({ status }: CheckListProps) {
           )}
         </li>
       ))}
+      {hidden > 0 && (
+        <li class="checks__more" data-testid="check-list-more">
+          and {formatCount(hidden)} more failing {hidden === 1 ? 'check' : 'checks'}: filter the matrix to see them
+        </li>
+      )}
     </ul>
   );
 }

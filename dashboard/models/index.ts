@@ -1,6 +1,8 @@
 import { computed, type ReadonlySignal } from '@preact/signals';
 import type { ApiClient } from '../api-client.js';
+import { createFilterModel, type FilterModel } from './filter.js';
 import { createLatencyModel, type LatencyModel } from './latency.js';
+import { createMatrixModel, type MatrixModel } from './matrix-model.js';
 import { createRouteModel, type RouteModel } from './route.js';
 import { createSelectionModel, type SelectionModel } from './selection.js';
 import { createStatusModel, type StatusModel } from './status.js';
@@ -12,6 +14,10 @@ export interface Models {
   readonly now: () => number;
   readonly route: RouteModel;
   readonly status: StatusModel;
+  /** True once the first status answer arrived. */
+  readonly hasStatus: ReadonlySignal<boolean>;
+  readonly filter: FilterModel;
+  readonly matrix: MatrixModel;
   /** Environments in config order; the same array until the list changes. */
   readonly environments: ReadonlySignal<readonly string[]>;
   readonly selection: SelectionModel;
@@ -26,17 +32,21 @@ export interface ModelsOptions {
   readonly visibility: VisibilitySource;
   readonly location: { readonly hash: string };
   readonly events: Pick<Window, 'addEventListener' | 'removeEventListener'>;
+  /** Writes the hash without a history entry (`history.replaceState`). */
+  readonly replaceHash: (hash: string) => void;
 }
 
 export function createModels(options: ModelsOptions): Models {
-  const route = createRouteModel(options.location, options.events);
+  const route = createRouteModel({ location: options.location, events: options.events, replaceHash: options.replaceHash });
   const status = createStatusModel({ api: options.api, now: options.now, visibility: options.visibility });
-  const environments = stableList(computed(() => status.status.value?.environments ?? []));
-  const selection = createSelectionModel(status.status);
+  const hasStatus = computed(() => status.status.value !== null);
+  const filter = createFilterModel(route);
+  const matrix = createMatrixModel(status.status, filter.filter);
+  const selection = createSelectionModel({ services: matrix.services, ordered: matrix.ordered, known: hasStatus });
   const latency = createLatencyModel({
     api: options.api,
     service: selection.service,
-    environments,
+    environments: matrix.environments,
     now: options.now,
     visibility: options.visibility,
   });
@@ -44,7 +54,10 @@ export function createModels(options: ModelsOptions): Models {
     now: options.now,
     route,
     status,
-    environments,
+    hasStatus,
+    filter,
+    matrix,
+    environments: matrix.environments,
     selection,
     latency,
     start() {
@@ -57,14 +70,4 @@ export function createModels(options: ModelsOptions): Models {
       route.stop();
     },
   };
-}
-
-/** Keeps the previous array while the contents are equal, so readers downstream do not recompute on every poll. */
-function stableList(source: ReadonlySignal<readonly string[]>): ReadonlySignal<readonly string[]> {
-  let previous: readonly string[] = [];
-  return computed(() => {
-    const next = source.value;
-    if (next.length !== previous.length || next.some((item, index) => item !== previous[index])) previous = next;
-    return previous;
-  });
 }

@@ -1,4 +1,4 @@
-import { signal, type ReadonlySignal } from '@preact/signals';
+import { computed, signal, type ReadonlySignal } from '@preact/signals';
 
 /** A parsed `#/path?query` location. */
 export interface Route {
@@ -14,17 +14,44 @@ export function parseHash(hash: string): Route {
   return { path, query: new URLSearchParams(rawQuery) };
 }
 
+/** The hash of a route: `#/wall?tv=1`, `#/` without a query. */
+export function formatHash(route: Route): string {
+  const query = route.query.toString();
+  return `#${route.path}${query ? `?${query}` : ''}`;
+}
+
 /** The current route, following `hashchange`. */
 export interface RouteModel {
   readonly route: ReadonlySignal<Route>;
+  /** The path alone: views that do not read the query are not re-rendered when it changes. */
+  readonly path: ReadonlySignal<string>;
+  /** Replaces the query of the current route (a filter being typed) without adding a history entry per keystroke. */
+  replaceQuery(query: URLSearchParams): void;
   stop(): void;
 }
 
-export function createRouteModel(location: { readonly hash: string }, events: Pick<Window, 'addEventListener' | 'removeEventListener'>): RouteModel {
-  const route = signal(parseHash(location.hash));
+export interface RouteModelOptions {
+  readonly location: { readonly hash: string };
+  readonly events: Pick<Window, 'addEventListener' | 'removeEventListener'>;
+  /** Writes a hash in place (`history.replaceState`); it fires no `hashchange`, so the model updates itself. */
+  readonly replaceHash: (hash: string) => void;
+}
+
+export function createRouteModel(options: RouteModelOptions): RouteModel {
+  const route = signal(parseHash(options.location.hash));
   const onHashChange = () => {
-    route.value = parseHash(location.hash);
+    route.value = parseHash(options.location.hash);
   };
-  events.addEventListener('hashchange', onHashChange);
-  return { route, stop: () => events.removeEventListener('hashchange', onHashChange) };
+  options.events.addEventListener('hashchange', onHashChange);
+  return {
+    route,
+    path: computed(() => route.value.path),
+    replaceQuery(query) {
+      const next = { path: route.peek().path, query };
+      if (next.query.toString() === route.peek().query.toString()) return;
+      options.replaceHash(formatHash(next));
+      route.value = next;
+    },
+    stop: () => options.events.removeEventListener('hashchange', onHashChange),
+  };
 }

@@ -1,35 +1,39 @@
-import type { StatusResponse } from '../../api/types.js';
 import { CheckList } from '../components/check-list.js';
 import { LatencyPanel } from '../components/latency-panel.js';
+import { MatrixFilterBar } from '../components/matrix-filter.js';
 import { STATUS_PRESENTATION } from '../components/status-badge.js';
 import { StatusMatrix } from '../components/status-matrix.js';
+import { formatCount } from '../format.js';
+import type { MatrixModel } from '../models/matrix-model.js';
 import type { Models } from '../models/index.js';
 
 export interface ViewProps {
   readonly models: Models;
 }
 
-/** `#/`: the status matrix, what is failing, and the latency of the selected service. */
+/**
+ * `#/`: the status matrix, what is failing, and the latency of the selected service. Each part reads
+ * its own signals, so a poll re-renders the parts whose data changed and not this view.
+ */
 export function OverviewView({ models }: ViewProps) {
-  const status = models.status.status.value;
-  if (status === null) {
+  if (!models.hasStatus.value) {
     return (
       <main class="overview overview--empty">
         <p class="loading">{models.status.error.value ? 'Waiting for the Vigil API…' : 'Loading status…'}</p>
       </main>
     );
   }
-  const selectedService = models.selection.service.value;
   return (
-    <main class="overview">
+    <main class={`overview overview--${models.matrix.layout.value}`}>
       <section class="panel panel--matrix" aria-labelledby="matrix-title">
         <div class="panel__head">
           <h2 id="matrix-title" class="panel__title">
             Status
           </h2>
-          <StatusCounts status={status} />
+          <StatusCounts matrix={models.matrix} />
         </div>
-        <StatusMatrix status={status} selectedService={selectedService} onSelectService={models.selection.select} />
+        <MatrixFilterBar filter={models.filter} matrix={models.matrix} />
+        <StatusMatrix matrix={models.matrix} selection={models.selection} filter={models.filter} />
       </section>
       <div class="overview__details">
         <section class="panel panel--problems" aria-labelledby="problems-title">
@@ -38,24 +42,27 @@ export function OverviewView({ models }: ViewProps) {
               Failing checks
             </h2>
           </div>
-          <CheckList status={status} />
+          <CheckList matrix={models.matrix} filter={models.filter} />
         </section>
-        <LatencyPanel service={selectedService} latency={models.latency} environments={models.environments.value} />
+        <SelectedLatency models={models} />
       </div>
     </main>
   );
 }
 
-function StatusCounts({ status }: { status: StatusResponse }) {
-  const counts = { up: 0, degraded: 0, down: 0, unknown: 0 };
-  for (const cell of status.cells) counts[cell.status] += 1;
+function SelectedLatency({ models }: ViewProps) {
+  return <LatencyPanel service={models.selection.service.value} latency={models.latency} environments={models.environments.value} />;
+}
+
+function StatusCounts({ matrix }: { matrix: MatrixModel }) {
+  const counts = matrix.counts.value;
   return (
     <ul class="counts" aria-label="Cells by status">
       {(['down', 'degraded', 'up', 'unknown'] as const)
         .filter((key) => counts[key] > 0)
         .map((key) => (
-          <li key={key} class={`counts__item counts__item--${key}`}>
-            <span aria-hidden="true">{STATUS_PRESENTATION[key].icon}</span> {counts[key]} {STATUS_PRESENTATION[key].label.toLowerCase()}
+          <li key={key} class={`counts__item counts__item--${key}`} data-count={key}>
+            <span aria-hidden="true">{STATUS_PRESENTATION[key].icon}</span> {formatCount(counts[key])} {STATUS_PRESENTATION[key].label.toLowerCase()}
           </li>
         ))}
     </ul>
