@@ -279,6 +279,8 @@ describe('the /metrics exposition', () => {
     admitChecks(live, 400, NOW);
     live.admit([{ name: 'heartbeat_age_seconds', labels: { check: 'cron' }, ts: NOW, value: 1 }], 'cron', NOW - 50_000, STALE_AFTER_MS);
     const exposition = new LiveExposition(live, 37);
+    // A scrape before: its series are known, so that every chunk of the next one holds 37 of them.
+    parseExposition([...exposition.chunks()].join(''));
     const chunks: string[] = [];
     let step = 0;
     for (const chunk of exposition.chunks()) {
@@ -301,6 +303,18 @@ describe('the /metrics exposition', () => {
     const next = parseExposition([...exposition.chunks()].join(''));
     expect(next.get('vigil_replica_lag_bytes')!.samples.size).toBe(step);
     expect(next.get('vigil_heartbeat_age_seconds')!.samples.size).toBe(1);
+  });
+
+  it('makes smaller chunks of series it has not written before (rendering them costs more)', () => {
+    const live = new LiveView();
+    admitChecks(live, 500, NOW);
+    const exposition = new LiveExposition(live, 100);
+    const lines = (chunk: string) => chunk.split('\n').filter((line) => line && !line.startsWith('#')).length;
+    const first = [...exposition.chunks()];
+    const second = [...exposition.chunks()];
+    expect(first.join('')).toBe(second.join(''));
+    expect(Math.max(...first.map(lines))).toBeLessThanOrEqual(10);
+    expect(second.slice(0, -1).map(lines)).toEqual(second.slice(0, -1).map(() => 100));
   });
 
   it('streams a large scrape in chunks and lets other work run between them, even while samples arrive', async () => {
