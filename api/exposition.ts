@@ -88,6 +88,7 @@ export class LiveExposition {
    */
   *chunks(taken: ReadonlySet<string> = new Set()): Generator<string, void, undefined> {
     const names = this.#live.metricNames().filter((name) => METRIC_NAME.test(name) && !taken.has(LIVE_METRIC_PREFIX + name)).sort();
+    this.#forgetAllBut(new Set(names));
     let out = '';
     let cost = 0;
     for (const name of names) {
@@ -121,6 +122,12 @@ export class LiveExposition {
       }
     }
     if (out) yield out;
+  }
+
+  /** Metrics that left the live view leave these too (OTLP metric names come and go). */
+  #forgetAllBut(names: ReadonlySet<string>): void {
+    for (const name of this.#headers.keys()) if (!names.has(name)) this.#headers.delete(name);
+    for (const name of this.#lossyMetrics) if (!names.has(name)) this.#lossyMetrics.delete(name);
   }
 
   #header(name: string): string {
