@@ -215,7 +215,11 @@ export function seriesPerRollUpCall(seriesMinutes: number, from: number, to: num
   return Math.max(1, Math.floor(seriesMinutes / minutes));
 }
 
-/** How many minutes one rollup pass covers: an hour, or as many as one call's budget of series-minutes holds for one series. */
+/**
+ * How many minutes one rollup pass covers: an hour, or as many as one call's budget of series-minutes
+ * holds for one series, but at least ten (a tiny budget would otherwise turn a catch-up into a call
+ * per series per minute, each with its fixed cost).
+ */
 export function rollUpPassMs(seriesMinutes: number): number {
-  return Math.min(HOUR_MS, Math.max(1, seriesMinutes) * MINUTE_MS);
+  return Math.min(HOUR_MS, Math.max(10, seriesMinutes) * MINUTE_MS);
 }
