@@ -1,6 +1,7 @@
 // The SQLite engine of the Store contract: one writer connection behind a serial queue (so an async
 // transaction has it to itself), and series queries in reader threads on the same WAL file so a heavy
 // read never blocks the event loop that runs the probes.
+import { availableParallelism } from 'node:os';
 import { SerialQueue } from '../../lib/serial.js';
 import { runSeriesQuery } from '../query.js';
 import type {
@@ -23,7 +24,8 @@ import { ReaderPool } from './reader-pool.js';
 export interface SqliteStoreOptions {
   /**
    * Reader threads for series queries; 0 answers them on the writer connection in this thread (what
-   * an in-memory database must do). Default 2.
+   * an in-memory database must do). Default: one less than the cores, at most 2, at least 1, so that
+   * heavy queries leave a core to the thread that runs the probes.
    */
   readonly readers?: number;
 }
@@ -130,7 +132,7 @@ export async function openSqliteStore(path: string, opts: SqliteStoreOptions = {
     throw error;
   }
   const inMemory = path === ':memory:' || path === '';
-  const readerCount = inMemory ? 0 : (opts.readers ?? 2);
+  const readerCount = inMemory ? 0 : (opts.readers ?? Math.max(1, Math.min(2, availableParallelism() - 1)));
   let readers: ReaderPool | null = null;
   if (readerCount > 0) {
     try {

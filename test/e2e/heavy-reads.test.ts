@@ -96,8 +96,10 @@ describe('heavy reads while probes run', () => {
       expect(parsed.resolution).not.toBe('raw');
     }
     const metrics = await fetch(`${vigil.url}/metrics`).then((r) => r.text());
-    expect(/^vigil_scheduler_late_ticks_skipped_total.*$/m.exec(metrics)?.[0]).toBe("vigil_scheduler_late_ticks_skipped_total 0");
-    expect(/^vigil_scheduler_overruns_skipped_total.*$/m.exec(metrics)?.[0]).toBe("vigil_scheduler_overruns_skipped_total 0");
+    // On failure, say how long the event loop was held and how loaded the machine was.
+    const why = `${/^nodejs_eventloop_lag_max_seconds.*$/m.exec(metrics)?.[0]}; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+    expect(/^vigil_scheduler_late_ticks_skipped_total.*$/m.exec(metrics)?.[0], why).toBe('vigil_scheduler_late_ticks_skipped_total 0');
+    expect(/^vigil_scheduler_overruns_skipped_total.*$/m.exec(metrics)?.[0], why).toBe('vigil_scheduler_overruns_skipped_total 0');
     const rss = Number(/^process_resident_memory_bytes (\S+)$/m.exec(metrics)?.[1]);
     expect(rss).toBeLessThan(768 * 1024 * 1024);
   }, 60_000);
