@@ -80,8 +80,8 @@ function latencyOptions(lines: readonly LatencyLine[], environments: readonly st
     cursor: { drag: { x: true, y: false }, points: { size: 9 } },
     legend: { live: true, markers: { fill: (_plot, seriesIndex) => colours[seriesIndex - 1] ?? 'transparent' } },
     scales: {
-      // A lone timestamp (the first probe run) would give uPlot an empty range and ticks at 00:00: show a minute either side.
-      x: { time: true, range: (_plot, min, max) => (min !== null && max !== null && min === max ? [min - 60, max + 60] : [min, max]) },
+      // For a lone timestamp (the first probe run) uPlot spans a day, all ticks reading 00:00: show a minute either side.
+      x: { time: true, range: (plot, min, max) => (plot.data[0]?.length === 1 && min !== null ? [min - 60, min + 60] : [min, max]) },
       y: { range: (_plot, _min, max) => [0, max !== null && max > 0 ? max * 1.15 : 1] },
     },
     axes: [
