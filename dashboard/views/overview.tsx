@@ -41,6 +41,7 @@ export function OverviewView({ models }: ViewProps) {
             <h2 id="problems-title" class="panel__title">
               Failing checks
             </h2>
+            <ProblemCount matrix={models.matrix} />
           </div>
           <CheckList matrix={models.matrix} filter={models.filter} />
         </section>
@@ -52,6 +53,16 @@ export function OverviewView({ models }: ViewProps) {
 
 function SelectedLatency({ models }: ViewProps) {
   return <LatencyPanel service={models.selection.service.value} latency={models.latency} environments={models.environments.value} />;
+}
+
+function ProblemCount({ matrix }: { matrix: MatrixModel }) {
+  const count = matrix.problems.value.length;
+  if (count === 0) return null;
+  return (
+    <span class="panel__count" data-testid="problem-count">
+      {formatCount(count)}
+    </span>
+  );
 }
 
 function StatusCounts({ matrix }: { matrix: MatrixModel }) {
