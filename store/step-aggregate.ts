@@ -205,6 +205,13 @@ export function aggregateRollupQuantile(rows: readonly RollupHistRow[], stepMs: 
 }
 
 /**
+ * A rollUp call's default budget of series-minutes (1m buckets, ~6 samples each at a 10 s interval):
+ * 1,000 series of a one-minute pass took ~40–100 ms a call on a loaded 2-core machine at 2,000
+ * (bench/store.mjs, catch-up and the 60,000-series tick), over the 50 ms the scheduler's lag budget leaves.
+ */
+export const DEFAULT_ROLLUP_SERIES_MINUTES = 1000;
+
+/**
  * Series one rollUp call folds over the closed minutes [from, to): a budget of `seriesMinutes` (each
  * series-minute is one 1m bucket, ~6 samples at a 10 s interval), at least one series. A pass over one
  * minute folds `seriesMinutes` series a call; catching up an hour after downtime folds a sixtieth of

@@ -7,18 +7,15 @@
 // Each rollUp call is one transaction holding the rollup lock exclusively (appends hold it shared, see
 // connection.ts), and reads the progress from `meta` under it: several Vigils on one database take
 // turns, and each call resumes wherever the last one, of any process, stopped.
-import { alignDown, HOUR_MS, MINUTE_MS, rollUpPassMs, seriesPerRollUpCall } from '../step-aggregate.js';
+import { alignDown, DEFAULT_ROLLUP_SERIES_MINUTES, HOUR_MS, MINUTE_MS, rollUpPassMs, seriesPerRollUpCall } from '../step-aggregate.js';
 import type { RollUpProgress } from '../types.js';
 import { foldMinutes, forEachSeries, HourMerge, insertBuckets, upsertBuckets, type BucketRow } from './buckets.js';
 import { ROLLUP_LOCK, type PoolClient } from './connection.js';
 import { parseProgress, PROGRESS_SQL, readProgress, saveProgress, type RollupState } from './progress.js';
 
-/**
- * Series per rollUp call unless the caller says otherwise, as on SQLite: a call folding one minute of
- * 2,000 series took ~135 ms here (bench/store-postgres.mjs, tick60k), nearly all of it waiting on
- * PostgreSQL; the event loop is busy ~30 ms of it (folding and merging in JS).
- */
-export const DEFAULT_ROLLUP_MAX_SERIES = 2000;
+// The default budget is shared with SQLite: a call folding one minute of 2,000 series took ~135 ms here
+// (bench/store-postgres.mjs, tick60k), nearly all of it waiting on PostgreSQL; the event loop is busy
+// ~30 ms of it (folding and merging in JS). A pass spans at most an hour when the budget allows.
 const MAX_PASS_MS = HOUR_MS;
 
 /**
@@ -61,7 +58,7 @@ const LOCK_SQL = `SELECT pg_advisory_xact_lock(${ROLLUP_LOCK}); ${PROGRESS_SQL};
  * (the caller commits): recomputes up to `maxSeries` dirty minutes, or folds one chunk of up to
  * `maxSeries` series.
  */
-export async function rollUpStep(client: PoolClient, at: number, maxSeries = DEFAULT_ROLLUP_MAX_SERIES): Promise<RollUpProgress> {
+export async function rollUpStep(client: PoolClient, at: number, maxSeries = DEFAULT_ROLLUP_SERIES_MINUTES): Promise<RollUpProgress> {
   if (!Number.isSafeInteger(maxSeries) || maxSeries <= 0) throw new RangeError(`rollUp maxSeries must be a positive integer, got ${maxSeries}`);
   if (!Number.isFinite(at)) throw new RangeError(`rollUp at must be a finite time, got ${at}`);
   const target = alignDown(at, MINUTE_MS);

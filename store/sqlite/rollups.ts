@@ -13,15 +13,9 @@
 // the raw tail after it, so the still-open minute never needs folding to be visible.
 import { LogHistogram } from '../histogram.js';
 import type { SqliteDatabase } from './db.js';
-import { alignDown, HOUR_MS, MINUTE_MS, rollUpPassMs, seriesPerRollUpCall } from '../step-aggregate.js';
+import { alignDown, DEFAULT_ROLLUP_SERIES_MINUTES, HOUR_MS, MINUTE_MS, rollUpPassMs, seriesPerRollUpCall } from '../step-aggregate.js';
 import type { RollUpProgress } from '../types.js';
 
-/**
- * Series per rollUp call unless the caller says otherwise: folding one minute of 2,000 series took
- * ~21 ms per call and 35 ms at worst (bench/store.mjs, 60,000 series on 2 cores), under the 50 ms the
- * probe scheduler's lag budget leaves.
- */
-export const DEFAULT_ROLLUP_MAX_SERIES = 2000;
 // A pass spans at most an hour of minutes, so catching up after downtime stays bounded per call too.
 const MAX_PASS_MS = HOUR_MS;
 
@@ -211,7 +205,7 @@ export class Rollups {
    * or folds one chunk of `maxSeries` series-minutes (maxSeries series of a one-minute pass, fewer of a
    * longer catch-up pass). `more` is true while work is left for this `at`.
    */
-  rollUp(at: number, maxSeries = DEFAULT_ROLLUP_MAX_SERIES): RollUpProgress {
+  rollUp(at: number, maxSeries = DEFAULT_ROLLUP_SERIES_MINUTES): RollUpProgress {
     if (!Number.isSafeInteger(maxSeries) || maxSeries <= 0) throw new RangeError(`rollUp maxSeries must be a positive integer, got ${maxSeries}`);
     if (!Number.isFinite(at)) throw new RangeError(`rollUp at must be a finite time, got ${at}`);
     const target = alignDown(at, MINUTE_MS);
