@@ -127,19 +127,12 @@ export class PostgresStore implements Store {
 
   async #append(samples: readonly Sample[]): Promise<void> {
     const context = newAppendContext();
-    const client = await this.#pool.connect();
-    let broken = false;
-    try {
+    await inTransaction(this.#pool, async (client) => {
       await lockRollupsShared(client, context, true);
       await appendSamples(client, this.#catalog, samples, context);
-      await commit(client);
-      this.#catalog.commit(context.pending);
-    } catch (error) {
-      broken = !(await rollbackQuietly(client));
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    });
+    // Only once committed: ids of a rolled-back batch must not be cached.
+    this.#catalog.commit(context.pending);
   }
 
   /** Runs a call of the store, refused once closing began; `close` waits for those in flight. */
