@@ -1,12 +1,13 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { BadRequestError, NotFoundError } from '../lib/errors.js';
+import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.js';
 import type { ErrorResponse } from './types.js';
 
 /** The one place where errors become HTTP responses: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, err: Error): Response {
   if (err instanceof BadRequestError) return c.json<ErrorResponse>({ error: { code: 'bad_request', message: err.message } }, 400);
   if (err instanceof NotFoundError) return c.json<ErrorResponse>({ error: { code: 'not_found', message: err.message } }, 404);
+  if (err instanceof ConflictError) return c.json<ErrorResponse>({ error: { code: 'conflict', message: err.message } }, 409);
   if (err instanceof HTTPException && err.status < 500) {
     return c.json<ErrorResponse>({ error: { code: 'bad_request', message: err.message } }, err.status);
   }

@@ -45,5 +45,5 @@ export interface SeriesResponse {
 
 /** Every error response: `{ error: { code, message } }` with the matching HTTP status. */
 export interface ErrorResponse {
-  readonly error: { readonly code: 'bad_request' | 'not_found' | 'internal'; readonly message: string };
+  readonly error: { readonly code: 'bad_request' | 'not_found' | 'conflict' | 'internal'; readonly message: string };
 }

@@ -87,6 +87,8 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     scheduler: { concurrency: document.scheduler.concurrency },
     retention,
     storage: storage.location,
+    // [R1] in progress: config/alerting.ts compiles defaults, rules, slos, inhibit and maintenance here.
+    alerting: { evaluationIntervalMs: 5_000, reopenWindowMs: 30 * 60_000, rules: [], slos: [], inhibit: [], maintenance: [] },
     secrets,
   };
 }

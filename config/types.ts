@@ -1,6 +1,7 @@
 import type { CheckSpec } from '../probes/probe.js';
 import type { SecretValues } from '../lib/secret.js';
 import type { Retention } from '../store/types.js';
+import type { AlertingConfig } from '../rules/types.js';
 
 export type { CheckSpec };
 
@@ -24,6 +25,8 @@ export interface VigilConfig {
   readonly retention: Retention;
   /** The store `storage:` names (a SQLite path or a postgres:// URL, `${VAR}`s expanded); null → the default. */
   readonly storage: string | null;
+  /** Rules (default, written and SLO burn-rate), SLOs, inhibition and maintenance, compiled. */
+  readonly alerting: AlertingConfig;
   /**
    * Every non-empty value a `${VAR}` took from the environment, in any check or runbook: what must never
    * be shown. `publicConfig` (config/public.ts) is the config as it may be shown.

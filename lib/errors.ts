@@ -31,6 +31,11 @@ export class NotFoundError extends Error {
   override name = 'NotFoundError';
 }
 
+/** A request that conflicts with the state of what it names (acknowledging a resolved incident). */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
 /** A request whose parameters or body are invalid; `message` says which and why. */
 export class BadRequestError extends Error {
   override name = 'BadRequestError';

@@ -4,6 +4,8 @@
 // outbox and audit join as their issues land), with one transaction API for changes that must commit
 // together. Times are integer epoch milliseconds throughout.
 
+import type { Matcher } from '../lib/matchers.js';
+
 /** Label set of a series: `env`, `service`, `check`, … Keys are sorted when a series key is built. */
 export type Labels = Readonly<Record<string, string>>;
 
@@ -148,10 +150,206 @@ export interface CheckResultStore {
   last(): Promise<CheckResult[]>;
 }
 
+// ---- Alerting: incidents with their timelines, rule state, silences, postmortems ([R1]) ----
+
+/** How urgent an alert is: `page` wakes someone, `ticket` waits for working hours, `info` is only shown. */
+export type Severity = 'page' | 'ticket' | 'info';
+export const SEVERITIES: readonly Severity[] = ['page', 'ticket', 'info'];
+
+/** open → acknowledged → resolved; a resolved incident may be reopened (back to open). */
+export type IncidentState = 'open' | 'acknowledged' | 'resolved';
+export const INCIDENT_STATES: readonly IncidentState[] = ['open', 'acknowledged', 'resolved'];
+
+/** One incident: the firing of one alert fingerprint (rule + labels), from open to resolved. */
+export interface Incident {
+  readonly id: number;
+  /** The alert's identity: a hash of its rule and labels; firing again within the reopen window reopens. */
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly severity: Severity;
+  /** The alert's labels: `alertname`, `severity`, `env`, `service`, `check`, and the series' own. */
+  readonly labels: Labels;
+  readonly env: string | null;
+  readonly service: string | null;
+  readonly check: string | null;
+  readonly summary: string;
+  readonly runbook: string | null;
+  readonly state: IncidentState;
+  readonly openedAt: number;
+  readonly acknowledgedAt: number | null;
+  readonly acknowledgedBy: string | null;
+  readonly resolvedAt: number | null;
+  /** Who resolved it by hand; null when the rule recovered on its own (or while unresolved). */
+  readonly resolvedBy: string | null;
+  /** The rule's last value while firing (the lag, the failure count, the burn rate). */
+  readonly lastValue: number | null;
+  readonly reopenCount: number;
+  readonly updatedAt: number;
+}
+
+export type IncidentEventKind = 'opened' | 'acknowledged' | 'note' | 'escalated' | 'resolved' | 'reopened' | 'notified';
+
+/** One line of an incident's timeline. */
+export interface IncidentEvent {
+  readonly id: number;
+  readonly incidentId: number;
+  readonly at: number;
+  readonly kind: IncidentEventKind;
+  /** Who did it (an API caller's name); null for Vigil itself. */
+  readonly actor: string | null;
+  readonly text: string | null;
+  readonly value: number | null;
+}
+
+export type NewIncident = Omit<
+  Incident,
+  'id' | 'state' | 'acknowledgedAt' | 'acknowledgedBy' | 'resolvedAt' | 'resolvedBy' | 'reopenCount' | 'updatedAt'
+>;
+export type NewIncidentEvent = Omit<IncidentEvent, 'id' | 'incidentId'>;
+/** Fields of an incident that change over its life. */
+export type IncidentChanges = Partial<
+  Pick<Incident, 'state' | 'severity' | 'summary' | 'runbook' | 'acknowledgedAt' | 'acknowledgedBy' | 'resolvedAt' | 'resolvedBy' | 'lastValue' | 'reopenCount'>
+>;
+
+/** Which incidents a list returns: every given filter must hold. Newest first (by id). */
+export interface IncidentFilter {
+  readonly env?: string;
+  readonly service?: string;
+  readonly rule?: string;
+  readonly states?: readonly IncidentState[];
+  readonly severities?: readonly Severity[];
+  /** openedAt >= from. */
+  readonly from?: number;
+  /** openedAt < to. */
+  readonly to?: number;
+  /** Cursor: only incidents with id < before (the previous page's nextCursor). */
+  readonly before?: number;
+  /** At most this many (1…1000). */
+  readonly limit: number;
+}
+
+export interface IncidentPage {
+  readonly incidents: readonly Incident[];
+  /** Pass as `before` for the next page; null when this is the last. */
+  readonly nextCursor: number | null;
+}
+
+/** Incident writes, and the reads a transaction needs to decide them. */
+export interface IncidentWrites {
+  /** Inserts an incident (state open) and its first timeline event. */
+  create(incident: NewIncident, event: NewIncidentEvent): Promise<Incident>;
+  /** Changes fields (updatedAt = `at`) and appends `event` if given; NotFoundError when there is no such incident. */
+  update(id: number, changes: IncidentChanges, event: NewIncidentEvent | null, at: number): Promise<Incident>;
+  /** Appends a timeline event; NotFoundError when there is no such incident. */
+  addEvent(id: number, event: NewIncidentEvent): Promise<IncidentEvent>;
+  get(id: number): Promise<Incident | null>;
+  /** The newest incident of a fingerprint, whatever its state (for the reopen window). */
+  latestByFingerprint(fingerprint: string): Promise<Incident | null>;
+}
+
+export interface IncidentStore extends IncidentWrites {
+  /** The timeline, oldest first. */
+  events(id: number): Promise<IncidentEvent[]>;
+  list(filter: IncidentFilter): Promise<IncidentPage>;
+  /** Every incident not resolved (open or acknowledged), oldest first. */
+  active(): Promise<Incident[]>;
+}
+
+/** A rule instance's state (one rule × one label set), kept so a restart loses no timer. */
+export interface RuleInstanceRecord {
+  /** The alert fingerprint (rule + labels). */
+  readonly fingerprint: string;
+  readonly rule: string;
+  readonly labels: Labels;
+  readonly state: 'inactive' | 'pending' | 'firing';
+  /** When the condition started to hold (pending since); null while inactive. */
+  readonly activeSince: number | null;
+  readonly firingSince: number | null;
+  /** The last time the condition held (for keep_firing_for). */
+  readonly lastBreachAt: number | null;
+  readonly value: number | null;
+  /** Small numeric state a rule kind keeps between evaluations (consecutive failures, …). */
+  readonly counters: Readonly<Record<string, number>>;
+  readonly incidentId: number | null;
+  readonly updatedAt: number;
+}
+
+export interface RuleStateWrites {
+  /** Upserts `records` (by fingerprint) and deletes the instances whose fingerprints are in `deleted`. */
+  save(records: readonly RuleInstanceRecord[], deleted: readonly string[]): Promise<void>;
+}
+
+export interface RuleStateStore extends RuleStateWrites {
+  all(): Promise<RuleInstanceRecord[]>;
+}
+
+/** A silence: alerts whose labels match every matcher send no notification between startsAt and endsAt. */
+export interface Silence {
+  readonly id: number;
+  readonly matchers: readonly Matcher[];
+  readonly startsAt: number;
+  readonly endsAt: number;
+  readonly createdBy: string;
+  readonly comment: string;
+  readonly createdAt: number;
+}
+
+export type NewSilence = Omit<Silence, 'id'>;
+
+export interface SilenceStore {
+  create(silence: NewSilence): Promise<Silence>;
+  get(id: number): Promise<Silence | null>;
+  /** Silences whose end is after `at` (active or future), or all of them with `includeExpired`; by id. */
+  list(at: number, opts?: { readonly includeExpired?: boolean }): Promise<Silence[]>;
+  /** Ends a silence at `at` (endsAt = min(endsAt, at)); NotFoundError when there is no such silence. */
+  expire(id: number, at: number): Promise<Silence>;
+}
+
+export type PostmortemStatus = 'draft' | 'published';
+
+export interface ActionItem {
+  readonly title: string;
+  readonly owner: string | null;
+  readonly status: 'open' | 'done';
+}
+
+/** A postmortem of one incident: Markdown from a template, with action items; outlives the incident. */
+export interface Postmortem {
+  readonly id: number;
+  readonly incidentId: number;
+  readonly title: string;
+  readonly status: PostmortemStatus;
+  readonly markdown: string;
+  readonly actionItems: readonly ActionItem[];
+  readonly author: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly publishedAt: number | null;
+}
+
+export type NewPostmortem = Omit<Postmortem, 'id' | 'updatedAt' | 'publishedAt'>;
+export type PostmortemChanges = Partial<Pick<Postmortem, 'title' | 'status' | 'markdown' | 'actionItems' | 'publishedAt'>>;
+
+export interface PostmortemStore {
+  /** ConflictError when the incident already has one. */
+  create(postmortem: NewPostmortem): Promise<Postmortem>;
+  get(id: number): Promise<Postmortem | null>;
+  byIncident(incidentId: number): Promise<Postmortem | null>;
+  /** NotFoundError when there is no such postmortem. */
+  update(id: number, changes: PostmortemChanges, at: number): Promise<Postmortem>;
+  /** Newest first; `before` is the previous page's nextCursor. */
+  list(filter: { readonly status?: PostmortemStatus; readonly before?: number; readonly limit: number }): Promise<{
+    readonly postmortems: readonly Postmortem[];
+    readonly nextCursor: number | null;
+  }>;
+}
+
 /** What a transaction sees: the concerns' writes (and reads of what it wrote), committed together. */
 export interface StoreTx {
   readonly samples: SampleWrites;
   readonly checks: CheckResultStore;
+  readonly incidents: IncidentWrites;
+  readonly ruleState: RuleStateWrites;
 }
 
 /** Which engine a store runs on, and where (secrets removed), for logs and /health. */
@@ -168,6 +366,10 @@ export interface Store {
   readonly info: StoreInfo;
   readonly samples: SampleStore;
   readonly checks: CheckResultStore;
+  readonly incidents: IncidentStore;
+  readonly ruleState: RuleStateStore;
+  readonly silences: SilenceStore;
+  readonly postmortems: PostmortemStore;
   /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws (and rethrows). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when a write goes through (for /health/ready). */
