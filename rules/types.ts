@@ -207,5 +207,7 @@ export interface IncidentActions {
 export interface AlertingView {
   rules(): readonly RuleStatus[];
   slos(): readonly SloStatus[];
+  /** Incidents not yet resolved, as the engine last saw them (kept in memory: the status page and /metrics read it on every call). */
+  activeIncidents(): readonly Incident[];
   readonly actions: IncidentActions;
 }
