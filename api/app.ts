@@ -12,6 +12,7 @@ import type { VigilMetrics } from './metrics.js';
 import { buildStatus, statusIndex } from './status.js';
 import { parseSeriesParams } from './series-params.js';
 import { errorResponse, notFound } from './errors.js';
+import { mutationGuard } from './mutations.js';
 import type { SeriesResponse } from './types.js';
 
 export interface AppDeps {
@@ -42,6 +43,8 @@ export function createApp(deps: AppDeps): Hono {
   // as JSON and ~0.1 MB compressed. zlib works in the thread pool, but CompressionStream's plumbing still
   // costs main-thread time per chunk (seen in a profile at 40,000 checks; see bench/loop.mjs).
   app.use('*', compress());
+  // Every route that changes something (incidents, silences, postmortems; later notifications) passes here.
+  app.use('/api/*', mutationGuard());
 
   app.get('/health/live', (c) => c.json({ status: 'ok' }));
   app.get('/health/ready', async (c) => {

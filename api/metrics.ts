@@ -1,5 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LiveView } from '../ingest/live-view.js';
+import type { AlertingView } from '../rules/types.js';
+import { SEVERITIES } from '../store/types.js';
 import { EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody } from './exposition.js';
 
 // /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix,
@@ -56,6 +58,8 @@ export interface VigilMetrics {
   watchScheduler(scheduler: SchedulerGaugeSource): void;
   /** Exposes how many samples wait for the store and how many were dropped while it failed. */
   watchIngest(writer: IngestGaugeSource): void;
+  /** Exposes open incidents by severity and alerts by rule and state, read from the engine at each scrape. */
+  watchAlerting(alerting: Pick<AlertingView, 'rules' | 'activeIncidents'>): void;
 }
 
 /** Creates Vigil's metrics on the registry passed in (a fresh one per app; no global registry). */
@@ -129,6 +133,39 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
       const read = (pick: (s: ReturnType<IngestGaugeSource['stats']>) => number) => () => pick(writer.stats());
       readAtScrape(registry, 'gauge', 'vigil_store_buffered_samples', 'Samples measured but not yet written to the store.', read((s) => s.bufferedSamples));
       readAtScrape(registry, 'counter', 'vigil_store_samples_dropped_total', 'Samples dropped because the store failed for longer than the buffer holds.', read((s) => s.droppedSamples));
+    },
+    watchAlerting(alerting) {
+      new Gauge({
+        name: 'vigil_incidents_open',
+        help: 'Incidents not yet resolved (open or acknowledged), by severity.',
+        labelNames: ['severity'],
+        registers: [registry],
+        collect() {
+          // Every severity is a series from the start, at 0, so `vigil_incidents_open{severity="page"} > 0` has data before the first page.
+          const counts = new Map<string, number>(SEVERITIES.map((severity) => [severity, 0]));
+          for (const incident of alerting.activeIncidents()) counts.set(incident.severity, (counts.get(incident.severity) ?? 0) + 1);
+          for (const [severity, count] of counts) this.set({ severity }, count);
+        },
+      });
+      new Gauge({
+        name: 'vigil_alerts',
+        help: 'Alert instances of each rule that are pending or firing.',
+        labelNames: ['rule', 'state'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const rule of alerting.rules()) {
+            let pending = 0;
+            let firing = 0;
+            for (const alert of rule.alerts) {
+              if (alert.state === 'pending') pending++;
+              else if (alert.state === 'firing') firing++;
+            }
+            this.set({ rule: rule.name, state: 'pending' }, pending);
+            this.set({ rule: rule.name, state: 'firing' }, firing);
+          }
+        },
+      });
     },
   };
 }

@@ -13,7 +13,7 @@ const MAX_TIME_MS = 10_000_000_000_000;
 const MAX_STEP_MS = 366 * 86_400_000;
 
 /** `1700000000000`, an ISO date, `now` or `now-1h`; relative to `at`; null when not a time Vigil can hold. */
-function parseTime(text: string, at: number): number | null {
+export function parseTime(text: string, at: number): number | null {
   const ms = parseTimeText(text, at);
   return ms !== null && Number.isSafeInteger(ms) && ms >= 0 && ms <= MAX_TIME_MS ? ms : null;
 }

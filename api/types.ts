@@ -1,4 +1,5 @@
 // The JSON shapes of Vigil's HTTP API, shared by the server and the dashboard.
+import type { Incident, IncidentEvent, Postmortem } from '../store/types.js';
 
 export type CellStatus = 'up' | 'degraded' | 'down' | 'unknown';
 
@@ -46,4 +47,43 @@ export interface SeriesResponse {
 /** Every error response: `{ error: { code, message } }` with the matching HTTP status. */
 export interface ErrorResponse {
   readonly error: { readonly code: 'bad_request' | 'not_found' | 'conflict' | 'internal'; readonly message: string };
+}
+
+/** An incident as the API answers it: the stored fields plus time to acknowledge and to resolve. */
+export interface IncidentJson extends Incident {
+  /** Seconds from open to the first acknowledgement; null until acknowledged. */
+  readonly mttaSeconds: number | null;
+  /** Seconds from open to resolved; null while unresolved. */
+  readonly mttrSeconds: number | null;
+}
+
+/** GET /api/v1/incidents */
+export interface IncidentListResponse {
+  readonly incidents: readonly IncidentJson[];
+  /** Pass as `cursor` for the next (older) page; null on the last. */
+  readonly nextCursor: number | null;
+}
+
+/** GET /api/v1/incidents/:id */
+export interface IncidentDetailResponse {
+  readonly incident: IncidentJson;
+  readonly timeline: readonly IncidentEvent[];
+  readonly postmortemId: number | null;
+}
+
+/** One row of the postmortem history: the postmortem and what a reader compares across incidents. */
+export interface PostmortemSummaryJson {
+  readonly id: number;
+  readonly incidentId: number;
+  readonly title: string;
+  readonly status: Postmortem['status'];
+  readonly severity: Incident['severity'];
+  readonly env: string | null;
+  readonly service: string | null;
+  readonly openedAt: number;
+  /** How long the incident lasted (to now while unresolved). */
+  readonly durationSeconds: number;
+  readonly mttrSeconds: number | null;
+  readonly openActionItems: number;
+  readonly updatedAt: number;
 }
