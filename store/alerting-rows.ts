@@ -42,6 +42,16 @@ export function cursorOf(before: number | undefined): number {
   return before;
 }
 
+/** `values` in the order of `keys`: the parameters of a statement with positional placeholders. */
+export function inOrder<R, K extends keyof R>(values: R, keys: readonly K[]): R[K][] {
+  return keys.map((key) => values[key]);
+}
+
+/** `$1, $2, …, $n` for PostgreSQL, from `first`. */
+export function placeholders(count: number, first = 1): string {
+  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
+}
+
 /** One page from `limit + 1` rows read newest first: `nextCursor` is the last id when more remain. */
 export function pageOf<T extends { readonly id: number }>(rows: readonly T[], limit: number): { items: T[]; nextCursor: number | null } {
   const items = rows.slice(0, limit);
@@ -55,9 +65,12 @@ const ACTION_ITEM_STATUSES: readonly ActionItem['status'][] = ['open', 'done'];
 
 // ---- incidents ----
 
-export const INCIDENT_COLUMNS =
-  'id, fingerprint, rule, severity, labels, env, service, check_name, summary, runbook, state, opened_at, ' +
-  'acknowledged_at, acknowledged_by, resolved_at, resolved_by, last_value, reopen_count, updated_at';
+/** The columns of an incident but its id, in table order. */
+export const INCIDENT_VALUE_KEYS = [
+  'fingerprint', 'rule', 'severity', 'labels', 'env', 'service', 'check_name', 'summary', 'runbook', 'state', 'opened_at',
+  'acknowledged_at', 'acknowledged_by', 'resolved_at', 'resolved_by', 'last_value', 'reopen_count', 'updated_at',
+] as const satisfies readonly (keyof IncidentRow)[];
+export const INCIDENT_COLUMNS = ['id', ...INCIDENT_VALUE_KEYS].join(', ');
 
 export interface IncidentRow {
   id: number;
@@ -151,7 +164,8 @@ export function incidentFromRow(row: IncidentRow): Incident {
   };
 }
 
-export const EVENT_COLUMNS = 'id, incident_id, at, kind, actor, text, value';
+export const EVENT_VALUE_KEYS = ['incident_id', 'at', 'kind', 'actor', 'text', 'value'] as const satisfies readonly (keyof IncidentEventRow)[];
+export const EVENT_COLUMNS = ['id', ...EVENT_VALUE_KEYS].join(', ');
 
 export interface IncidentEventRow {
   id: number;
@@ -190,7 +204,10 @@ export function eventFromRow(row: IncidentEventRow): IncidentEvent {
 
 // ---- rule state ----
 
-export const RULE_STATE_COLUMNS = 'fingerprint, rule, labels, state, active_since, firing_since, last_breach_at, value, counters, incident_id, updated_at';
+export const RULE_STATE_KEYS = [
+  'fingerprint', 'rule', 'labels', 'state', 'active_since', 'firing_since', 'last_breach_at', 'value', 'counters', 'incident_id', 'updated_at',
+] as const satisfies readonly (keyof RuleStateRow)[];
+export const RULE_STATE_COLUMNS = RULE_STATE_KEYS.join(', ');
 
 export interface RuleStateRow {
   fingerprint: string;
@@ -244,7 +261,8 @@ export function ruleStateFromRow(row: RuleStateRow): RuleInstanceRecord {
 
 // ---- silences ----
 
-export const SILENCE_COLUMNS = 'id, matchers, starts_at, ends_at, created_by, comment, created_at';
+export const SILENCE_VALUE_KEYS = ['matchers', 'starts_at', 'ends_at', 'created_by', 'comment', 'created_at'] as const satisfies readonly (keyof SilenceRow)[];
+export const SILENCE_COLUMNS = ['id', ...SILENCE_VALUE_KEYS].join(', ');
 
 export interface SilenceRow {
   id: number;
@@ -283,7 +301,10 @@ export function silenceFromRow(row: SilenceRow): Silence {
 
 // ---- postmortems ----
 
-export const POSTMORTEM_COLUMNS = 'id, incident_id, title, status, markdown, action_items, author, created_at, updated_at, published_at';
+export const POSTMORTEM_VALUE_KEYS = [
+  'incident_id', 'title', 'status', 'markdown', 'action_items', 'author', 'created_at', 'updated_at', 'published_at',
+] as const satisfies readonly (keyof PostmortemRow)[];
+export const POSTMORTEM_COLUMNS = ['id', ...POSTMORTEM_VALUE_KEYS].join(', ');
 
 export interface PostmortemRow {
   id: number;
