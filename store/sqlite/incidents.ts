@@ -26,7 +26,7 @@ const INCIDENT_VALUES =
   ':acknowledged_at, :acknowledged_by, :resolved_at, :resolved_by, :last_value, :reopen_count, :updated_at';
 
 /** SQLite's way with a list parameter: a JSON array read by json_each. */
-const SQLITE_DIALECT: SqlDialect = {
+export const SQLITE_DIALECT: SqlDialect = {
   param: () => '?',
   inList: (column, placeholder) => `${column} IN (SELECT value FROM json_each(${placeholder}))`,
   listValue: (list) => JSON.stringify(list),
