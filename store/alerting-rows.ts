@@ -1,8 +1,7 @@
 // Rows of the alerting tables (incidents, their events, rule state, silences, postmortems) as both
 // engines read and write them: the same column names and JS types on SQLite and PostgreSQL (bigint is
-// parsed to a number there), so one typed mapper serves both. JSON columns are parsed and checked here,
-// so a row that does not hold what the schema promises fails loudly instead of spreading.
-import { MATCH_OPS, type Matcher } from '../lib/matchers.js';
+// parsed to a number there), so one typed mapper serves both.
+import { epochMs, oneOf, optionalEpochMs, parseActionItems, parseCounters, parseLabels, parseMatchers } from './column-values.js';
 import { labelsKey } from './labels.js';
 import {
   INCIDENT_STATES,
@@ -11,7 +10,6 @@ import {
   type Incident,
   type IncidentEvent,
   type IncidentEventKind,
-  type Labels,
   type NewIncident,
   type NewIncidentEvent,
   type NewPostmortem,
@@ -22,46 +20,9 @@ import {
   type Silence,
 } from './types.js';
 
-/** The largest page a list returns: a bound on one answer's size. */
-export const MAX_PAGE_LIMIT = 1000;
-
-/** Stands in for an absent `before` cursor: above every id. */
-export const NO_CURSOR = Number.MAX_SAFE_INTEGER;
-
-/** Guards a page size (1…1000); the API validates it first, this keeps a bug from reading a whole table. */
-export function checkPageLimit(limit: number): void {
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_LIMIT) {
-    throw new RangeError(`a page limit must be an integer from 1 to ${MAX_PAGE_LIMIT}, got ${limit}`);
-  }
-}
-
-/** Guards a cursor: an id the previous page returned. */
-export function cursorOf(before: number | undefined): number {
-  if (before === undefined) return NO_CURSOR;
-  if (!Number.isSafeInteger(before)) throw new RangeError(`a page cursor must be an integer id, got ${before}`);
-  return before;
-}
-
-/** `values` in the order of `keys`: the parameters of a statement with positional placeholders. */
-export function inOrder<R, K extends keyof R>(values: R, keys: readonly K[]): R[K][] {
-  return keys.map((key) => values[key]);
-}
-
-/** `$1, $2, …, $n` for PostgreSQL, from `first`. */
-export function placeholders(count: number, first = 1): string {
-  return Array.from({ length: count }, (_, i) => `$${first + i}`).join(', ');
-}
-
-/** One page from `limit + 1` rows read newest first: `nextCursor` is the last id when more remain. */
-export function pageOf<T extends { readonly id: number }>(rows: readonly T[], limit: number): { items: T[]; nextCursor: number | null } {
-  const items = rows.slice(0, limit);
-  return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
-}
-
 const EVENT_KINDS: readonly IncidentEventKind[] = ['opened', 'acknowledged', 'note', 'escalated', 'resolved', 'reopened', 'notified'];
 const RULE_STATES: readonly RuleInstanceRecord['state'][] = ['inactive', 'pending', 'firing'];
 const POSTMORTEM_STATUSES: readonly PostmortemStatus[] = ['draft', 'published'];
-const ACTION_ITEM_STATUSES: readonly ActionItem['status'][] = ['open', 'done'];
 
 // ---- incidents ----
 
@@ -369,71 +330,3 @@ export function postmortemFromRow(row: PostmortemRow): Postmortem {
 function actionItemsJson(items: readonly ActionItem[]): string {
   return JSON.stringify(items.map(({ title, owner, status }) => ({ title, owner, status })));
 }
-
-// ---- parsing and guards ----
-
-/** A time as the tables keep it: integer epoch ms. A non-finite time is a bug, refused before it lands. */
-function epochMs(value: number, what: string): number {
-  if (!Number.isFinite(value)) throw new RangeError(`${what} must be a time in epoch ms, got ${value}`);
-  return Math.floor(value);
-}
-
-function optionalEpochMs(value: number | null, what: string): number | null {
-  return value === null ? null : epochMs(value, what);
-}
-
-function oneOf<T extends string>(value: string, allowed: readonly T[], what: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new Error(`store: unknown ${what} "${value}" in the database`);
-  return value as T;
-}
-
-function parseJson(text: string, what: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Error(`store: the ${what} column does not hold JSON: ${text.slice(0, 100)}`);
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function parseLabels(text: string): Labels {
-  const value = parseJson(text, 'labels');
-  if (!isRecord(value) || !Object.values(value).every((v) => typeof v === 'string')) {
-    throw new Error(`store: the labels column does not hold a label set: ${text.slice(0, 100)}`);
-  }
-  return value as Labels;
-}
-
-function parseCounters(text: string): Readonly<Record<string, number>> {
-  const value = parseJson(text, 'counters');
-  if (!isRecord(value) || !Object.values(value).every((v) => typeof v === 'number')) {
-    throw new Error(`store: the counters column does not hold numbers by name: ${text.slice(0, 100)}`);
-  }
-  return value as Record<string, number>;
-}
-
-function parseMatchers(text: string): Matcher[] {
-  const value = parseJson(text, 'matchers');
-  if (!Array.isArray(value)) throw new Error(`store: the matchers column does not hold a list: ${text.slice(0, 100)}`);
-  return value.map((item: unknown) => {
-    if (!isRecord(item) || typeof item.label !== 'string' || typeof item.value !== 'string' || typeof item.op !== 'string') {
-      throw new Error(`store: the matchers column holds something that is not a matcher: ${text.slice(0, 100)}`);
-    }
-    return { label: item.label, op: oneOf(item.op, MATCH_OPS, 'matcher op'), value: item.value };
-  });
-}
-
-function parseActionItems(text: string): ActionItem[] {
-  const value = parseJson(text, 'action_items');
-  if (!Array.isArray(value)) throw new Error(`store: the action_items column does not hold a list: ${text.slice(0, 100)}`);
-  return value.map((item: unknown) => {
-    if (!isRecord(item) || typeof item.title !== 'string' || !(item.owner === null || typeof item.owner === 'string') || typeof item.status !== 'string') {
-      throw new Error(`store: the action_items column holds something that is not an action item: ${text.slice(0, 100)}`);
-    }
-    return { title: item.title, owner: item.owner, status: oneOf(item.status, ACTION_ITEM_STATUSES, 'action item status') };
-  });
-}
-

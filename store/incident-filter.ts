@@ -1,7 +1,10 @@
 // The SQL of an incident list, per filter shape: only the conditions a filter sets, so each engine's
 // planner can use the index that fits (opened_at for a time range, the primary key otherwise). There
 // are at most 2^6 shapes; each engine prepares a shape's statement the first time it sees it, once.
-import { checkPageLimit, cursorOf, INCIDENT_COLUMNS } from './alerting-rows.js';
+import {
+  INCIDENT_COLUMNS,
+} from './alerting-rows.js';
+import { checkPageLimit, cursorOf } from './paging.js';
 import type { IncidentFilter } from './types.js';
 
 /** How an engine writes a parameter and a membership test in a list parameter. */

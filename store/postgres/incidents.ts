@@ -10,13 +10,11 @@ import {
   INCIDENT_COLUMNS,
   INCIDENT_VALUE_KEYS,
   incidentFromRow,
-  inOrder,
   newIncidentValues,
-  pageOf,
-  placeholders,
   type IncidentEventRow,
   type IncidentRow,
 } from '../alerting-rows.js';
+import { inOrder, pageOf, placeholders } from '../paging.js';
 import { incidentListQuery, type SqlDialect } from '../incident-filter.js';
 import type { Incident, IncidentChanges, IncidentEvent, IncidentFilter, IncidentPage, NewIncident, NewIncidentEvent } from '../types.js';
 import type { PoolClient } from './connection.js';

@@ -2,17 +2,13 @@
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import {
   changedPostmortemValues,
-  checkPageLimit,
-  cursorOf,
-  inOrder,
   newPostmortemValues,
-  pageOf,
-  placeholders,
   POSTMORTEM_COLUMNS,
   POSTMORTEM_VALUE_KEYS,
   postmortemFromRow,
   type PostmortemRow,
 } from '../alerting-rows.js';
+import { checkPageLimit, cursorOf, inOrder, pageOf, placeholders } from '../paging.js';
 import type { NewPostmortem, Postmortem, PostmortemChanges, PostmortemStatus } from '../types.js';
 import type { PoolClient } from './connection.js';
 

@@ -1,5 +1,12 @@
 // Rule instances' state on PostgreSQL, kept so a restart loses no pending timer: upserted by fingerprint.
-import { inOrder, placeholders, RULE_STATE_COLUMNS, RULE_STATE_KEYS, ruleStateFromRow, ruleStateToRow, type RuleStateRow } from '../alerting-rows.js';
+import {
+  RULE_STATE_COLUMNS,
+  RULE_STATE_KEYS,
+  ruleStateFromRow,
+  ruleStateToRow,
+  type RuleStateRow,
+} from '../alerting-rows.js';
+import { inOrder, placeholders } from '../paging.js';
 import type { RuleInstanceRecord } from '../types.js';
 import type { PoolClient } from './connection.js';
 

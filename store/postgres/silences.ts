@@ -1,6 +1,13 @@
 // Silences on PostgreSQL.
 import { NotFoundError } from '../../lib/errors.js';
-import { inOrder, placeholders, SILENCE_COLUMNS, SILENCE_VALUE_KEYS, silenceFromRow, silenceValues, type SilenceRow } from '../alerting-rows.js';
+import {
+  SILENCE_COLUMNS,
+  SILENCE_VALUE_KEYS,
+  silenceFromRow,
+  silenceValues,
+  type SilenceRow,
+} from '../alerting-rows.js';
+import { inOrder, placeholders } from '../paging.js';
 import type { NewSilence, Silence } from '../types.js';
 import type { PoolClient } from './connection.js';
 

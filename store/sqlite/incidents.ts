@@ -11,12 +11,12 @@ import {
   INCIDENT_COLUMNS,
   incidentFromRow,
   newIncidentValues,
-  pageOf,
   type IncidentEventRow,
   type IncidentEventValues,
   type IncidentRow,
   type IncidentValues,
 } from '../alerting-rows.js';
+import { pageOf } from '../paging.js';
 import { incidentListQuery, type SqlDialect } from '../incident-filter.js';
 import type { Incident, IncidentChanges, IncidentEvent, IncidentFilter, IncidentPage, NewIncident, NewIncidentEvent } from '../types.js';
 import type { SqliteDatabase } from './db.js';

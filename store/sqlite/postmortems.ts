@@ -3,15 +3,13 @@ import type { Statement } from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import {
   changedPostmortemValues,
-  checkPageLimit,
-  cursorOf,
   newPostmortemValues,
-  pageOf,
   POSTMORTEM_COLUMNS,
   postmortemFromRow,
   type PostmortemRow,
   type PostmortemValues,
 } from '../alerting-rows.js';
+import { checkPageLimit, cursorOf, pageOf } from '../paging.js';
 import type { NewPostmortem, Postmortem, PostmortemChanges, PostmortemStatus } from '../types.js';
 import type { SqliteDatabase } from './db.js';
 
