@@ -108,8 +108,8 @@ function silenceEnd(body: z.output<typeof newSilenceBody>, startsAt: number, at:
   } else {
     endsAt = time('endsAt', body.endsAt!, at);
   }
-  if (endsAt <= startsAt) throw new BadRequestError('endsAt must be after startsAt');
   if (endsAt <= at) throw new BadRequestError('endsAt is in the past: the silence would never apply');
+  if (endsAt <= startsAt) throw new BadRequestError('endsAt must be after startsAt');
   if (endsAt - startsAt > MAX_SILENCE_MS) throw new BadRequestError('a silence may last at most 90d; change the rule instead');
   return endsAt;
 }
