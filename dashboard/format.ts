@@ -56,9 +56,10 @@ export function formatSpan(seconds: number | null | undefined): string {
   return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
 }
 
-/** Local date and time to the minute: `2026-12-01 14:03`. */
-export function formatDateTime(epochMs: number): string {
+/** Local date and time to the minute, `2026-12-01 14:03`, or to the second (`14:03:27`) for timelines. */
+export function formatDateTime(epochMs: number, seconds = false): string {
   const date = new Date(epochMs);
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
+  const day = `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+  return `${day} ${pad(date.getHours())}:${pad(date.getMinutes())}${seconds ? `:${pad(date.getSeconds())}` : ''}`;
 }

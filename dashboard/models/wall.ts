@@ -40,7 +40,8 @@ function reasonOf(cell: StatusResponse['cells'][number]): string | null {
   const failing = cell.checks.find((check) => check.status !== 'up');
   if (!failing) return null;
   const why = failing.error ?? failing.detail ?? failing.status;
-  return `${failing.name}: ${why}`.slice(0, 120);
+  // Probe errors often name their check already (`http: expected status 200, got 500`).
+  return (why.startsWith(`${failing.name}:`) ? why : `${failing.name}: ${why}`).slice(0, 120);
 }
 
 /** The wall's tiles for a status answer. */

@@ -101,7 +101,7 @@ function Timeline({ detail }: { detail: IncidentDetailResponse }) {
         return (
           <li key={event.id} class={`timeline__event timeline__event--${event.kind}`} data-kind={event.kind}>
             <time class="timeline__at" dateTime={new Date(event.at).toISOString()}>
-              {formatDateTime(event.at)}
+              {formatDateTime(event.at, true)}
             </time>
             <span class="timeline__label">{label}</span>
             <span class="timeline__by">{by}</span>

@@ -40,7 +40,7 @@ function WallBar({ models }: ViewProps) {
         Vigil
       </span>
       <span class={error ? 'wall__updated wall__updated--stale' : 'wall__updated'} data-testid="wall-updated">
-        {error ? `⚠ Stale: ${error}` : receivedAt === null ? 'Connecting…' : `Updated ${formatAge(Math.max(0, current - receivedAt))} ago`}
+        {error ? `⚠ Stale: ${error}` : receivedAt === null ? 'Connecting…' : current - receivedAt < 1000 ? 'Updated just now' : `Updated ${formatAge(current - receivedAt)} ago`}
       </span>
       <time class="wall__clock">{formatClock(current)}</time>
     </header>

@@ -40,6 +40,7 @@ describe('incidents, postmortems and the wall in a real browser', () => {
     await page.goto(`${fixture.url}/#/incidents`);
     await expect.poll(() => rowIds(page, 'active-incidents'), { timeout: 10_000 }).toEqual([62, 61]);
     await expect.poll(() => rowIds(page, 'incident-history')).toHaveLength(50);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'incidents.png'), fullPage: false });
     await page.getByTestId('older').click();
     await expect.poll(() => rowIds(page, 'incident-history')).toHaveLength(60);
     expect(await page.getByTestId('older').count()).toBe(0);
@@ -47,7 +48,6 @@ describe('incidents, postmortems and the wall in a real browser', () => {
     await expect.poll(() => first.textContent()).toContain('prod / api / http');
     expect(await first.locator('a.runbook-link').getAttribute('href')).toBe('https://runbooks.example.com/api/http');
     expect(await page.locator('[data-incident="61"] td.num').first().textContent()).toBe('6 min');
-    await page.screenshot({ path: path.join(SCREENSHOTS, 'incidents.png'), fullPage: false });
 
     await page.getByRole('group', { name: 'Severity' }).getByRole('button', { name: 'page' }).click();
     await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/incidents?severity=page');
