@@ -3,14 +3,11 @@ import { AppHeader } from './components/app-header.js';
 import { StaleBanner } from './components/stale-banner.js';
 import type { Models } from './models/index.js';
 import { routeKey } from './models/route.js';
-import { IncidentDetailView } from './views/incident-detail.js';
-import { IncidentsView } from './views/incidents.js';
+import { lazyView } from './components/lazy-view.js';
 import { OverviewView, type ViewProps } from './views/overview.js';
-import { PostmortemEditorView } from './views/postmortem-editor.js';
-import { PostmortemsView } from './views/postmortems.js';
-import { SilencesView } from './views/silences.js';
-import { SlosView } from './views/slos.js';
-import { WallView } from './views/wall.js';
+
+// The alerting views are one chunk fetched on first use: the overview (and its benchmark) does not load them.
+const alerting = () => import('./views/alerting.js');
 
 /**
  * Hash routes to views (numeric segments are `:id`); a new view is one line here and, if it should be
@@ -18,13 +15,13 @@ import { WallView } from './views/wall.js';
  */
 const ROUTES: Readonly<Record<string, ComponentType<ViewProps>>> = {
   '/': OverviewView,
-  '/incidents': IncidentsView,
-  '/incidents/:id': IncidentDetailView,
-  '/postmortems': PostmortemsView,
-  '/postmortems/:id': PostmortemEditorView,
-  '/slos': SlosView,
-  '/silences': SilencesView,
-  '/wall': WallView,
+  '/incidents': lazyView(() => alerting().then((m) => m.IncidentsView)),
+  '/incidents/:id': lazyView(() => alerting().then((m) => m.IncidentDetailView)),
+  '/postmortems': lazyView(() => alerting().then((m) => m.PostmortemsView)),
+  '/postmortems/:id': lazyView(() => alerting().then((m) => m.PostmortemEditorView)),
+  '/slos': lazyView(() => alerting().then((m) => m.SlosView)),
+  '/silences': lazyView(() => alerting().then((m) => m.SilencesView)),
+  '/wall': lazyView(() => alerting().then((m) => m.WallView)),
 };
 
 /** Views that fill the screen on their own, without the header: the wall on a TV. */

@@ -3,8 +3,6 @@ import { createApiClient } from './api-client.js';
 import { App } from './app.js';
 import { createModels } from './models/index.js';
 import './styles.css';
-import './incidents.css';
-import './wall.css';
 
 const USER_NAME_KEY = 'vigil.user';
 
