@@ -36,6 +36,17 @@ describe('incidents, postmortems and the wall in a real browser', () => {
     await fixture?.close();
   });
 
+  it('keeps the overview as it was: the matrix renders without loading the alerting views, and the header links to them', async () => {
+    await page.goto(`${fixture.url}/`);
+    const matrix = page.getByTestId('status-matrix');
+    await expect.poll(() => matrix.locator('thead th[data-env]').allTextContents(), { timeout: 10_000 }).toEqual(['dev', 'staging', 'prod']);
+    expect(await page.locator('.header__nav a').allTextContents()).toEqual(['Overview', 'Incidents', 'Postmortems', 'SLOs', 'Silences', 'Wall']);
+    const chunks = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name).filter((name) => name.includes('/assets/')));
+    expect(chunks.some((name) => name.includes('alerting'))).toBe(false);
+    await page.locator('.header__nav a', { hasText: 'Incidents' }).click();
+    await expect.poll(() => page.locator('.header__nav a[aria-current="page"]').textContent(), { timeout: 10_000 }).toBe('Incidents');
+  }, 30_000);
+
   it('lists unresolved incidents first, then the history with older pages, filtered from the hash', async () => {
     await page.goto(`${fixture.url}/#/incidents`);
     await expect.poll(() => rowIds(page, 'active-incidents'), { timeout: 10_000 }).toEqual([62, 61]);
@@ -171,5 +182,26 @@ describe('incidents, postmortems and the wall in a real browser', () => {
     await wall.screenshot({ path: path.join(SCREENSHOTS, 'wall.png') });
     await wall.close();
     expect(pageErrors).toEqual([]);
+  }, 30_000);
+
+  it('shows a 2,000-service wall as its problems with the healthy cells folded, still without scrolling', async () => {
+    const big = await startAlertingFixture({ services: 2000 });
+    const wall = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    try {
+      await wall.goto(`${big.url}/#/wall`);
+      const tiles = wall.locator('[data-testid="wall-tiles"] .tile');
+      await expect.poll(() => tiles.count(), { timeout: 15_000 }).toBe(20 + 3);
+      expect(await wall.locator('.tile--folded').allTextContents()).toEqual(['✓ 1,994 updev', '✓ 1,980 upstaging', '✓ 1,980 upprod']);
+      expect(await wall.locator('.tile--more').textContent()).toContain('+27 more');
+      const fit = await wall.evaluate(() => ({
+        scrollHeight: document.documentElement.scrollHeight,
+        clipped: [...document.querySelectorAll('.tile')].filter((el) => el.getBoundingClientRect().bottom > innerHeight || el.scrollWidth > el.clientWidth + 1).length,
+      }));
+      expect(fit).toEqual({ scrollHeight: 1080, clipped: 0 });
+      await wall.screenshot({ path: path.join(SCREENSHOTS, 'wall-2000.png') });
+    } finally {
+      await wall.close();
+      await big.close();
+    }
   }, 30_000);
 });

@@ -50,11 +50,15 @@ function fixtureIncident(id: number, at: number, change: Partial<Incident>): Inc
   };
 }
 
-function statusAt(at: number): StatusResponse {
+/** Three services (web, api, db), or `services` generated ones of which every 150th is down somewhere. */
+function statusAt(at: number, count?: number): StatusResponse {
   const environments = ['dev', 'staging', 'prod'];
-  const services = ['web', 'api', 'db'];
-  const statusOf = (env: string, service: string): CellStatus =>
-    env === 'prod' && service === 'api' ? 'down' : env === 'staging' && service === 'db' ? 'degraded' : 'up';
+  const services = count === undefined ? ['web', 'api', 'db'] : Array.from({ length: count }, (_, i) => `svc-${String(i).padStart(4, '0')}`);
+  const statusOf = (env: string, service: string): CellStatus => {
+    if (count === undefined) return env === 'prod' && service === 'api' ? 'down' : env === 'staging' && service === 'db' ? 'degraded' : 'up';
+    const i = Number(service.slice(4));
+    return i % 150 === 7 && env !== 'dev' ? 'down' : i % 350 === 11 ? 'degraded' : 'up';
+  };
   return {
     generatedAt: at,
     environments,
@@ -95,7 +99,8 @@ function slosAt(at: number): SloStatus[] {
 }
 
 /** Starts the fixture server on a loopback port; needs `npm run build:dashboard` first. */
-export async function startAlertingFixture(at = Date.now()): Promise<AlertingFixture> {
+export async function startAlertingFixture(options: { readonly at?: number; readonly services?: number } = {}): Promise<AlertingFixture> {
+  const at = options.at ?? Date.now();
   if (!fs.existsSync(path.join(DASHBOARD_DIR, 'index.html'))) throw new Error('dist/dashboard is missing: run "npm run build:dashboard" first');
   const incidents = new Map<number, Incident>();
   const events = new Map<number, IncidentEvent[]>();
@@ -145,7 +150,7 @@ export async function startAlertingFixture(at = Date.now()): Promise<AlertingFix
     return next;
   };
 
-  app.get('/api/v1/status', (c) => c.json(statusAt(now())));
+  app.get('/api/v1/status', (c) => c.json(statusAt(now(), options.services)));
   app.get('/api/v1/slos', (c) => c.json({ slos: slosAt(now()) }));
   app.get('/api/v1/rules', (c) => c.json({ rules: [], alerts: { inactive: 0, pending: 0, firing: 2 } }));
   app.get('/api/v1/incidents', (c) => {
