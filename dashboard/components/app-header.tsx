@@ -2,11 +2,18 @@ import type { StatusModel } from '../models/status.js';
 import { formatClock } from '../format.js';
 
 /** The views the header links to, in order. */
-export const NAV_LINKS: ReadonlyArray<{ readonly path: string; readonly label: string }> = [{ path: '/', label: 'Overview' }];
+export const NAV_LINKS: ReadonlyArray<{ readonly path: string; readonly label: string }> = [
+  { path: '/', label: 'Overview' },
+  { path: '/incidents', label: 'Incidents' },
+  { path: '/postmortems', label: 'Postmortems' },
+  { path: '/slos', label: 'SLOs' },
+  { path: '/silences', label: 'Silences' },
+  { path: '/wall', label: 'Wall' },
+];
 
 export interface AppHeaderProps {
   readonly status: StatusModel;
-  /** The current route's path, for the link it names. */
+  /** The current route's key (`/incidents/:id`), for the link it names: a detail marks its list. */
   readonly path: string;
 }
 
@@ -22,7 +29,7 @@ export function AppHeader({ status, path }: AppHeaderProps) {
       </a>
       <nav class="header__nav">
         {NAV_LINKS.map((link) => (
-          <a key={link.path} href={`#${link.path}`} class="header__link" aria-current={path === link.path ? 'page' : undefined}>
+          <a key={link.path} href={`#${link.path}`} class="header__link" aria-current={path === link.path || (link.path !== '/' && path.startsWith(`${link.path}/`)) ? 'page' : undefined}>
             {link.label}
           </a>
         ))}

@@ -1,9 +1,17 @@
 import { computed, type ReadonlySignal } from '@preact/signals';
 import type { ApiClient } from '../api-client.js';
+import { activateByRoute } from './activation.js';
 import { createFilterModel, type FilterModel } from './filter.js';
+import { createIncidentDetailModel, type IncidentDetailModel } from './incident-detail.js';
+import { createIncidentListModel, type IncidentListModel } from './incidents.js';
+import { createPostmortemEditorModel, createPostmortemListModel, type PostmortemEditorModel, type PostmortemListModel } from './postmortems.js';
+import { createSilenceModel, type SilenceModel } from './silences.js';
+import { createSloModel, type SloModel } from './slos.js';
+import { createUserModel, type NameStorage, type UserModel } from './user.js';
+import { createWallModel, type WallModel } from './wall.js';
 import { createLatencyModel, type LatencyModel } from './latency.js';
 import { createMatrixModel, type MatrixModel } from './matrix-model.js';
-import { createRouteModel, type RouteModel } from './route.js';
+import { createRouteModel, pathId, type RouteModel } from './route.js';
 import { createSelectionModel, type SelectionModel } from './selection.js';
 import { createStatusModel, type StatusModel } from './status.js';
 import type { VisibilitySource } from './poller.js';
@@ -22,6 +30,15 @@ export interface Models {
   readonly environments: ReadonlySignal<readonly string[]>;
   readonly selection: SelectionModel;
   readonly latency: LatencyModel;
+  /** Who acts on incidents, silences and postmortems. */
+  readonly user: UserModel;
+  readonly incidents: IncidentListModel;
+  readonly incident: IncidentDetailModel;
+  readonly postmortems: PostmortemListModel;
+  readonly postmortem: PostmortemEditorModel;
+  readonly slos: SloModel;
+  readonly silences: SilenceModel;
+  readonly wall: WallModel;
   start(): void;
   stop(): void;
 }
@@ -34,6 +51,10 @@ export interface ModelsOptions {
   readonly events: Pick<Window, 'addEventListener' | 'removeEventListener'>;
   /** Writes the hash without a history entry (`history.replaceState`). */
   readonly replaceHash: (hash: string) => void;
+  /** Goes to a hash with a history entry (`location.hash = …`). */
+  readonly navigate: (hash: string) => void;
+  /** Where the user's name is remembered (localStorage). */
+  readonly names: NameStorage;
 }
 
 export function createModels(options: ModelsOptions): Models {
@@ -50,6 +71,18 @@ export function createModels(options: ModelsOptions): Models {
     now: options.now,
     visibility: options.visibility,
   });
+  const visibility = options.visibility;
+  const api = options.api;
+  const user = createUserModel(options.names);
+  const routeId = computed(() => pathId(route.path.value));
+  const incidents = createIncidentListModel({ api, route, visibility });
+  const incident = createIncidentDetailModel({ api, id: routeId, user, navigate: options.navigate, visibility });
+  const postmortems = createPostmortemListModel({ api, visibility });
+  const postmortem = createPostmortemEditorModel({ api, id: routeId });
+  const slos = createSloModel({ api, visibility });
+  const silences = createSilenceModel({ api, user, visibility });
+  const wall = createWallModel({ api, status: status.status, statusError: status.error, slos, visibility });
+  let stopActivities: (() => void) | undefined;
   return {
     now: options.now,
     route,
@@ -60,12 +93,30 @@ export function createModels(options: ModelsOptions): Models {
     environments: matrix.environments,
     selection,
     latency,
+    user,
+    incidents,
+    incident,
+    postmortems,
+    postmortem,
+    slos,
+    silences,
+    wall,
     start() {
       status.poller.start();
-      latency.start();
+      // Each view's data is polled while the view is shown; the status feeds the header everywhere.
+      stopActivities = activateByRoute(route.path, [
+        [['/'], latency],
+        [['/incidents'], incidents],
+        [['/incidents/:id'], incident],
+        [['/postmortems'], postmortems],
+        [['/postmortems/:id'], postmortem],
+        [['/slos', '/wall'], slos.resource.poller],
+        [['/silences'], silences],
+        [['/wall'], wall.incidentResource.poller],
+      ]);
     },
     stop() {
-      latency.stop();
+      stopActivities?.();
       status.poller.stop();
       route.stop();
     },

@@ -55,3 +55,14 @@ export function createRouteModel(options: RouteModelOptions): RouteModel {
     stop: () => options.events.removeEventListener('hashchange', onHashChange),
   };
 }
+
+/** The route table key of a path: numeric segments become `:id` (`/incidents/12` → `/incidents/:id`). */
+export function routeKey(path: string): string {
+  return path.replace(/\/\d{1,15}(?=\/|$)/g, '/:id');
+}
+
+/** The last numeric segment of a path (`/incidents/12` → 12), or null. */
+export function pathId(path: string): number | null {
+  const match = /\/(\d{1,15})$/.exec(path);
+  return match ? Number(match[1]) : null;
+}
