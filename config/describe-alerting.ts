@@ -34,7 +34,7 @@ export function describeRule(rule: RuleSpec): string {
       return `${rule.aggregate}(${rule.metric}${selector(rule.matchers)}[${formatDuration(rule.overMs)}]) ${op} ${rule.threshold}${holding}${recover}${keeping}`;
     }
     case 'nodata':
-      return `no sample of ${rule.metric}${selector(rule.matchers)} for ${formatDuration(rule.nodataMs)}${holding}${keeping}`;
+      return `no sample of ${rule.metric}${selector(rule.matchers)} for ${formatDuration(rule.nodataMs)}${rule.forMs > 0 ? `, pending ${formatDuration(rule.forMs)}` : ''}${keeping}`;
     case 'check_down':
       return `${rule.checkId} fails ${rule.afterFailures} run${rule.afterFailures === 1 ? '' : 's'} in a row or for ${formatDuration(rule.orAfterMs)}`;
     case 'burn_rate':
