@@ -68,6 +68,12 @@ export function activeMaintenance(specs: readonly MaintenanceSpec[], at: number,
   const active: ActiveMaintenance[] = [];
   for (const spec of specs) {
     if (!coversTarget(spec, target)) continue;
+    // The common answer, no window on, costs one cron step; merging overlapping runs only when one is on.
+    const { schedule } = spec;
+    if (schedule.kind === 'cron') {
+      const run = nextCron(scheduleOf(schedule), at - schedule.durationMs, schedule.timezone);
+      if (run === null || run > at) continue;
+    }
     const window = maintenanceWindows(spec, at, at + 1)[0];
     if (window && window[0] <= at && at < window[1]) active.push({ spec, start: window[0], end: window[1] });
   }

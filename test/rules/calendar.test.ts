@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalTimezone, instantOfWall, instantsOfWall, sloWindowBounds } from '../../rules/calendar.js';
+import { canonicalTimezone, instantOfWall, instantsOfWall, sloWindowBounds, wallParts } from '../../rules/calendar.js';
 import type { SloWindow } from '../../rules/types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -48,4 +48,28 @@ describe('local times in a timezone', () => {
     expect(canonicalTimezone('europe/berlin')).toBe('Europe/Berlin');
     expect(canonicalTimezone('Europe/Berlinn')).toBeNull();
   });
+});
+
+describe('wallParts', () => {
+  it.each(['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kathmandu', 'America/St_Johns', 'Pacific/Chatham', 'UTC'])(
+    'agrees with Intl in %s every 67 minutes and 13 seconds through 2026',
+    (timezone) => {
+      const intl = new Intl.DateTimeFormat('en-US', { timeZone: timezone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' });
+      const weekdays = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+      for (let at = Date.parse('2026-01-01T00:00:00Z'); at < Date.parse('2027-01-01T00:00:00Z'); at += 4_033_000) {
+        const parts = Object.fromEntries(intl.formatToParts(at).map((p) => [p.type, p.value]));
+        const expected = {
+          year: Number(parts.year),
+          month: Number(parts.month),
+          day: Number(parts.day),
+          hour: Number(parts.hour),
+          minute: Number(parts.minute),
+          second: Number(parts.second),
+          weekday: weekdays.indexOf(parts.weekday),
+        };
+        const actual = wallParts(at, timezone);
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) expect({ at: new Date(at).toISOString(), ...actual }).toEqual({ at: new Date(at).toISOString(), ...expected });
+      }
+    },
+  );
 });

@@ -27,6 +27,8 @@ describe('nextCron', () => {
     // Berlin falls back on 2026-10-25 at 03:00 CEST (01:00Z) to 02:00 CET: 02:00–02:59 happens twice.
     { name: 'a repeated time runs at its first occurrence', cron: '30 2 * * *', tz: 'Europe/Berlin', after: '2026-10-24T12:00:00Z', next: '2026-10-25T00:30:00.000Z' },
     { name: 'a repeated time runs once', cron: '30 2 * * *', tz: 'Europe/Berlin', after: '2026-10-25T00:30:00Z', next: '2026-10-26T01:30:00.000Z' },
+    // Lord Howe springs forward by 30 minutes on 2026-10-04 at 02:00 (+10:30 → +11:00).
+    { name: 'a time in a half-hour gap runs as far past its end', cron: '15 2 * * *', tz: 'Australia/Lord_Howe', after: '2026-10-03T12:00:00Z', next: '2026-10-03T15:45:00.000Z' },
     { name: 'a wildcard hour runs again in the repeated hour', cron: '30 * * * *', tz: 'Europe/Berlin', after: '2026-10-25T00:30:00Z', next: '2026-10-25T01:30:00.000Z' },
   ])('$name', ({ cron, tz, after, next }) => {
     expect(iso(nextCron(cron, at(after), tz))).toBe(next);
