@@ -9,6 +9,7 @@ import type { AlertingContext } from './alerting.js';
 import { parseItems, unknownNameMessage } from './alerting-parse.js';
 import { isPlainObject } from './expand.js';
 import type { PathSegment, RawProblem } from './issues.js';
+import { MAX_EXPANDED_SLOS, formatCount } from './limits.js';
 
 /** `checkout-latency` → `CheckoutLatencyBurnRate`; an SLO without a name alerts as `SloBurnRate`. */
 export function burnRateRuleName(slo: { readonly name: string; readonly named: boolean }): string {
@@ -46,6 +47,11 @@ export function compileSlos(
       const environments = sloEnvironments(item, service, runsIn, context, path, problems);
       const tiers = sloTiers(item, path, problems);
       if (environments === null || tiers === null) continue;
+      if (slos.length + environments.length > MAX_EXPANDED_SLOS) {
+        const message = `the services' SLOs expand to more than ${formatCount(MAX_EXPANDED_SLOS)} (each SLO times its environments)`;
+        problems.push({ path: ['services'], message, at: 'key' });
+        return { slos: [], rules: [] };
+      }
       for (const env of environments) {
         const slo: SloSpec = {
           id: `${env}/${service}/${item.name}`,

@@ -422,3 +422,12 @@ describe('alerting problems name the file, line and path', () => {
     ]);
   });
 });
+
+describe('alerting limits', () => {
+  it('refuses SLOs expanding past the limit, with one problem', () => {
+    const environments = Array.from({ length: 1000 }, (_, i) => `e${i}`);
+    const services = Array.from({ length: 11 }, (_, i) => [`  s${i}:`, '    slos: [ { availability: { objective: 99%, window: 28d } } ]']).flat();
+    const problems = problemsOf(yaml(`environments: [${environments.join(', ')}]`, 'services:', ...services));
+    expect(problems).toEqual(["vigil.yaml:2 services: the services' SLOs expand to more than 10,000 (each SLO times its environments)"]);
+  });
+});
