@@ -27,6 +27,8 @@ export interface AlertingResult {
 }
 
 export const DEFAULT_EVALUATION_INTERVAL_MS = 5_000;
+/** Names of the rules Vigil writes itself. */
+export const BUILTIN_RULE_NAMES = ['CheckDown', 'TlsCertExpiring', 'SloBurnRate'] as const;
 export const DEFAULT_REOPEN_WINDOW_MS = 30 * 60_000;
 
 /** Validates and compiles the alerting parts of the (raw, parsed YAML) document `data`. */
@@ -46,7 +48,9 @@ export function compileAlerting(data: unknown, context: AlertingContext): Alerti
   const defaultRules = compileDefaultRules({ top: topDefaults ?? {}, services: serviceDefaults, context }, problems);
   const slos = compileSlos(rawServices, context, problems);
 
-  const reserved = new Set([...defaultRules.map((r) => r.name), ...slos.rules.map((r) => r.name)]);
+  // The built-in names are taken even where every default rule is turned off: an inhibit rule naming
+  // CheckDown stays valid, and a written rule never takes the name of one that may come back.
+  const reserved = new Set([...BUILTIN_RULE_NAMES, ...defaultRules.map((r) => r.name), ...slos.rules.map((r) => r.name)]);
   const rules = compileRules(doc.rules, reserved, problems);
   const ruleNames = new Set([...reserved, ...rules.map((r) => r.name)]);
   const inhibit = compileInhibit(doc.inhibit, ruleNames, problems);

@@ -360,9 +360,14 @@ describe('alerting problems name the file, line and path', () => {
       name: 'an inhibit rule naming no rule, and one with an empty source',
       text: yaml(...base, 'inhibit:', '  - { source: { rule: CheckDwn }, equal: [env] }', '  - { source: {}, target: { rule: CheckDown } }'),
       problems: [
-        'vigil.yaml:9 inhibit[0].source.rule: unknown rule "CheckDwn" (did you mean "CheckDown"?); rules are CheckDown, TlsCertExpiring',
+        'vigil.yaml:9 inhibit[0].source.rule: unknown rule "CheckDwn" (did you mean "CheckDown"?); rules are CheckDown, TlsCertExpiring, SloBurnRate',
         'vigil.yaml:10 inhibit[1].source: needs at least one matcher; an empty source would let any alert mute the others',
       ],
+    },
+    {
+      name: 'a rule named like a default rule that is turned off everywhere',
+      text: yaml(...base, 'defaults: { down: false }', 'rules: [ { name: CheckDown, metric: up, above: 1, severity: page } ]'),
+      problems: ['vigil.yaml:9 rules[0].name: "CheckDown" is the name of a default or SLO rule; choose another'],
     },
     {
       name: 'maintenance in unknown environments and services',
