@@ -27,9 +27,9 @@ export interface AlertingResult {
 }
 
 export const DEFAULT_EVALUATION_INTERVAL_MS = 5_000;
+export const DEFAULT_REOPEN_WINDOW_MS = 30 * 60_000;
 /** Names of the rules Vigil writes itself. */
 export const BUILTIN_RULE_NAMES = ['CheckDown', 'TlsCertExpiring', 'SloBurnRate'] as const;
-export const DEFAULT_REOPEN_WINDOW_MS = 30 * 60_000;
 
 /** Validates and compiles the alerting parts of the (raw, parsed YAML) document `data`. */
 export function compileAlerting(data: unknown, context: AlertingContext): AlertingResult {
