@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError } from '../lib/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { describeConfig } from '../config/describe.js';
+import { describeAlerting } from '../config/describe-alerting.js';
 import { builtinProbes } from '../probes/index.js';
 import { serve, StartError } from './serve.js';
 
@@ -29,8 +30,9 @@ Options:
   -h, --help      show this help`,
   check: `Usage: vigil check --config FILE
 
-Validates a config and prints its checks expanded per environment. Exits 1 with every problem
-(file:line path: message) when the config is invalid.
+Validates a config and prints its checks expanded per environment, then its alerting: the compiled
+rules, each SLO with its burn-rate tiers, inhibition and the next maintenance windows. Exits 1 with
+every problem (file:line path: message) when the config is invalid.
 
 Options:
   --config FILE   vigil.yaml to validate (default: $VIGIL_CONFIG)
@@ -84,7 +86,8 @@ async function main(argv: string[]): Promise<void> {
     if (command === 'check') {
       if (!configFile) fail(`check needs --config FILE\n\n${HELP.check}`);
       const config = loadConfigFile(configFile, { env: process.env, registry: builtinProbes() });
-      process.stdout.write(describeConfig(config, { color: useColor(process.stdout) }));
+      const color = useColor(process.stdout);
+      process.stdout.write(describeConfig(config, { color }) + describeAlerting(config, { color, now: Date.now() }));
       return;
     }
     const portText = (values.port as string | undefined) ?? process.env.PORT;

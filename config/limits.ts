@@ -25,6 +25,12 @@ export const MAX_SERVICES = 2_000;
  */
 export const MAX_EXPANDED_CHECKS = 100_000;
 
+/**
+ * SLOs after expansion per environment: each is four burn-rate rules evaluated every cycle (the engine's
+ * target is 10,000 rules in 200 ms), so 10,000 SLOs is already far past what it can keep up with.
+ */
+export const MAX_EXPANDED_SLOS = 10_000;
+
 /** Values and characters of all checks (with their runbooks) after expansion per environment. */
 export const MAX_EXPANDED_VALUES = 1_000_000;
 export const MAX_EXPANDED_CHARS = 64 * 1024 * 1024;

@@ -3,6 +3,7 @@
 // kept in step with it.
 import { Secret, type SecretValues } from '../lib/secret.js';
 import type { VigilConfig } from './types.js';
+import type { AlertingConfig } from '../rules/types.js';
 
 /** A JSON value as shown: what a check's target holds once scrubbed. */
 export type PublicValue = string | number | boolean | null | readonly PublicValue[] | { readonly [key: string]: PublicValue };
@@ -36,6 +37,8 @@ export interface PublicConfig {
   readonly checks: readonly PublicCheck[];
   readonly scheduler: { readonly concurrency: number };
   readonly retention: VigilConfig['retention'];
+  /** Every compiled rule (default, written, SLO), SLO, inhibit rule and maintenance window; plain data. */
+  readonly alerting: AlertingConfig;
 }
 
 /** The config with every string value scrubbed through `config.secrets`. */
@@ -68,6 +71,8 @@ export function publicConfig(config: VigilConfig): PublicConfig {
     })),
     scheduler: { concurrency: config.scheduler.concurrency },
     retention: { ...config.retention },
+    // Alerting strings are never interpolated from the environment; scrubbed all the same, like everything shown.
+    alerting: publicValue(config.alerting, secrets) as unknown as AlertingConfig,
   };
 }
 

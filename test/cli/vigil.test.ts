@@ -24,6 +24,28 @@ describe('the vigil command', () => {
     expect(stdout).not.toContain('\x1b[');
   });
 
+  it('prints the alerting of the example config: rules by origin, SLOs with their tiers, maintenance', () => {
+    const { code, stdout, stderr } = vigil(['check', '--config', 'vigil.example.yaml'], { API_TOKEN_STAGING: 'tok-staging-123', API_TOKEN_PROD: 'tok-prod-456' });
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toContain('alerting: evaluated every 5s, reopen window 30m');
+    expect(stdout).toContain('rules: 39 (15 default, 2 written, 22 from SLOs)');
+    expect(stdout).toMatch(/ReplicaLagHigh\s+page\s+max\(replica_lag_seconds\{env="prod"\}\[5m\]\) > 30 for 2m, recovers below 10, keeps firing 5m/);
+    expect(stdout).toMatch(/api\/availability\s+staging, prod: availability 99\.9% over a rolling 28d\n\s+page\s+13\.44×\s+over 1h and 5m\s+2% of the budget in 1h/);
+    expect(stdout).toMatch(/ticket\s+0\.93×\s+over 3d and 6h\s+10% of the budget in 3d/);
+    expect(stdout).toMatch(/maintenance\[0\]\s+environments staging: "0 2 \* \* SUN" for 1h in Europe\/Berlin; (next|on now, until) \d{4}-\d\d-\d\d \d\d:\d\d Europe\/Berlin/);
+    expect(stdout).toContain('maintenance[1]  services api: 2026-12-01T22:00Z to 2026-12-01T23:00Z (PG 16 upgrade)');
+  });
+
+  it('names file, line and path of alerting problems too', () => {
+    const { code, stderr } = vigil(['check', '--config', 'test/fixtures/config/alerting-problems.yaml']);
+    expect(code).toBe(1);
+    const file = 'test/fixtures/config/alerting-problems.yaml';
+    expect(stderr).toContain(`${file}:6 services.api.slos[0].availability.objective: expected an objective above 0 and below 100% like 99.9% or 0.999, got "101%"`);
+    expect(stderr).toContain(`${file}:8 rules[0].match.check: invalid regular expression "(pg"`);
+    expect(stderr).toContain(`${file}:11 maintenance[1].environments[0]: unknown environment "stagng" (did you mean "staging"?)`);
+  });
+
   it('exits 1 and names file, line and path of every problem in an invalid config', () => {
     const { code, stdout, stderr } = vigil(['check', '--config', 'test/fixtures/config/several-problems.yaml']);
     expect(code).toBe(1);
