@@ -37,7 +37,7 @@ export interface KnownInstance {
 export interface EvaluationInputs {
   readonly window: SampleWindow;
   readonly at: number;
-  /** Since when the window holds every sample (its backfill's start, or the engine's start if that failed). */
+  /** Since when the engine has watched (its start): an absent metric fires only once it has watched for `nodata`. */
   readonly coveredFrom: number;
   /** An SLO's burn rate over the `windowMs` before `at`; null with no events. */
   readonly burnRate: (sloId: string, windowMs: number, at: number) => number | null;
@@ -134,15 +134,18 @@ function observeNoData(rule: CompiledRule, spec: Extract<RuleSpec, { kind: 'noda
     observations.push({ seriesLabels: series.labels, condition: { active: at - last >= spec.nodataMs, value: Math.max(0, at - last) / 1000, since: last + spec.nodataMs } });
   }
   let silentKnown = 0;
+  let absentKnown = false;
   for (const instance of known) {
     const key = labelsKey(instance.seriesLabels);
+    if (key === '{}') absentKnown = true;
     if (seen.has(key) || key === '{}') continue;
     // A series seen before that has left the window altogether: still no data.
     silentKnown++;
     observations.push({ seriesLabels: instance.seriesLabels, condition: { active: true, value: null } });
   }
-  // Once, when nothing matches at all (never seen, or forgotten): only after the window has covered `nodata`.
-  if (seen.size === 0 && silentKnown === 0 && at - inputs.coveredFrom >= spec.nodataMs) {
+  // Once, when nothing matches at all (never seen, or forgotten): only once the engine has watched for
+  // `nodata` (a fresh install is not an outage), or when that alert is already tracked (a restart keeps it).
+  if (seen.size === 0 && silentKnown === 0 && (absentKnown || at - inputs.coveredFrom >= spec.nodataMs)) {
     observations.push({ seriesLabels: {}, condition: { active: true, value: null } });
   }
   return observations;
