@@ -18,7 +18,8 @@ import { createIncidentActions } from './incident-actions.js';
 import { alertFingerprint, alertLabels, decideFiring, decideRecovery, decideRuleGone, newIncident } from './incidents.js';
 import { compileInhibits, inhibitedAlerts, type CompiledInhibit } from './inhibit.js';
 import { ownsInstance, seriesLabelsOf } from './restore.js';
-import { INACTIVE, transition, type InstanceState, type Transition } from './state.js';
+import { INACTIVE, transition, type Transition } from './state.js';
+import { fromRecord, isResting, needsSave, persistKey, SAVE_EVERY_MS, toRecord, type Instance } from './instance.js';
 import type { AlertingConfig, AlertingView, IncidentActions, RuleStatus, SloStatus } from './types.js';
 import { SampleWindow } from './window.js';
 
@@ -38,22 +39,9 @@ export interface AlertingEngineOptions {
   readonly log?: (line: string) => void;
 }
 
-/** A rule instance's value and last value are saved at least this often while they change (not every cycle). */
-const SAVE_EVERY_MS = 60_000;
 /** Store query bounds of the start-up backfill: every series of a metric, raw, over its window. */
 const BACKFILL_LIMITS = { maxSeries: 1_000_000, maxPoints: 20_000_000, maxRowsScanned: 20_000_000 };
 
-interface Instance {
-  readonly fingerprint: string;
-  readonly labels: Labels;
-  readonly seriesLabels: Labels;
-  readonly state: InstanceState;
-  readonly counters: Readonly<Record<string, number>>;
-  readonly incidentId: number | null;
-  readonly inhibited: boolean;
-  /** What was last saved (its persist key) and when; null when the store holds no record of it. */
-  readonly saved: { readonly key: string; readonly at: number } | null;
-}
 
 interface RuleRuntime {
   readonly rule: CompiledRule;
@@ -143,18 +131,7 @@ export class AlertingEngine implements AlertingView {
         this.#orphans.push(record);
         continue;
       }
-      const { state, activeSince, firingSince, lastBreachAt, value } = record;
-      const instance: Instance = {
-        fingerprint: record.fingerprint,
-        labels: record.labels,
-        seriesLabels: seriesLabelsOf(runtime.rule, record.labels),
-        state: { state, activeSince, firingSince, lastBreachAt, value },
-        counters: record.counters,
-        incidentId: record.incidentId,
-        inhibited: false,
-        saved: null,
-      };
-      runtime.instances.set(record.fingerprint, { ...instance, saved: { key: persistKey(instance, record.updatedAt), at: record.updatedAt } });
+      runtime.instances.set(record.fingerprint, fromRecord(record, seriesLabelsOf(runtime.rule, record.labels)));
     }
     this.#reindexLive();
   }
@@ -410,37 +387,4 @@ export class AlertingEngine implements AlertingView {
     }
     this.#live = live;
   }
-}
-
-/** The instance differs from what the store holds in a way that matters, or its value is a minute old there. */
-function needsSave(instance: Instance, at: number): boolean {
-  if (isResting(instance)) return instance.saved !== null;
-  return instance.saved === null || instance.saved.key !== persistKey(instance, at) || at - instance.saved.at >= SAVE_EVERY_MS;
-}
-
-/** Inactive, with no incident and nothing counted: nothing to keep in the store. */
-function isResting(instance: Instance): boolean {
-  return instance.state.state === 'inactive' && instance.incidentId === null && !((instance.counters.failures ?? 0) > 0);
-}
-
-/**
- * What must reach the store as soon as it changes; the value only rides along now and then. Whether the
- * condition still holds is part of it, so the last breach time that keep_firing_for counts from is
- * saved when the condition stops holding.
- */
-function persistKey(instance: Instance, at: number): string {
-  const { state, activeSince, firingSince, lastBreachAt } = instance.state;
-  return JSON.stringify([state, activeSince, firingSince, lastBreachAt === at, instance.incidentId, instance.counters.failures ?? 0, instance.counters.failingSince ?? null]);
-}
-
-function toRecord(rule: string, instance: Instance, at: number): RuleInstanceRecord {
-  return {
-    fingerprint: instance.fingerprint,
-    rule,
-    labels: instance.labels,
-    ...instance.state,
-    counters: instance.counters,
-    incidentId: instance.incidentId,
-    updatedAt: at,
-  };
 }
