@@ -6,23 +6,42 @@ import { SerialQueue } from '../../lib/serial.js';
 import type {
   CheckResult,
   CheckResultStore,
+  IncidentStore,
+  IncidentWrites,
+  PostmortemStore,
   QueryLimits,
   Retention,
+  RuleStateStore,
+  RuleStateWrites,
   Sample,
   SampleStore,
   SeriesQuery,
   SeriesQueryResult,
+  SilenceStore,
   Store,
   StoreInfo,
   StoreTx,
 } from '../types.js';
 import { appendSamples, lockRollupsShared, newAppendContext } from './append.js';
 import { lastCheckResults, recordCheckResults } from './checks.js';
-import { commit, createPool, inTransaction, redactUrl, rollbackQuietly, urlSecrets, type Pool } from './connection.js';
+import { commit, createPool, inTransaction, redactUrl, rollbackQuietly, urlSecrets, type Pool, type PoolClient } from './connection.js';
+import {
+  activeIncidents,
+  addIncidentEvent,
+  createIncident,
+  getIncident,
+  incidentEvents,
+  latestIncidentByFingerprint,
+  listIncidents,
+  updateIncident,
+} from './incidents.js';
+import { createPostmortem, getPostmortem, listPostmortems, postmortemByIncident, updatePostmortem } from './postmortems.js';
 import { enforceRetention } from './retention.js';
 import { rolledUpTo, rollUpStep } from './rollups.js';
+import { allRuleState, saveRuleState } from './rule-state.js';
 import { migrate } from './schema.js';
 import { SeriesCatalog } from './series.js';
+import { createSilence, expireSilence, getSilence, listSilences } from './silences.js';
 import { querySeries } from './snapshot.js';
 
 export interface PostgresStoreOptions {
@@ -37,6 +56,10 @@ export class PostgresStore implements Store {
   readonly info: StoreInfo;
   readonly samples: SampleStore;
   readonly checks: CheckResultStore;
+  readonly incidents: IncidentStore;
+  readonly ruleState: RuleStateStore;
+  readonly silences: SilenceStore;
+  readonly postmortems: PostmortemStore;
   readonly #pool: Pool;
   readonly #catalog = new SeriesCatalog();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -56,6 +79,28 @@ export class PostgresStore implements Store {
     this.checks = {
       record: (results) => this.#run(() => inTransaction(pool, (client) => recordCheckResults(client, results))),
       last: () => this.#run(() => inTransaction(pool, lastCheckResults)),
+    };
+    // Each call its own transaction: an incident and its first event commit together.
+    const on: OnClient = (task) => this.#run(() => inTransaction(pool, task));
+    this.incidents = {
+      ...incidentWrites(on),
+      events: (id) => on((client) => incidentEvents(client, id)),
+      list: (filter) => on((client) => listIncidents(client, filter)),
+      active: () => on(activeIncidents),
+    };
+    this.ruleState = { ...ruleStateWrites(on), all: () => on(allRuleState) };
+    this.silences = {
+      create: (silence) => on((client) => createSilence(client, silence)),
+      get: (id) => on((client) => getSilence(client, id)),
+      list: (at, opts) => on((client) => listSilences(client, at, opts?.includeExpired ?? false)),
+      expire: (id, at) => on((client) => expireSilence(client, id, at)),
+    };
+    this.postmortems = {
+      create: (postmortem) => on((client) => createPostmortem(client, postmortem)),
+      get: (id) => on((client) => getPostmortem(client, id)),
+      byIncident: (incidentId) => on((client) => postmortemByIncident(client, incidentId)),
+      update: (id, changes, at) => on((client) => updatePostmortem(client, id, changes, at)),
+      list: (filter) => on((client) => listPostmortems(client, filter)),
     };
   }
 
@@ -85,6 +130,8 @@ export class PostgresStore implements Store {
           record: (results: readonly CheckResult[]) => call(() => recordCheckResults(client, results)),
           last: () => call(() => lastCheckResults(client)),
         },
+        incidents: incidentWrites((task) => call(() => task(client))),
+        ruleState: ruleStateWrites((task) => call(() => task(client))),
       };
       let broken = false;
       try {
@@ -144,6 +191,23 @@ export class PostgresStore implements Store {
     promise.then(forget, forget);
     return promise;
   }
+}
+
+/** Runs a task on a connection: a transaction of its own, or the call queue of an open one. */
+type OnClient = <T>(task: (client: PoolClient) => Promise<T>) => Promise<T>;
+
+function incidentWrites(on: OnClient): IncidentWrites {
+  return {
+    create: (incident, event) => on((client) => createIncident(client, incident, event)),
+    update: (id, changes, event, at) => on((client) => updateIncident(client, id, changes, event, at)),
+    addEvent: (id, event) => on((client) => addIncidentEvent(client, id, event)),
+    get: (id) => on((client) => getIncident(client, id)),
+    latestByFingerprint: (fingerprint) => on((client) => latestIncidentByFingerprint(client, fingerprint)),
+  };
+}
+
+function ruleStateWrites(on: OnClient): RuleStateWrites {
+  return { save: (records, deleted) => on((client) => saveRuleState(client, records, deleted)) };
 }
 
 /**

@@ -7,12 +7,18 @@ import { runSeriesQuery } from '../query.js';
 import type {
   CheckResult,
   CheckResultStore,
+  IncidentStore,
+  IncidentWrites,
+  PostmortemStore,
   QueryLimits,
   Retention,
+  RuleStateStore,
+  RuleStateWrites,
   Sample,
   SampleStore,
   SeriesQuery,
   SeriesQueryResult,
+  SilenceStore,
   Store,
   StoreInfo,
   StoreTx,
@@ -35,6 +41,10 @@ export class SqliteStore implements Store {
   readonly info: StoreInfo;
   readonly samples: SampleStore;
   readonly checks: CheckResultStore;
+  readonly incidents: IncidentStore;
+  readonly ruleState: RuleStateStore;
+  readonly silences: SilenceStore;
+  readonly postmortems: PostmortemStore;
   readonly #core: SqliteCore;
   readonly #writer = new SerialQueue();
   readonly #readers: ReaderPool | null;
@@ -55,6 +65,31 @@ export class SqliteStore implements Store {
     this.checks = {
       record: (results) => this.#write(() => core.inTransaction(() => core.recordRows(results))),
       last: () => this.#write(() => core.lastCheckResults()),
+    };
+    const write: Run = (fn) => this.#write(() => core.inTransaction(fn));
+    const read: Run = (fn) => this.#write(fn);
+    this.incidents = {
+      ...incidentWrites(core, write, read),
+      events: (id) => read(() => core.incidents.events(id)),
+      list: (filter) => read(() => core.incidents.list(filter)),
+      active: () => read(() => core.incidents.active()),
+    };
+    this.ruleState = {
+      ...ruleStateWrites(core, write),
+      all: () => read(() => core.ruleState.all()),
+    };
+    this.silences = {
+      create: (silence) => write(() => core.silences.create(silence)),
+      get: (id) => read(() => core.silences.get(id)),
+      list: (at, opts) => read(() => core.silences.list(at, opts?.includeExpired ?? false)),
+      expire: (id, at) => write(() => core.silences.expire(id, at)),
+    };
+    this.postmortems = {
+      create: (postmortem) => write(() => core.postmortems.create(postmortem)),
+      get: (id) => read(() => core.postmortems.get(id)),
+      byIncident: (incidentId) => read(() => core.postmortems.byIncident(incidentId)),
+      update: (id, changes, at) => write(() => core.postmortems.update(id, changes, at)),
+      list: (filter) => read(() => core.postmortems.list(filter)),
     };
     this.#tx = tx;
   }
@@ -92,19 +127,14 @@ export class SqliteStore implements Store {
   /** The writer connection's methods as a transaction uses them: no queue (the transaction holds it). */
   #txView(): StoreTx {
     const core = this.#core;
-    const now = <T>(fn: () => T): Promise<T> => {
-      try {
-        return Promise.resolve(fn());
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    };
     return {
       samples: { append: (samples: readonly Sample[]) => now(() => core.appendRows(samples)) },
       checks: {
         record: (results: readonly CheckResult[]) => now(() => core.recordRows(results)),
         last: () => now(() => core.lastCheckResults()),
       },
+      incidents: incidentWrites(core, now, now),
+      ruleState: ruleStateWrites(core, now),
     };
   }
 
@@ -119,6 +149,33 @@ export class SqliteStore implements Store {
     // No reader threads: answer on the writer connection, between its writes.
     return this.#write(() => runSeriesQuery(this.#core.snapshot(), query, limits));
   }
+}
+
+/** Runs a synchronous call of the core and hands back its result (or error) as a promise. */
+type Run = <T>(fn: () => T) => Promise<T>;
+
+/** Runs `fn` now: inside a transaction, which already holds the writer connection. */
+const now: Run = (fn) => {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+};
+
+/** Incident writes and their reads, through `write` (a transaction of its own, or the one open) and `read`. */
+function incidentWrites(core: SqliteCore, write: Run, read: Run): IncidentWrites {
+  return {
+    create: (incident, event) => write(() => core.incidents.create(incident, event)),
+    update: (id, changes, event, at) => write(() => core.incidents.update(id, changes, event, at)),
+    addEvent: (id, event) => write(() => core.incidents.addEvent(id, event)),
+    get: (id) => read(() => core.incidents.get(id)),
+    latestByFingerprint: (fingerprint) => read(() => core.incidents.latestByFingerprint(fingerprint)),
+  };
+}
+
+function ruleStateWrites(core: SqliteCore, write: Run): RuleStateWrites {
+  return { save: (records, deleted) => write(() => core.ruleState.save(records, deleted)) };
 }
 
 /** Opens (creating and migrating if needed) the store at `path`; ':memory:' for a throwaway store. */

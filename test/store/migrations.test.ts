@@ -14,7 +14,21 @@ describe('SQLite migrations', () => {
     const db = openDatabase(tempDbPath());
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     const tables = db.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all();
-    expect(tables.map((t) => t.name).sort()).toEqual(['check_results', 'meta', 'rollup_1h', 'rollup_1m', 'rollup_dirty', 'samples', 'series']);
+    expect(schemaVersion(db)).toBe(2);
+    expect(tables.map((t) => t.name).sort()).toEqual([
+      'check_results',
+      'incident_events',
+      'incidents',
+      'meta',
+      'postmortems',
+      'rollup_1h',
+      'rollup_1m',
+      'rollup_dirty',
+      'rule_state',
+      'samples',
+      'series',
+      'silences',
+    ]);
     expect(tables.every((t) => t.strict === 1)).toBe(true);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
@@ -35,26 +49,27 @@ describe('SQLite migrations', () => {
   it('run only the migrations a database has not seen yet', () => {
     const db = openDatabase(tempDbPath());
     const ran: number[] = [];
-    const second: Migration = { version: 2, name: 'second', up: (d) => { ran.push(2); d.exec('CREATE TABLE extra (x INTEGER) STRICT'); } };
-    migrate(db, [...MIGRATIONS.slice(0, 1), second]);
-    migrate(db, [...MIGRATIONS.slice(0, 1), second]);
-    expect(ran).toEqual([2]);
-    expect(schemaVersion(db)).toBe(2);
+    const next = MIGRATIONS.length + 1;
+    const added: Migration = { version: next, name: 'added', up: (d) => { ran.push(next); d.exec('CREATE TABLE extra (x INTEGER) STRICT'); } };
+    migrate(db, [...MIGRATIONS, added]);
+    migrate(db, [...MIGRATIONS, added]);
+    expect(ran).toEqual([next]);
+    expect(schemaVersion(db)).toBe(next);
     db.close();
   });
 
   it('roll a failing migration back entirely, leaving user_version where it was', () => {
     const db = openDatabase(tempDbPath());
     const broken: Migration = {
-      version: 2,
+      version: MIGRATIONS.length + 1,
       name: 'broken',
       up: (d) => {
         d.exec('CREATE TABLE half_done (x INTEGER) STRICT');
         d.exec('THIS IS NOT SQL');
       },
     };
-    expect(() => migrate(db, [...MIGRATIONS.slice(0, 1), broken])).toThrow();
-    expect(schemaVersion(db)).toBe(1);
+    expect(() => migrate(db, [...MIGRATIONS, broken])).toThrow();
+    expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half_done'").get()).toEqual({ n: 0 });
     db.close();
   });

@@ -62,7 +62,22 @@ describe('PostgreSQL migrations', () => {
     const { url, pool } = await freshPool();
     await migrate(pool, redactUrl(url));
     expect(await schemaVersion(pool)).toBe(MIGRATIONS.length);
-    expect(await tableNames(pool)).toEqual(['check_results', 'meta', 'rollup_1h', 'rollup_1m', 'rollup_dirty', 'samples', 'schema_version', 'series']);
+    expect(await schemaVersion(pool)).toBe(2);
+    expect(await tableNames(pool)).toEqual([
+      'check_results',
+      'incident_events',
+      'incidents',
+      'meta',
+      'postmortems',
+      'rollup_1h',
+      'rollup_1m',
+      'rollup_dirty',
+      'rule_state',
+      'samples',
+      'schema_version',
+      'series',
+      'silences',
+    ]);
     const recorded = await pool.query('SELECT version, name FROM schema_version ORDER BY version');
     expect(recorded.rows).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
   });

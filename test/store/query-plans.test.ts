@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RAW_RANGE_SQL, rollupRangeSql } from '../../store/sqlite/core.js';
+import { incidentListQuery } from '../../store/incident-filter.js';
 import { openDatabase } from '../../store/sqlite/db.js';
+import { ACTIVE_INCIDENTS_SQL, LATEST_BY_FINGERPRINT_SQL, SQLITE_DIALECT } from '../../store/sqlite/incidents.js';
 import { DELETE_OLD_SAMPLES_SQL } from '../../store/sqlite/retention.js';
 import { FOLD_RAW_CHUNK_SQL, MERGE_MINUTES_CHUNK_SQL, registerHistogramFunctions } from '../../store/sqlite/rollups.js';
 import { tempDbPath } from '../helpers/temp-db.js';
@@ -53,5 +55,24 @@ describe('SQLite query plans of the hot queries', () => {
 
   it('find old raw samples for retention with key searches, not a scan of samples', () => {
     expectKeySearchesOnly(plan(DELETE_OLD_SAMPLES_SQL, { cutoff: 0, limit: 10 }), ['samples', 'r']);
+  });
+});
+
+describe('SQLite query plans of the alerting queries', () => {
+  it("find a fingerprint's newest incident through its index, without a sort", () => {
+    const steps = plan(LATEST_BY_FINGERPRINT_SQL, ['CheckDown/prod/api']);
+    expect(steps.join('\n')).toMatch(/SEARCH incidents USING INDEX incidents_by_fingerprint \(fingerprint=\?\)/);
+    expect(steps.join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('read the active incidents from the partial index, not a scan of every incident', () => {
+    const steps = plan(ACTIVE_INCIDENTS_SQL, []);
+    expect(steps.join('\n')).toMatch(/incidents USING INDEX incidents_active/);
+    expect(steps.join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('answer an incident list for a time range from the opened_at index', () => {
+    const query = incidentListQuery({ from: 0, to: 60_000, limit: 50 }, SQLITE_DIALECT);
+    expect(plan(query.sql, query.values).join('\n')).toMatch(/SEARCH incidents USING INDEX incidents_by_opened_at \(opened_at>\? AND opened_at<\?\)/);
   });
 });
