@@ -168,7 +168,9 @@ function issueToProblems(issue: z.core.$ZodIssue, prefix: readonly PathSegment[]
       return issue.keys.map((key, i) => ({ path: [...path, key], message: lines[i] ?? `unknown key "${key}"`, at: 'key' as const }));
     }
     case 'invalid_type':
-      // A missing key shows under its parent, on the parent's line, whatever message its schema carries.
+    case 'invalid_value':
+      // A missing key shows under its parent, on the parent's line, whatever message its schema carries
+      // (an enum's missing key is an invalid_value).
       if (issue.input === undefined && path.length > 0) {
         return [{ path: path.slice(0, -1), message: `missing required key "${String(path[path.length - 1])}"`, at: 'key' }];
       }

@@ -9,6 +9,7 @@ import type { ProbeRegistry } from '../probes/probe.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import type { ServiceSpec, VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema } from './schema.js';
+import { compileAlerting } from './alerting.js';
 import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
 import { formatPath, humanErrorMap, issuesToProblems, suggest, type PathSegment, type RawProblem } from './issues.js';
 import { interpolateSecrets } from './interpolate.js';
@@ -44,7 +45,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   if (oversized.length) throw new ConfigError(locateProblems(oversized, yaml, opts.file, SecretValues.none));
 
   const problems: RawProblem[] = [];
-  const parsed = configSchema(opts.registry, { checkItem: z.unknown() }).safeParse(data, {
+  const parsed = configSchema(opts.registry, { checkItem: z.unknown(), deferAlerting: true }).safeParse(data, {
     reportInput: true,
     error: humanErrorMap((text) => text),
   });
@@ -57,6 +58,12 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   const expanded = expandChecks({ environments, services, registry: opts.registry, env: opts.env, vars: opts.vars });
   for (const problem of expanded.problems) problems.push(problem);
   const storage = storageLocation(parsed.success ? parsed.data.storage : undefined, opts.env, problems);
+  const alerting = compileAlerting(data, {
+    environments,
+    services: new Map(services.map((service) => [service.name, service.environments])),
+    checks: expanded.checks,
+  });
+  for (const problem of alerting.problems) problems.push(problem);
   const secrets = new SecretValues([...expanded.secrets, ...storage.secrets]);
 
   if (problems.length || !parsed.success) throw new ConfigError(locateProblems(problems, yaml, opts.file, secrets));
@@ -87,8 +94,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     scheduler: { concurrency: document.scheduler.concurrency },
     retention,
     storage: storage.location,
-    // [R1] in progress: config/alerting.ts compiles defaults, rules, slos, inhibit and maintenance here.
-    alerting: { evaluationIntervalMs: 5_000, reopenWindowMs: 30 * 60_000, rules: [], slos: [], inhibit: [], maintenance: [] },
+    alerting: alerting.alerting,
     secrets,
   };
 }

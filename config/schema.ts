@@ -5,11 +5,10 @@ import { z } from 'zod';
 import { duration } from '../lib/duration.js';
 import type { ProbeRegistry } from '../probes/probe.js';
 import { MAX_ENVIRONMENTS, formatCount } from './limits.js';
+import { ENV_PATTERN, NAME_PATTERN } from './names.js';
+import { alertingSettingsSchema, defaultsSchema, inhibitSchema, maintenanceSchema, ruleSchema, sloItemSchema } from './alerting-schema.js';
 
-/** Names of services and checks: `api`, `pg-primary`, `queue_depth`. */
-export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
-/** Names of environments: `dev`, `prod-eu`. */
-export const ENV_PATTERN = /^[a-z0-9-]+$/;
+export { ENV_PATTERN, NAME_PATTERN };
 
 /** Top-level keys starting with this are ignored: room for YAML anchors (`x-defaults: &d { every: 5s }`). */
 export const EXTENSION_PREFIX = 'x-';
@@ -58,8 +57,26 @@ export function checkItemSchema(registry: ProbeRegistry): z.ZodType {
   return options.length === 1 ? options[0] : z.union(options as [z.ZodType, z.ZodType, ...z.ZodType[]]);
 }
 
+/**
+ * The schemas of the alerting parts of the file. The loader passes `deferred` (each part `z.unknown()`)
+ * and validates them in config/alerting.ts, part by part and item by item, so a problem in one part
+ * never hides the problems of another; the JSON Schema for editors uses the real ones.
+ */
+function alertingParts(deferred: boolean) {
+  const part = <T extends z.ZodType>(schema: T) => (deferred ? z.unknown().optional() : schema);
+  return {
+    alerting: part(alertingSettingsSchema.optional()),
+    defaults: part(defaultsSchema.optional()),
+    slos: part(z.array(sloItemSchema).optional().meta({ description: 'SLOs: - availability: { objective: 99.9%, window: 28d }' })),
+    rules: part(z.array(ruleSchema).optional().meta({ description: 'Threshold and nodata rules' })),
+    inhibit: part(z.array(inhibitSchema).optional().meta({ description: 'Inhibition, as Alertmanager\'s inhibit_rules' })),
+    maintenance: part(z.array(maintenanceSchema).optional().meta({ description: 'Maintenance windows: recurring (cron) or once' })),
+  };
+}
+
 /** A service, written once and expanded per environment. */
-export function serviceSchema(checkItem: z.ZodType) {
+export function serviceSchema(checkItem: z.ZodType, opts: { deferAlerting?: boolean } = {}) {
+  const alerting = alertingParts(opts.deferAlerting ?? false);
   return z.strictObject({
     owner: z.string().min(1).optional().meta({ description: 'The team that owns the service' }),
     description: z.string().optional(),
@@ -75,6 +92,8 @@ export function serviceSchema(checkItem: z.ZodType) {
       .optional()
       .meta({ description: 'Runbook link, templated per check: https://runbooks.example.com/api/{{check}}' }),
     checks: z.array(checkItem).default([]).meta({ description: 'Checks: one probe kind each, e.g. - http: { url: …, every: 15s }' }),
+    defaults: alerting.defaults,
+    slos: alerting.slos,
   });
 }
 
@@ -86,10 +105,11 @@ const retentionSchema = z.strictObject({
 
 /**
  * The schema of vigil.yaml. `checkItem` defaults to the union of the registry's kinds; the loader
- * passes `z.unknown()` and validates each check itself, per environment.
+ * passes `z.unknown()` and validates each check itself, per environment, and defers the alerting parts.
  */
-export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodType } = {}) {
+export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodType; deferAlerting?: boolean } = {}) {
   const checkItem = opts.checkItem ?? checkItemSchema(registry);
+  const alerting = alertingParts(opts.deferAlerting ?? false);
   return z
     .strictObject({
       environments: z
@@ -130,8 +150,13 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
         .prefault({})
         .meta({ description: 'How many checks may run at once (default 64)' }),
       services: z
-        .record(z.string().regex(NAME_PATTERN, 'expected lowercase letters, digits, - and _ (like "api")'), serviceSchema(checkItem))
+        .record(z.string().regex(NAME_PATTERN, 'expected lowercase letters, digits, - and _ (like "api")'), serviceSchema(checkItem, opts))
         .meta({ description: 'Services by name, each with its checks' }),
+      alerting: alerting.alerting,
+      defaults: alerting.defaults,
+      rules: alerting.rules,
+      inhibit: alerting.inhibit,
+      maintenance: alerting.maintenance,
     })
     .meta({ title: 'Vigil configuration (vigil.yaml)' });
 }
