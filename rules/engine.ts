@@ -12,7 +12,7 @@ import type { Clock } from '../lib/clock.js';
 import { SerialQueue } from '../lib/serial.js';
 import type { IngestWriter } from '../ingest/writer.js';
 import type { CheckSpec } from '../probes/probe.js';
-import type { Incident, Labels, RuleInstanceRecord, Store, StoreTx } from '../store/types.js';
+import { DEFAULT_RETENTION, type Incident, type Labels, type RuleInstanceRecord, type Sample, type Store, type StoreTx } from '../store/types.js';
 import { compileRule, observe, windowRetention, type CompiledRule, type EvaluationInputs } from './evaluate.js';
 import { createIncidentActions } from './incident-actions.js';
 import { alertFingerprint, alertLabels, decideFiring, decideRecovery, decideRuleGone, newIncident } from './incidents.js';
@@ -22,6 +22,7 @@ import { INACTIVE, transition, type Transition } from './state.js';
 import { fromRecord, isResting, needsSave, persistKey, SAVE_EVERY_MS, toRecord, type Instance } from './instance.js';
 import type { AlertingConfig, AlertingView, IncidentActions, RuleStatus, SloStatus } from './types.js';
 import { SampleWindow } from './window.js';
+import { SloAccounting } from './slo-accounting.js';
 
 /** The store concerns the engine uses. */
 export type AlertingStore = Pick<Store, 'samples' | 'incidents' | 'ruleState' | 'transaction'>;
@@ -37,7 +38,12 @@ export interface AlertingEngineOptions {
   readonly clock: Clock;
   readonly feed: SampleFeed;
   readonly log?: (line: string) => void;
+  /** `config.retention.rawMs`: how far back the store has raw samples (the latency SLO backfill reads them). */
+  readonly rawRetentionMs?: number;
 }
+
+/** SLO series stay live this long after a write (they are written once a minute). */
+const SLO_SERIES_STALE_MS = 3 * 60_000;
 
 /** Store query bounds of the start-up backfill: every series of a metric, raw, over its window. */
 const BACKFILL_LIMITS = { maxSeries: 1_000_000, maxPoints: 20_000_000, maxRowsScanned: 20_000_000 };
@@ -80,6 +86,9 @@ export class AlertingEngine implements AlertingView {
   #stopped = false;
   #unsubscribe: (() => void) | null = null;
   #lastCycleMs: number | null = null;
+  readonly #slo: SloAccounting;
+  #sloStatuses: readonly SloStatus[] = [];
+  #sloWrittenMinute = -1;
 
   constructor(options: AlertingEngineOptions) {
     this.#options = options;
@@ -89,6 +98,7 @@ export class AlertingEngine implements AlertingView {
     this.#inhibits = compileInhibits(options.alerting.inhibit);
     this.#window = new SampleWindow(windowRetention(options.alerting.rules, options.alerting.evaluationIntervalMs));
     this.#checks = new Map(options.checks.map((check) => [check.id, check]));
+    this.#slo = new SloAccounting(options.alerting.slos, options.alerting.maintenance);
     this.actions = createIncidentActions({
       store: options.store,
       queue: this.#queue,
@@ -104,8 +114,9 @@ export class AlertingEngine implements AlertingView {
   async start(): Promise<void> {
     this.#startedAt = this.#options.clock.now();
     await this.load();
-    this.#unsubscribe = this.#options.feed.onSamples((samples) => this.#window.add(samples));
+    this.#unsubscribe = this.#options.feed.onSamples((samples) => this.ingest(samples));
     await this.#backfill(this.#startedAt);
+    await this.#slo.backfill(this.#options.store.samples, this.#startedAt, this.#options.rawRetentionMs ?? DEFAULT_RETENTION.rawMs, this.#log);
     this.#stopped = false;
     this.#schedule(0);
   }
@@ -136,9 +147,10 @@ export class AlertingEngine implements AlertingView {
     this.#reindexLive();
   }
 
-  /** Adds samples to the window directly (what the feed subscription does). */
-  ingest(samples: Parameters<SampleWindow['add']>[0]): void {
+  /** Takes live samples (what the feed subscription calls): the rules' window and the SLOs' events. */
+  ingest(samples: readonly Sample[]): void {
     this.#window.add(samples);
+    this.#slo.add(samples);
   }
 
   /** Runs one evaluation cycle at the clock's now, after any cycle or action in flight; never rejects. */
@@ -183,7 +195,7 @@ export class AlertingEngine implements AlertingView {
   }
 
   slos(): readonly SloStatus[] {
-    return [];
+    return this.#sloStatuses;
   }
 
   activeIncidents(): readonly Incident[] {
@@ -227,7 +239,8 @@ export class AlertingEngine implements AlertingView {
 
   async #cycle(at: number): Promise<void> {
     this.#window.prune(at);
-    const inputs: EvaluationInputs = { window: this.#window, at, coveredFrom: this.#startedAt, burnRate: () => null };
+    this.#slo.advance(at);
+    const inputs: EvaluationInputs = { window: this.#window, at, coveredFrom: this.#startedAt, burnRate: (id, windowMs, now) => this.#slo.burnRate(id, windowMs, now) };
     const drafts: Draft[] = [];
     const evaluated = new Set<RuleRuntime>();
     for (const runtime of this.#runtimes) {
@@ -283,6 +296,13 @@ export class AlertingEngine implements AlertingView {
       runtime.instances.set(next.fingerprint, next);
     }
     this.#reindexLive();
+    this.#sloStatuses = this.#slo.statuses(at);
+    // Once a minute is enough for series the store rolls up per minute anyway.
+    const minute = Math.floor(at / 60_000);
+    if (minute !== this.#sloWrittenMinute && this.#sloStatuses.length > 0) {
+      this.#sloWrittenMinute = minute;
+      this.#options.feed.writeSamples(this.#slo.series(this.#sloStatuses, at), 'slo', SLO_SERIES_STALE_MS);
+    }
   }
 
   /** Observes one rule and steps each of its instances. */

@@ -49,7 +49,8 @@ export function compileRule(spec: RuleSpec, slos: ReadonlyMap<string, SloSpec>):
   const matchers = spec.kind === 'threshold' || spec.kind === 'nodata' ? compileMatchers(spec.matchers) : [];
   const checkLabels = spec.kind === 'check_down' ? { check: spec.check, env: spec.env, service: spec.service } : null;
   const slo = spec.kind === 'burn_rate' ? slos.get(spec.sloId) : undefined;
-  const sloLabels = slo === undefined ? null : { env: slo.env, service: slo.service, slo: slo.name };
+  // `window` tells an SLO's tiers apart: the two page tiers would otherwise be one alert (same name, labels, severity).
+  const sloLabels = slo === undefined || spec.kind !== 'burn_rate' ? null : { env: slo.env, service: slo.service, slo: slo.name, window: formatDuration(spec.longWindowMs) };
   return { spec, matchers, checkLabels, checkKey: checkLabels && labelsKey(checkLabels), sloLabels, expression: describeRule(spec) };
 }
 
