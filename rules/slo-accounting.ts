@@ -139,11 +139,12 @@ export class SloAccounting {
     }
   }
 
-  /** The burn rate of an SLO over the `windowMs` before `at`; null with no events there. */
+  /** The burn rate of an SLO over the `windowMs` up to `at`; null with no events there. */
   burnRate(sloId: string, windowMs: number, at: number): number | null {
     const slo = this.#byId.get(sloId);
     if (slo === undefined) return null;
-    const { good, total } = slo.events.sum(at - windowMs, at);
+    // (at − window, at]: the sample taken at `at` counts.
+    const { good, total } = slo.events.sum(at - windowMs + 1, at + 1);
     return total > 0 ? burnRate((total - good) / total, slo.spec.objective) : null;
   }
 
@@ -151,7 +152,7 @@ export class SloAccounting {
     return this.#slos.map((slo) => {
       const { spec } = slo;
       const bounds = sloWindowBounds(spec.window, at);
-      const { good, total } = slo.events.sum(bounds.start, at);
+      const { good, total } = slo.events.sum(bounds.start, at + 1);
       const budget = errorBudget({ good, total, objective: spec.objective });
       const maintenance = slo.maintenance.flatMap((m) => maintenanceWindows(m, bounds.start, at));
       return {
