@@ -388,7 +388,8 @@ export class AlertingEngine implements AlertingView {
     if (next.incidentId === null) return;
     if (draft.transition === 'resolved' || next.state.state === 'inactive') {
       const incident = this.#active.get(next.incidentId) ?? null;
-      const recovery = decideRecovery(incident, draft.prev?.state.value ?? value, at);
+      // The value that recovered (or, when the series went away, the last one seen).
+      const recovery = decideRecovery(incident, value ?? draft.prev?.state.value ?? null, at);
       if (incident && recovery) changed.push(await tx.incidents.update(incident.id, recovery.changes, recovery.event, at));
       draft.next = { ...next, incidentId: null };
     }

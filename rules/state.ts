@@ -62,8 +62,9 @@ export function transition(prev: InstanceState, condition: Condition, timing: Ru
     }
     return { next: { state: 'pending', activeSince, firingSince: null, lastBreachAt: at, value }, transition: prev.state === 'pending' ? null : 'pending' };
   }
-  if (prev.state === 'pending') return { next: INACTIVE, transition: 'cleared' };
-  if (prev.state === 'inactive') return { next: INACTIVE, transition: null };
+  // Inactive states keep the value seen, so a resolve can say what the value recovered to.
+  if (prev.state === 'pending') return { next: { ...INACTIVE, value }, transition: 'cleared' };
+  if (prev.state === 'inactive') return { next: { ...INACTIVE, value }, transition: null };
   // Firing, and the condition no longer holds.
   const recovered = condition.recovered ?? true;
   if (!recovered) return { next: { ...prev, lastBreachAt: at, value }, transition: null };
@@ -71,6 +72,6 @@ export function transition(prev: InstanceState, condition: Condition, timing: Ru
   // Strictly longer than keep_firing_for since the condition last held: with `keep_firing_for: 0` the
   // first evaluation that sees it recovered resolves it, and on a regular interval this resolves at the
   // same evaluation as Prometheus (which counts from the first evaluation that saw it stop holding).
-  if (at - lastBreachAt > timing.keepFiringForMs) return { next: INACTIVE, transition: 'resolved' };
+  if (at - lastBreachAt > timing.keepFiringForMs) return { next: { ...INACTIVE, value }, transition: 'resolved' };
   return { next: { ...prev, value }, transition: null };
 }

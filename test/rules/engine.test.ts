@@ -19,7 +19,7 @@ describe('rules engine: threshold rules and incidents', () => {
       openedAt: T0 + 3 * MINUTE, resolvedAt: T0 + 5 * MINUTE,
       labels: { alertname: 'ReplicaLagHigh', env: 'prod', service: 'db', severity: 'page' },
     });
-    expect((await h.store.incidents.events(incident!.id)).map((e) => [e.kind, e.value])).toEqual([['opened', 45.5], ['resolved', 45]]);
+    expect((await h.store.incidents.events(incident!.id)).map((e) => [e.kind, e.value])).toEqual([['opened', 45.5], ['resolved', 5]]);
     expect(h.engine.activeIncidents()).toEqual([]);
     expect(h.store.ruleRecords()).toEqual([]);
   });

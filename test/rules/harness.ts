@@ -1,6 +1,6 @@
 // Drives the rules engine through time for tests: a test clock, the in-memory alerting store, a feed
 // the test pushes samples into, rule builders with sensible defaults, and series stepped in the notation.
-import { AlertingEngine } from '../../rules/engine.js';
+import { AlertingEngine, type AlertingStore } from '../../rules/engine.js';
 import type { SampleListener } from '../../ingest/writer.js';
 import { matchersFromMap } from '../../lib/matchers.js';
 import type { CheckSpec } from '../../probes/probe.js';
@@ -62,7 +62,7 @@ export function alerting(rules: RuleSpec[], overrides: Partial<AlertingConfig> =
   return { evaluationIntervalMs: MINUTE, reopenWindowMs: 30 * MINUTE, rules, slos: [], inhibit: [], maintenance: [], ...overrides };
 }
 
-export class Harness {
+export class Harness<S extends AlertingStore = MemoryAlertingStore> {
   readonly clock = new TestClock(T0);
   readonly feed = new TestFeed();
   readonly logs: string[] = [];
@@ -70,7 +70,7 @@ export class Harness {
   /** Steps so far: every step after the first one is one interval later. */
   #steps = 0;
 
-  constructor(readonly config: AlertingConfig, readonly store = new MemoryAlertingStore(), checks: CheckSpec[] = CHECKS) {
+  constructor(readonly config: AlertingConfig, readonly store: S = new MemoryAlertingStore() as unknown as S, checks: CheckSpec[] = CHECKS) {
     this.engine = this.#newEngine(checks);
   }
 
@@ -85,8 +85,9 @@ export class Harness {
     return this;
   }
 
-  /** A new engine on the same store and clock, as after a restart. */
-  async restart(checks: CheckSpec[] = CHECKS): Promise<void> {
+  /** A new engine on the same store (or the store reopened) and clock, as after a restart. */
+  async restart(checks: CheckSpec[] = CHECKS, store?: S): Promise<void> {
+    if (store) (this as { store: S }).store = store;
     this.engine = this.#newEngine(checks);
     await this.begin();
   }
