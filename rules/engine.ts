@@ -84,6 +84,7 @@ export class AlertingEngine implements AlertingView {
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #stopped = false;
+  #loaded = false;
   #unsubscribe: (() => void) | null = null;
   #lastCycleMs: number | null = null;
   readonly #slo: SloAccounting;
@@ -131,8 +132,10 @@ export class AlertingEngine implements AlertingView {
     await this.#running;
   }
 
-  /** Reads persisted rule state and active incidents (start() does; tests driving cycles by hand call it). */
+  /** Reads persisted rule state and active incidents, once (start() does; tests driving cycles by hand call it). */
   async load(): Promise<void> {
+    if (this.#loaded) return;
+    this.#loaded = true;
     this.#startedAt ||= this.#options.clock.now();
     const [records, active] = await Promise.all([this.#options.store.ruleState.all(), this.#options.store.incidents.active()]);
     for (const incident of active) this.#track(incident);

@@ -25,6 +25,8 @@ interface SloRuntime {
   ranges: { from: number; to: number; windows: TimeRange[] };
   /** Distinct burn-rate windows of its tiers (long and short), for the status and the series. */
   readonly burnWindows: readonly number[];
+  /** Maintenance time of the window, recomputed once a minute (a cron over 90 days is many windows). */
+  maintenanceMs: { minute: number; ms: number };
 }
 
 /** Events of every SLO, their status, and the series that say it. */
@@ -43,6 +45,7 @@ export class SloAccounting {
       maintenance: maintenance.filter((m) => coversTarget(m, { env: spec.env, service: spec.service })),
       ranges: { from: 0, to: 0, windows: [] },
       burnWindows: [...new Set(spec.tiers.flatMap((tier) => [tier.longWindowMs, tier.shortWindowMs]))].sort((a, b) => a - b),
+      maintenanceMs: { minute: -1, ms: 0 },
     }));
     for (const slo of this.#slos) {
       this.#byId.set(slo.spec.id, slo);
@@ -154,7 +157,11 @@ export class SloAccounting {
       const bounds = sloWindowBounds(spec.window, at);
       const { good, total } = slo.events.sum(bounds.start, at + 1);
       const budget = errorBudget({ good, total, objective: spec.objective });
-      const maintenance = slo.maintenance.flatMap((m) => maintenanceWindows(m, bounds.start, at));
+      const minute = Math.floor(at / MINUTE_MS);
+      if (slo.maintenanceMs.minute !== minute) {
+        const windows = slo.maintenance.flatMap((m) => maintenanceWindows(m, bounds.start, at));
+        slo.maintenanceMs = { minute, ms: coveredMs(windows, bounds.start, at) };
+      }
       return {
         id: spec.id,
         name: spec.name,
@@ -168,7 +175,7 @@ export class SloAccounting {
         errorBudgetRemaining: budget.remaining,
         burnRates: slo.burnWindows.map((windowMs) => ({ windowMs, rate: this.burnRate(spec.id, windowMs, at) })),
         events: { good, total },
-        maintenanceMs: coveredMs(maintenance, bounds.start, at),
+        maintenanceMs: slo.maintenanceMs.ms,
       };
     });
   }
