@@ -96,6 +96,7 @@ for (let c = 0; c < CYCLES; c++) {
   baseline(at);
   base.push(now() - start);
 }
+process.stderr.write(`cycles ${cycles.map((c) => c.toFixed(0)).join(" ")}\n`);
 await store.close();
 
 // Breach to incident on the wall clock: a running engine, one rule, a 1 s interval.

@@ -293,7 +293,7 @@ export class AlertingEngine implements AlertingView {
     // Committed: only now does memory move on (a failed transaction leaves the previous cycle's state).
     this.#orphans = [];
     for (const incident of changed) this.#track(incident);
-    for (const runtime of evaluated) runtime.instances = new Map();
+    for (const runtime of evaluated) if (runtime.instances.size > 0) runtime.instances = new Map();
     for (const { runtime, next } of drafts) {
       if (isResting(next) && runtime.rule.spec.kind !== 'check_down') continue;
       runtime.instances.set(next.fingerprint, next);
@@ -325,6 +325,8 @@ export class AlertingEngine implements AlertingView {
       seen.add(identity.fingerprint);
       const prev = runtime.instances.get(identity.fingerprint) ?? null;
       const step = transition(prev?.state ?? INACTIVE, observation.condition, spec, inputs.at);
+      // Inactive before and after, with nothing counted: nothing to decide or keep (most series, most cycles).
+      if (prev === null && step.next.state === 'inactive' && observation.counters === undefined) continue;
       drafts.push({
         runtime,
         prev,
