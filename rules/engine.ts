@@ -21,7 +21,7 @@ import { ownsInstance, seriesLabelsOf } from './restore.js';
 import { INACTIVE, transition, type Transition } from './state.js';
 import { fromRecord, isResting, needsSave, persistKey, SAVE_EVERY_MS, toRecord, type Instance } from './instance.js';
 import type { AlertingConfig, AlertingView, IncidentActions, RuleStatus, SloStatus } from './types.js';
-import { SampleWindow } from './window.js';
+import { fillFromStore, SampleWindow } from './window.js';
 import { SloAccounting } from './slo-accounting.js';
 
 /** The store concerns the engine uses. */
@@ -45,8 +45,6 @@ export interface AlertingEngineOptions {
 /** SLO series stay live this long after a write (they are written once a minute). */
 const SLO_SERIES_STALE_MS = 3 * 60_000;
 
-/** Store query bounds of the start-up backfill: every series of a metric, raw, over its window. */
-const BACKFILL_LIMITS = { maxSeries: 1_000_000, maxPoints: 20_000_000, maxRowsScanned: 20_000_000 };
 
 
 interface RuleRuntime {
@@ -116,7 +114,7 @@ export class AlertingEngine implements AlertingView {
     this.#startedAt = this.#options.clock.now();
     await this.load();
     this.#unsubscribe = this.#options.feed.onSamples((samples) => this.ingest(samples));
-    await this.#backfill(this.#startedAt);
+    await fillFromStore(this.#window, this.#options.store.samples, this.#startedAt, this.#log);
     await this.#slo.backfill(this.#options.store.samples, this.#startedAt, this.#options.rawRetentionMs ?? DEFAULT_RETENTION.rawMs, this.#log);
     this.#stopped = false;
     this.#schedule(0);
@@ -221,23 +219,6 @@ export class AlertingEngine implements AlertingView {
         if (!this.#stopped) this.#schedule(Math.max(0, this.#options.alerting.evaluationIntervalMs - (performance.now() - started)));
       });
     }, delayMs);
-  }
-
-  async #backfill(at: number): Promise<void> {
-    for (const [metric, retainMs] of this.#window.retention()) {
-      try {
-        const result = await this.#options.store.samples.query(
-          // A 1 ms step with `last` reads raw samples as they are.
-          { metric, matchers: [], from: at - retainMs, to: at + 1, stepMs: 1, aggregate: 'last' },
-          BACKFILL_LIMITS,
-        );
-        for (const series of result.series) {
-          this.#window.add(series.points.map(([ts, value]) => ({ name: metric, labels: series.labels, ts, value })));
-        }
-      } catch (error) {
-        this.#log(`rules: could not backfill ${metric} from the store (its rules start from live samples only): ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
   }
 
   async #cycle(at: number): Promise<void> {

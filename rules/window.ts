@@ -4,7 +4,7 @@
 // rule of that metric needs, and a series whose last sample is older than that is forgotten.
 import { matchAll, type CompiledMatcher } from '../lib/matchers.js';
 import { labelsKey } from '../store/labels.js';
-import type { Labels, Sample } from '../store/types.js';
+import type { Labels, Sample, SampleStore } from '../store/types.js';
 
 /** One series' recent samples: parallel arrays, times ascending, live from index `start`. */
 export interface WindowSeries {
@@ -159,3 +159,24 @@ function insert(series: WindowSeries, ts: number, value: number): void {
   }
 }
 
+
+/** Store query bounds of the start-up backfill: every series of a metric, raw, over its window. */
+const BACKFILL_LIMITS = { maxSeries: 1_000_000, maxPoints: 20_000_000, maxRowsScanned: 20_000_000 };
+
+/**
+ * Fills the window from the store's raw samples before `at`, each metric as far back as it is kept, so a
+ * restart resets no `over` window. A metric the store cannot answer is logged and starts from live samples.
+ */
+export async function fillFromStore(window: SampleWindow, samples: Pick<SampleStore, 'query'>, at: number, log: (line: string) => void): Promise<void> {
+  for (const [metric, retainMs] of window.retention()) {
+    try {
+      // A 1 ms step with `last` reads raw samples as they are.
+      const result = await samples.query({ metric, matchers: [], from: at - retainMs, to: at + 1, stepMs: 1, aggregate: 'last' }, BACKFILL_LIMITS);
+      for (const series of result.series) {
+        window.add(series.points.map(([ts, value]) => ({ name: metric, labels: series.labels, ts, value })));
+      }
+    } catch (error) {
+      log(`rules: could not backfill ${metric} from the store (its rules start from live samples only): ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
