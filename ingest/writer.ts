@@ -13,6 +13,9 @@ export interface ResultSink {
   write(samples: readonly Sample[], result: CheckResult, staleAfterMs: number): void;
 }
 
+/** Receives admitted samples as they are written (see IngestWriter.onSamples). */
+export type SampleListener = (samples: readonly Sample[]) => void;
+
 /** Series stay live at least this long, whatever the source says. */
 const MIN_STALE_AFTER_MS = 60_000;
 
@@ -76,6 +79,7 @@ export class IngestWriter implements ResultSink {
   #droppedSamples = 0;
   #droppedSinceLog = 0;
   #failedFlushes = 0;
+  readonly #sampleListeners = new Set<SampleListener>();
 
   constructor(store: IngestStore, live: LiveView, options: IngestWriterOptions) {
     this.#store = store;
@@ -114,6 +118,7 @@ export class IngestWriter implements ResultSink {
     this.#live.recordCheck(kept);
     this.#results.set(kept.checkId, kept);
     this.#buffer(admitted.accepted);
+    this.#notify(admitted.accepted);
   }
 
   /**
@@ -127,7 +132,28 @@ export class IngestWriter implements ResultSink {
     }
     const admitted = this.#live.admit(samples, source, this.#clock.now(), Math.max(MIN_STALE_AFTER_MS, staleAfterMs));
     this.#buffer(admitted.accepted);
+    this.#notify(admitted.accepted);
     return { refused: admitted.refused, refusal: admitted.refusal };
+  }
+
+  /**
+   * Calls `listener` with the admitted samples of every `write` and `writeSamples`, as they arrive (the
+   * rules engine's live data); returns the unsubscribe. A listener that throws is logged, never fails ingest.
+   */
+  onSamples(listener: SampleListener): () => void {
+    this.#sampleListeners.add(listener);
+    return () => this.#sampleListeners.delete(listener);
+  }
+
+  #notify(samples: readonly Sample[]): void {
+    if (samples.length === 0) return;
+    for (const listener of this.#sampleListeners) {
+      try {
+        listener(samples);
+      } catch (error) {
+        this.#log(`ingest: a sample listener failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 
   #buffer(samples: readonly Sample[]): void {
