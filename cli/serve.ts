@@ -3,7 +3,9 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { serve as serveHttp } from '@hono/node-server';
 import { Registry } from 'prom-client';
+import { alertingRoutes } from '../api/alerting.js';
 import { createApp } from '../api/app.js';
+import { incidentRoutes } from '../api/incidents.js';
 import { createVigilMetrics } from '../api/metrics.js';
 import { loadConfigFile } from '../config/load.js';
 import { loadDemoConfig } from '../config/demo.js';
@@ -15,6 +17,7 @@ import { systemClock } from '../lib/clock.js';
 import { createProbeContext } from '../probes/context.js';
 import { builtinProbes } from '../probes/index.js';
 import { Scheduler } from '../probes/scheduler.js';
+import { AlertingEngine } from '../rules/engine.js';
 import { startHousekeeping } from '../store/housekeeping.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -86,6 +89,19 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     });
     await writer.loadLastResults();
     closers.push(() => writer.close());
+    const alerting = new AlertingEngine({
+      alerting: config.alerting,
+      checks: config.checks,
+      store,
+      clock,
+      feed: writer,
+      log: opts.log,
+      rawRetentionMs: config.retention.rawMs,
+    });
+    // Before the scheduler: rule state and open incidents are loaded and the windows backfilled, so the
+    // first runs after a restart continue pending timers instead of starting them again.
+    await alerting.start();
+    closers.push(() => alerting.stop());
     const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
     closers.push(() => housekeeping.stop());
     const probeContext = createProbeContext({ clock, secrets: config.secrets });
@@ -108,6 +124,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     closers.push(() => scheduler.stop());
     metrics.watchScheduler(scheduler);
     metrics.watchIngest(writer);
+    metrics.watchAlerting(alerting);
     const app = createApp({
       config,
       store,
@@ -116,6 +133,10 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       clock,
       schedulerRunning: () => scheduler.isRunning(),
       dashboardDir: DASHBOARD_DIR,
+      mounts: [
+        ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
+        ['/api/v1', alertingRoutes({ store, alerting, clock })],
+      ],
     });
 
     const port = opts.port ?? config.server.port;
@@ -140,7 +161,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     );
 
     let stopping: Promise<void> | null = null;
-    // Stop order: the HTTP server, the scheduler, the writer's last flush, housekeeping, probes' sockets, the store.
+    // Stop order: the HTTP server, the scheduler, probes' sockets, housekeeping, the rules engine's last cycle, the writer's last flush, the store.
     return { url, config, stop: () => (stopping ??= closeAll()) };
   } catch (error) {
     await closeAll();
