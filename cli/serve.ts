@@ -13,7 +13,7 @@ import type { VigilConfig } from '../config/types.js';
 import { startDemoTarget, type DemoTarget } from '../demo/target.js';
 import { LiveView } from '../ingest/live-view.js';
 import { IngestWriter } from '../ingest/writer.js';
-import { systemClock } from '../lib/clock.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 import { createProbeContext } from '../probes/context.js';
 import { builtinProbes } from '../probes/index.js';
 import { Scheduler } from '../probes/scheduler.js';
@@ -32,6 +32,8 @@ export interface ServeOptions {
   readonly db?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly log: (line: string) => void;
+  /** The embedded demo target's clock (default the system's): tests move it to a scheduled outage. */
+  readonly demoClock?: Clock;
 }
 
 export interface RunningVigil {
@@ -72,7 +74,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     if (opts.configFile) {
       config = loadConfigFile(opts.configFile, { env: opts.env, registry });
     } else {
-      demo = await startDemoTarget();
+      demo = await startDemoTarget({ clock: opts.demoClock });
       closers.push(() => demo!.close());
       config = loadDemoConfig({ demoTarget: demo.url, registry });
     }

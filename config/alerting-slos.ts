@@ -1,5 +1,7 @@
-// Services' `slos:` → one SloSpec per environment, and per burn-rate tier one BurnRateRule (the SRE
-// workbook's multiwindow, multi-burn-rate alerts, scaled to the SLO's window unless written).
+// Services' `slos:` → one SloSpec per environment, and per severity one BurnRateRule over that
+// severity's tiers (the SRE workbook's multiwindow, multi-burn-rate alerts, scaled to the SLO's window
+// unless written).
+import { SEVERITIES, type Severity } from '../store/types.js';
 import type { BurnRateRule, BurnRateTier, SloSpec, SloWindow } from '../rules/types.js';
 import { nominalWindowMs } from '../rules/calendar.js';
 import { defaultBurnRateTiers } from '../rules/slo.js';
@@ -64,7 +66,11 @@ export function compileSlos(
           tiers,
         };
         slos.push(slo);
-        for (const tier of tiers) rules.push(burnRateRule(slo, tier, burnRateRuleName(item)));
+        // One alert per severity, firing on any of its tiers (the workbook's OR), not one per tier.
+        for (const severity of SEVERITIES) {
+          const windows = tiers.filter((tier) => tier.severity === severity);
+          if (windows.length) rules.push(burnRateRule(slo, severity, windows, burnRateRuleName(item)));
+        }
       }
     }
   }
@@ -119,21 +125,22 @@ function sloTiers(item: SloDocument, path: readonly PathSegment[], problems: Raw
   return valid ? tiers : null;
 }
 
-function burnRateRule(slo: SloSpec, tier: BurnRateTier, name: string): BurnRateRule {
-  const windows = `${formatDuration(tier.longWindowMs)} and ${formatDuration(tier.shortWindowMs)}`;
+function burnRateRule(slo: SloSpec, severity: Severity, tiers: readonly BurnRateTier[], name: string): BurnRateRule {
+  const windows = [...tiers]
+    .sort((a, b) => a.longWindowMs - b.longWindowMs)
+    .map((tier) => ({ factor: tier.factor, longWindowMs: tier.longWindowMs, shortWindowMs: tier.shortWindowMs }));
+  const conditions = windows.map((w) => `${w.factor}× over ${formatDuration(w.longWindowMs)} and ${formatDuration(w.shortWindowMs)}`).join(', or ');
   return {
     kind: 'burn_rate',
     name,
-    severity: tier.severity,
+    severity,
     forMs: 0,
     keepFiringForMs: 0,
-    summary: `{{labels.service}} in {{labels.env}} burns its ${slo.name} error budget at {{value}}× (alerting above ${tier.factor}× over ${windows})`,
+    summary: `{{labels.service}} in {{labels.env}} burns its ${slo.name} error budget at {{value}}× (alerting above ${conditions})`,
     runbook: null,
     labels: { slo: slo.name, env: slo.env, service: slo.service },
     origin: 'slo',
     sloId: slo.id,
-    factor: tier.factor,
-    longWindowMs: tier.longWindowMs,
-    shortWindowMs: tier.shortWindowMs,
+    windows,
   };
 }

@@ -38,7 +38,7 @@ export function describeRule(rule: RuleSpec): string {
     case 'check_down':
       return `${rule.checkId} fails ${rule.afterFailures} run${rule.afterFailures === 1 ? '' : 's'} in a row or for ${formatDuration(rule.orAfterMs)}`;
     case 'burn_rate':
-      return `${rule.sloId} burns its budget faster than ${num(rule.factor)}× over ${formatDuration(rule.longWindowMs)} and ${formatDuration(rule.shortWindowMs)}`;
+      return `${rule.sloId} burns its budget faster than ${rule.windows.map((w) => `${num(w.factor)}× over ${formatDuration(w.longWindowMs)} and ${formatDuration(w.shortWindowMs)}`).join(', or ')}`;
   }
 }
 

@@ -49,8 +49,7 @@ export function compileRule(spec: RuleSpec, slos: ReadonlyMap<string, SloSpec>):
   const matchers = spec.kind === 'threshold' || spec.kind === 'nodata' ? compileMatchers(spec.matchers) : [];
   const checkLabels = spec.kind === 'check_down' ? { check: spec.check, env: spec.env, service: spec.service } : null;
   const slo = spec.kind === 'burn_rate' ? slos.get(spec.sloId) : undefined;
-  // `window` tells an SLO's tiers apart: the two page tiers would otherwise be one alert (same name, labels, severity).
-  const sloLabels = slo === undefined || spec.kind !== 'burn_rate' ? null : { env: slo.env, service: slo.service, slo: slo.name, window: formatDuration(spec.longWindowMs) };
+  const sloLabels = slo === undefined || spec.kind !== 'burn_rate' ? null : { env: slo.env, service: slo.service, slo: slo.name };
   return { spec, matchers, checkLabels, checkKey: checkLabels && labelsKey(checkLabels), sloLabels, expression: describeRule(spec) };
 }
 
@@ -68,7 +67,7 @@ export function describeRule(spec: RuleSpec): string {
     case 'check_down':
       return `${spec.checkId}: ${spec.afterFailures} failed runs in a row or failing for ${formatDuration(spec.orAfterMs)}`;
     case 'burn_rate':
-      return `burn rate of ${spec.sloId} > ${spec.factor} over ${formatDuration(spec.longWindowMs)} and ${formatDuration(spec.shortWindowMs)}${forText}`;
+      return `burn rate of ${spec.sloId} ${spec.windows.map((w) => `> ${w.factor} over ${formatDuration(w.longWindowMs)} and ${formatDuration(w.shortWindowMs)}`).join(' or ')}${forText}`;
   }
 }
 
@@ -98,11 +97,23 @@ export function observe(rule: CompiledRule, inputs: EvaluationInputs, known: rea
       return [observeCheck(rule, spec, inputs, known[0]?.counters ?? {})];
     case 'burn_rate': {
       if (rule.sloLabels === null) return [];
-      const long = inputs.burnRate(spec.sloId, spec.longWindowMs, inputs.at);
-      const short = inputs.burnRate(spec.sloId, spec.shortWindowMs, inputs.at);
-      if (long === null || short === null) return [];
-      // The workbook's multiwindow condition: the long window proves it matters, the short one that it is still happening.
-      return [{ seriesLabels: rule.sloLabels, condition: { active: long > spec.factor && short > spec.factor, value: long } }];
+      // The workbook's multiwindow condition: the long window proves it matters, the short one that it is
+      // still happening; any pair of the severity fires. The value is the long-window burn of the pair
+      // that holds (else of the fastest pair), what the summary reports.
+      let value: number | null = null;
+      let active = false;
+      for (const w of spec.windows) {
+        const long = inputs.burnRate(spec.sloId, w.longWindowMs, inputs.at);
+        const short = inputs.burnRate(spec.sloId, w.shortWindowMs, inputs.at);
+        if (long === null || short === null) continue;
+        const holds = long > w.factor && short > w.factor;
+        if (holds && !active) {
+          active = true;
+          value = long;
+        } else if (value === null) value = long;
+      }
+      if (value === null) return [];
+      return [{ seriesLabels: rule.sloLabels, condition: { active, value } }];
     }
   }
 }

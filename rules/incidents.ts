@@ -49,7 +49,7 @@ export function renderSummary(rule: RuleSpec, labels: Labels, value: number | nu
   const where = place === '' ? '' : ` on ${place}`;
   if (rule.kind === 'check_down') return `${place || rule.checkId} is down: ${formatValue(value)} failed runs in a row`;
   if (rule.kind === 'nodata') return `${rule.name}${where}: no ${rule.metric} samples`;
-  if (rule.kind === 'burn_rate') return `${rule.name}${where}: error budget burning ${formatValue(value)}× (over ${rule.factor}×)`;
+  if (rule.kind === 'burn_rate') return `${rule.name}${where}: error budget burning ${formatValue(value)}× (alerting above ${rule.windows.map((w) => `${w.factor}×`).join(' or ')})`;
   return `${rule.name}${where}: ${rule.aggregate}(${rule.metric}) = ${formatValue(value)}, ${rule.op} ${formatValue(rule.threshold)}`;
 }
 

@@ -64,13 +64,23 @@ export interface CheckDownRule extends RuleCommon {
   readonly orAfterMs: number;
 }
 
-/** One tier of an SLO's multiwindow, multi-burn-rate alert: both windows burn faster than `factor`. */
-export interface BurnRateRule extends RuleCommon {
-  readonly kind: 'burn_rate';
-  readonly sloId: string;
+/** One window pair of a burn-rate alert: it holds while both windows burn faster than `factor`. */
+export interface BurnRateWindow {
   readonly factor: number;
   readonly longWindowMs: number;
   readonly shortWindowMs: number;
+}
+
+/**
+ * An SLO's multiwindow, multi-burn-rate alert of one severity: it fires while any of its window pairs
+ * holds (the workbook's page alert is 14.4× over 1h and 5m OR 6× over 6h and 30m), so a fast burn is
+ * one page, not one per tier.
+ */
+export interface BurnRateRule extends RuleCommon {
+  readonly kind: 'burn_rate';
+  readonly sloId: string;
+  /** Shortest long window first. */
+  readonly windows: readonly BurnRateWindow[];
 }
 
 export type RuleSpec = ThresholdRule | NoDataRule | CheckDownRule | BurnRateRule;

@@ -48,7 +48,7 @@ describe('what vigil check prints of the alerting config', () => {
       [
         '',
         'alerting: evaluated every 5s, reopen window 30m',
-        'rules: 11 (6 default, 1 written, 4 from SLOs)',
+        'rules: 9 (6 default, 1 written, 2 from SLOs)',
         '  CheckDown        ticket  default, 2 checks: 2 failed runs in a row or failing for 1m',
         '  CheckDown        page    default, 2 checks: 2 failed runs in a row or failing for 1m',
         '  TlsCertExpiring  ticket  default, 2 service × environments: a certificate expiring in under 14d',
@@ -100,8 +100,17 @@ describe('describeRule', () => {
     },
     {
       name: 'a burn-rate rule',
-      rule: { ...common, kind: 'burn_rate', name: 'SloBurnRate', sloId: 'prod/api/availability', factor: 13.44, longWindowMs: 3_600_000, shortWindowMs: 300_000 },
-      text: 'prod/api/availability burns its budget faster than 13.44× over 1h and 5m',
+      rule: {
+        ...common,
+        kind: 'burn_rate',
+        name: 'SloBurnRate',
+        sloId: 'prod/api/availability',
+        windows: [
+          { factor: 13.44, longWindowMs: 3_600_000, shortWindowMs: 300_000 },
+          { factor: 5.6, longWindowMs: 21_600_000, shortWindowMs: 1_800_000 },
+        ],
+      },
+      text: 'prod/api/availability burns its budget faster than 13.44× over 1h and 5m, or 5.6× over 6h and 30m',
     },
   ])('$name', ({ rule, text }) => {
     expect(describeRule(rule)).toBe(text);

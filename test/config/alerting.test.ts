@@ -192,14 +192,12 @@ describe('rules, SLOs, inhibition and maintenance', () => {
     expect(alerting.slos[3].tiers).toEqual([{ severity: 'page', factor: 10, longWindowMs: HOUR, shortWindowMs: 5 * 60_000 }]);
   });
 
-  it('compiles each SLO tier to a burn-rate rule, scaled to the window', () => {
+  it('compiles each SLO severity to one burn-rate rule over its tiers, scaled to the window', () => {
     const burn = alerting.rules.filter((r): r is BurnRateRule => r.kind === 'burn_rate');
     const prodAvailability = burn.filter((r) => r.sloId === 'prod/api/availability');
-    expect(prodAvailability.map((r) => [r.name, r.severity, r.factor, r.longWindowMs, r.shortWindowMs])).toEqual([
-      ['SloBurnRate', 'page', 13.44, HOUR, 5 * 60_000],
-      ['SloBurnRate', 'page', 5.6, 6 * HOUR, 30 * 60_000],
-      ['SloBurnRate', 'ticket', 2.8, DAY, 2 * HOUR],
-      ['SloBurnRate', 'ticket', 0.933333333, 3 * DAY, 6 * HOUR],
+    expect(prodAvailability.map((r) => [r.name, r.severity, r.windows.map((w) => [w.factor, w.longWindowMs, w.shortWindowMs])])).toEqual([
+      ['SloBurnRate', 'page', [[13.44, HOUR, 5 * 60_000], [5.6, 6 * HOUR, 30 * 60_000]]],
+      ['SloBurnRate', 'ticket', [[2.8, DAY, 2 * HOUR], [0.933333333, 3 * DAY, 6 * HOUR]]],
     ]);
     expect(prodAvailability[0]).toMatchObject({ origin: 'slo', labels: { slo: 'availability', env: 'prod', service: 'api' } });
     expect(burn.find((r) => r.sloId === 'prod/api/checkout-latency')?.name).toBe('CheckoutLatencyBurnRate');

@@ -108,25 +108,23 @@ describe('the JSON Schema for editors', () => {
 describe('the embedded demo alerting', () => {
   const { alerting } = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', registry });
 
-  it('gives every check its default rules and no written ones', () => {
+  it('gives every check its default rules, plus rules on what the health endpoint reports', () => {
     expect(alerting.rules.filter((r) => r.kind === 'check_down')).toHaveLength(9);
     expect(alerting.rules.filter((r) => r.name === 'TlsCertExpiring')).toHaveLength(9);
-    expect(alerting.rules.filter((r) => r.origin === 'config')).toEqual([]);
+    expect(alerting.rules.filter((r) => r.origin === 'config').map((r) => r.name)).toEqual(['ComponentDown', 'ReplicaLagHigh', 'ExportsBacklog']);
+    expect(alerting.inhibit).toHaveLength(1);
+    expect(alerting.maintenance.map((m) => m.environments)).toEqual([['dev']]);
   });
 
-  it('has an availability SLO on every service in every environment and a latency SLO on api', () => {
-    expect(alerting.slos.map((s) => s.id)).toEqual([
-      ...['dev', 'staging', 'prod'].map((env) => `${env}/web/availability`),
-      ...['dev', 'staging', 'prod'].map((env) => `${env}/api/availability`),
-      'prod/api/latency',
-      ...['dev', 'staging', 'prod'].map((env) => `${env}/db/availability`),
-    ]);
-    expect(alerting.slos.find((s) => s.id === 'prod/api/availability')).toMatchObject({ objective: 0.999, window: { kind: 'rolling', ms: 28 * 86_400_000 } });
+  it('has an availability SLO on every service in prod and a latency SLO on api', () => {
+    expect(alerting.slos.map((s) => s.id)).toEqual(['prod/web/availability', 'prod/api/availability', 'prod/api/latency', 'prod/db/availability']);
+    expect(alerting.slos.find((s) => s.id === 'prod/api/availability')).toMatchObject({ objective: 0.99, window: { kind: 'rolling', ms: 28 * 86_400_000 } });
     expect(alerting.slos.find((s) => s.id === 'prod/api/latency')).toMatchObject({
-      objective: 0.99,
+      objective: 0.9,
       sli: { kind: 'latency', thresholdSeconds: 0.25 },
       window: { kind: 'calendar', unit: 'month', timezone: 'Europe/Berlin' },
     });
-    expect(alerting.rules.filter((r) => r.kind === 'burn_rate')).toHaveLength(alerting.slos.length * 4);
+    // One page and one ticket alert per SLO, each over its two window pairs.
+    expect(alerting.rules.filter((r) => r.kind === 'burn_rate')).toHaveLength(alerting.slos.length * 2);
   });
 });

@@ -89,7 +89,7 @@ describe('SLO burn-rate alerts in the engine', () => {
   const spec = slo();
   const rule: BurnRateRule = {
     kind: 'burn_rate', name: 'SloBurnRate', severity: 'page', forMs: 0, keepFiringForMs: 0, summary: '{{labels.service}} in {{labels.env}} burns {{value}}×', runbook: null,
-    labels: { slo: 'availability', env: 'prod', service: 'api' }, origin: 'slo', sloId: spec.id, factor: 10, longWindowMs: HOUR, shortWindowMs: 5 * MINUTE,
+    labels: { slo: 'availability', env: 'prod', service: 'api' }, origin: 'slo', sloId: spec.id, windows: [{ factor: 10, longWindowMs: HOUR, shortWindowMs: 5 * MINUTE }],
   };
 
   it('fires once both windows burn faster than the factor, opens one incident, and writes the SLO series', async () => {
@@ -98,12 +98,38 @@ describe('SLO burn-rate alerts in the engine', () => {
     // After k failures the hour holds k bad of 60 runs: above 10× from the 7th (7/60 = 11.7 %).
     const firstFiring = states.findIndex((s) => s.includes('firing'));
     expect(firstFiring).toBe(60 + 6);
-    expect(h.store.allIncidents()).toMatchObject([{ rule: 'SloBurnRate', labels: { slo: 'availability', window: '1h', env: 'prod', service: 'api' }, summary: 'api in prod burns 11.667×' }]);
+    expect(h.store.allIncidents()).toMatchObject([{ rule: 'SloBurnRate', labels: { slo: 'availability', env: 'prod', service: 'api' }, summary: 'api in prod burns 11.667×' }]);
     // The short window recovers within minutes of the errors stopping: resolved.
     expect(h.store.allIncidents()[0]!.state).toBe('resolved');
     const [status] = h.engine.slos();
     expect(status).toMatchObject({ id: spec.id, events: { total: 78, good: 70 } });
     const written = new Set(h.feed.written.map((s) => `${s.name}${s.labels.window ? `{window=${s.labels.window}}` : ''}`));
     expect([...written].sort()).toEqual(['slo_burn_rate{window=1h}', 'slo_burn_rate{window=5m}', 'slo_error_budget_remaining_ratio', 'slo_sli_ratio']);
+  });
+});
+
+describe('an SLO alert with two window pairs', () => {
+  const spec = slo({
+    tiers: [
+      { severity: 'page', factor: 20, longWindowMs: HOUR, shortWindowMs: 5 * MINUTE },
+      { severity: 'page', factor: 4, longWindowMs: 6 * HOUR, shortWindowMs: 30 * MINUTE },
+    ],
+  });
+  const rule: BurnRateRule = {
+    kind: 'burn_rate', name: 'SloBurnRate', severity: 'page', forMs: 0, keepFiringForMs: 0, summary: '{{labels.service}} in {{labels.env}} burns {{value}}×', runbook: null,
+    labels: { slo: 'availability', env: 'prod', service: 'api' }, origin: 'slo', sloId: spec.id,
+    windows: [
+      { factor: 20, longWindowMs: HOUR, shortWindowMs: 5 * MINUTE },
+      { factor: 4, longWindowMs: 6 * HOUR, shortWindowMs: 30 * MINUTE },
+    ],
+  };
+
+  it('fires on a slow burn that only the longer pair sees, as one incident', async () => {
+    const h = await new Harness(alerting([rule], { slos: [spec] })).begin();
+    // One failure in 20 runs: 5 % bad = 5× a 1 % budget; under the 1h pair's 20×, over the 6h pair's 4×.
+    const states = await h.run({ probe: { name: 'probe_success', labels: { check: 'http', env: 'prod', service: 'api' }, values: '1x19 0 1x19 0 1x19 0 1x19 0' } });
+    expect(states.some((s) => s.includes('firing'))).toBe(true);
+    expect(h.store.allIncidents()).toHaveLength(1);
+    expect(h.store.allIncidents()[0]).toMatchObject({ rule: 'SloBurnRate', severity: 'page', labels: { slo: 'availability', env: 'prod', service: 'api' } });
   });
 });

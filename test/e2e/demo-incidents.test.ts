@@ -1,0 +1,81 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IncidentJson, IncidentListResponse } from '../../api/types.js';
+import { serve, type RunningVigil } from '../../cli/serve.js';
+import { waitFor } from '../helpers/wait-for.js';
+
+const MINUTE = 60_000;
+const CYCLE = 30 * MINUTE;
+/**
+ * Where in the demo's half-hour schedule the test starts: 20m05s is inside both staging's outage
+ * (20:00–21:30, every 6 minutes) and prod's cache failure (19:00–21:00, every 15 minutes), so both end
+ * within the test and nothing else fails meanwhile. The demo target alone runs on this shifted clock;
+ * Vigil keeps real time.
+ */
+const START_IN_CYCLE = 20 * MINUTE + 5_000;
+
+// The embedded demo, unchanged, as `npm start` runs it: with no rule written by the user, incidents
+// open and resolve on their own, each with its runbook and timeline.
+describe('the embedded demo opens and resolves incidents on its own', () => {
+  let vigil: RunningVigil;
+  let dir: string;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-demo-incidents-'));
+    const now = Date.now();
+    const offset = START_IN_CYCLE - (now % CYCLE);
+    vigil = await serve({
+      port: 0,
+      host: '127.0.0.1',
+      db: path.join(dir, 'vigil.db'),
+      env: {},
+      log: (line) => lines.push(line),
+      demoClock: { now: () => Date.now() + offset },
+    });
+  });
+  afterAll(async () => {
+    await vigil?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const incidents = async (): Promise<readonly IncidentJson[]> => {
+    const res = await fetch(`${vigil.url}/api/v1/incidents?limit=100`);
+    return ((await res.json()) as IncidentListResponse).incidents;
+  };
+  const find = (list: readonly IncidentJson[], rule: string, env: string, service: string) =>
+    list.find((i) => i.rule === rule && i.env === env && i.service === service);
+
+  it('opens incidents for staging\'s outage and prod\'s cache failure, then resolves them', async () => {
+    const opened = await waitFor(
+      incidents,
+      (list) => find(list, 'CheckDown', 'staging', 'api') !== undefined && find(list, 'ComponentDown', 'prod', 'db') !== undefined,
+      60_000,
+      "staging's outage and prod's cache failure to open incidents",
+    );
+    expect(find(opened, 'CheckDown', 'staging', 'api')).toMatchObject({ severity: 'page', runbook: 'https://runbooks.example.com/api/http' });
+    expect(find(opened, 'ComponentDown', 'prod', 'db')).toMatchObject({
+      severity: 'ticket',
+      summary: 'cache is down in prod (db reports it unhealthy)',
+      runbook: 'https://runbooks.example.com/db/component-down',
+    });
+    // Prod's web and api stay up through the cache failure: no incident for them.
+    expect(opened.filter((i) => i.env === 'prod' && i.rule === 'CheckDown')).toEqual([]);
+
+    // Others may open meanwhile (staging's replica lag once its database is back; a burn-rate ticket on
+    // the few minutes of data a fresh install has); these two must end with what caused them.
+    const resolved = await waitFor(
+      incidents,
+      (list) => find(list, 'CheckDown', 'staging', 'api')?.state === 'resolved' && find(list, 'ComponentDown', 'prod', 'db')?.state === 'resolved',
+      150_000,
+      "staging's outage and prod's cache failure incidents to resolve once they end",
+    );
+    const outage = find(resolved, 'CheckDown', 'staging', 'api')!;
+    expect(outage.resolvedBy).toBeNull();
+    const detail = (await fetch(`${vigil.url}/api/v1/incidents/${outage.id}`).then((r) => r.json())) as { timeline: Array<{ kind: string }> };
+    expect(detail.timeline.map((e) => e.kind)).toEqual(['opened', 'resolved']);
+    expect(lines.join('\n')).not.toMatch(/error|failed/i);
+  }, 240_000);
+});
