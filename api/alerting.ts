@@ -6,7 +6,8 @@ import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
 import { BadRequestError, NotFoundError } from '../lib/errors.js';
 import { MATCH_OPS, compileMatcher, matchersFromMap, type Matcher } from '../lib/matchers.js';
-import type { AlertingView } from '../rules/types.js';
+import { nextMaintenance } from '../rules/maintenance.js';
+import type { AlertingView, MaintenanceSpec } from '../rules/types.js';
 import type { Store } from '../store/types.js';
 import { actorOf, readBody } from './mutations.js';
 import { idParam, parseQuery } from './params.js';
@@ -15,6 +16,8 @@ import { parseTime } from './series-params.js';
 export interface AlertingRoutesDeps {
   readonly store: Pick<Store, 'silences'>;
   readonly alerting: Pick<AlertingView, 'rules' | 'slos'>;
+  /** The config's maintenance windows. */
+  readonly maintenance: readonly MaintenanceSpec[];
   readonly clock: Clock;
 }
 
@@ -54,6 +57,24 @@ export function alertingRoutes(deps: AlertingRoutesDeps): Hono {
   });
 
   app.get('/slos', (c) => c.json({ slos: alerting.slos() }));
+
+  // What each configured window covers, whether it is on now, and its current or next window.
+  app.get('/maintenance', (c) => {
+    const at = clock.now();
+    const windows = deps.maintenance.map((spec) => {
+      const next = nextMaintenance(spec, at);
+      return {
+        id: spec.id,
+        environments: spec.environments,
+        services: spec.services,
+        reason: spec.reason,
+        schedule: spec.schedule,
+        active: next !== null && next[0] <= at,
+        next: next === null ? null : { start: next[0], end: next[1] },
+      };
+    });
+    return c.json({ maintenance: windows });
+  });
 
   app.get('/silences', async (c) => {
     const all = c.req.query('all');

@@ -137,7 +137,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       dashboardDir: DASHBOARD_DIR,
       mounts: [
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
-        ['/api/v1', alertingRoutes({ store, alerting, clock })],
+        ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
       ],
     });
 

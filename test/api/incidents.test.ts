@@ -55,7 +55,18 @@ describe('the incidents, postmortems and silences API', () => {
     app.onError((err, c) => errorResponse(c, err));
     app.use('/api/*', mutationGuard());
     app.route('/api/v1', incidentRoutes({ store, actions: storeActions(store), clock }));
-    app.route('/api/v1', alertingRoutes({ store, alerting: { rules: () => [], slos: () => [] }, clock }));
+    app.route(
+      '/api/v1',
+      alertingRoutes({
+        store,
+        alerting: { rules: () => [], slos: () => [] },
+        maintenance: [
+          { id: 'maintenance[0]', environments: ['staging'], services: null, reason: 'weekly', schedule: { kind: 'cron', cron: '0 2 * * SUN', durationMs: 3_600_000, timezone: 'UTC' } },
+          { id: 'maintenance[1]', environments: null, services: ['api'], reason: 'PG 16', schedule: { kind: 'once', start: T0, end: T0 + 3_600_000 } },
+        ],
+        clock,
+      }),
+    );
   });
   afterEach(async () => {
     await store.close();
@@ -217,5 +228,13 @@ describe('the incidents, postmortems and silences API', () => {
     expect(res.body.error.message).toMatch(message);
     expect(await store.silences.list(now, { includeExpired: true })).toEqual([]);
   });
-});
 
+  it('lists maintenance windows with the one in force and the next of a schedule', async () => {
+    const res = await call<{ maintenance: Array<{ id: string; active: boolean; next: { start: number; end: number } | null }> }>('GET', '/api/v1/maintenance');
+    // 2026-12-01 is a Tuesday: the next Sunday 02:00 UTC is 2026-12-06.
+    expect(res.body.maintenance).toEqual([
+      expect.objectContaining({ id: 'maintenance[0]', active: false, next: { start: Date.UTC(2026, 11, 6, 2), end: Date.UTC(2026, 11, 6, 3) } }),
+      expect.objectContaining({ id: 'maintenance[1]', active: true, next: { start: T0, end: T0 + 3_600_000 }, reason: 'PG 16' }),
+    ]);
+  });
+});
