@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../lib/errors.js';
 import { SecretValues } from '../lib/secret.js';
 import type { ProbeRegistry } from '../probes/probe.js';
+import type { ReceiverRegistry } from '../notify/receiver.js';
+import { builtinReceivers } from '../notify/index.js';
+import { compileNotify } from './notify.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import type { ServiceSpec, VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema } from './schema.js';
@@ -23,6 +26,8 @@ export interface LoadOptions {
   /** Extra template variables, e.g. `{ demo_target: 'http://127.0.0.1:41234' }` for `{{demo_target}}`. */
   readonly vars?: Readonly<Record<string, string>>;
   readonly registry: ProbeRegistry;
+  /** Receiver kinds of `notify.receivers` (default: the built-in ones). */
+  readonly receivers?: ReceiverRegistry;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -44,7 +49,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   if (oversized.length) throw new ConfigError(locateProblems(oversized, yaml, opts.file, SecretValues.none));
 
   const problems: RawProblem[] = [];
-  const parsed = configSchema(opts.registry, { checkItem: z.unknown() }).safeParse(data, {
+  const parsed = configSchema(opts.registry, { checkItem: z.unknown(), deferNotify: true }).safeParse(data, {
     reportInput: true,
     error: humanErrorMap((text) => text),
   });
@@ -57,7 +62,9 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   const expanded = expandChecks({ environments, services, registry: opts.registry, env: opts.env, vars: opts.vars });
   for (const problem of expanded.problems) problems.push(problem);
   const storage = storageLocation(parsed.success ? parsed.data.storage : undefined, opts.env, problems);
-  const secrets = new SecretValues([...expanded.secrets, ...storage.secrets]);
+  const notify = compileNotify(isPlainObject(data) ? data.notify : undefined, { env: opts.env, receivers: opts.receivers ?? builtinReceivers() });
+  for (const problem of notify.problems) problems.push(problem);
+  const secrets = new SecretValues([...expanded.secrets, ...storage.secrets, ...notify.secrets]);
 
   if (problems.length || !parsed.success) throw new ConfigError(locateProblems(problems, yaml, opts.file, secrets));
 
@@ -83,12 +90,13 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     environments,
     services: serviceSpecs,
     checks: expanded.checks,
-    server: { port: document.server?.port ?? DEFAULT_PORT },
+    server: { port: document.server?.port ?? DEFAULT_PORT, publicUrl: document.server?.public_url?.replace(/\/+$/, '') ?? null },
     scheduler: { concurrency: document.scheduler.concurrency },
     retention,
     storage: storage.location,
     // [R1] in progress: config/alerting.ts compiles defaults, rules, slos, inhibit and maintenance here.
     alerting: { evaluationIntervalMs: 5_000, reopenWindowMs: 30 * 60_000, rules: [], slos: [], inhibit: [], maintenance: [] },
+    notify: notify.notify,
     secrets,
   };
 }

@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { duration } from '../lib/duration.js';
 import type { ProbeRegistry } from '../probes/probe.js';
 import { MAX_ENVIRONMENTS, formatCount } from './limits.js';
+import { builtinReceivers } from '../notify/index.js';
+import { notifySchema } from './notify-schema.js';
 
 /** Names of services and checks: `api`, `pg-primary`, `queue_depth`. */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
@@ -88,8 +90,10 @@ const retentionSchema = z.strictObject({
  * The schema of vigil.yaml. `checkItem` defaults to the union of the registry's kinds; the loader
  * passes `z.unknown()` and validates each check itself, per environment.
  */
-export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodType } = {}) {
+export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodType; deferNotify?: boolean } = {}) {
   const checkItem = opts.checkItem ?? checkItemSchema(registry);
+  // The loader validates `notify:` in config/notify.ts, receiver by receiver, after `${VAR}`s.
+  const notify = opts.deferNotify ? z.unknown().optional() : notifySchema(builtinReceivers()).optional();
   return z
     .strictObject({
       environments: z
@@ -105,7 +109,13 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
         })
         .meta({ description: 'The environments every service is checked in: [dev, staging, prod]' }),
       server: z
-        .strictObject({ port: z.number().int().min(1).max(65535).default(8080) })
+        .strictObject({
+          port: z.number().int().min(1).max(65535).default(8080),
+          public_url: z
+            .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+            .optional()
+            .meta({ description: 'Where people reach Vigil (links in notifications): https://vigil.example.com' }),
+        })
         .optional()
         .meta({ description: 'The HTTP server (API, dashboard, /metrics)' }),
       storage: z
@@ -132,6 +142,7 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
       services: z
         .record(z.string().regex(NAME_PATTERN, 'expected lowercase letters, digits, - and _ (like "api")'), serviceSchema(checkItem))
         .meta({ description: 'Services by name, each with its checks' }),
+      notify,
     })
     .meta({ title: 'Vigil configuration (vigil.yaml)' });
 }
