@@ -1,6 +1,7 @@
 // The notification model: what an incident change becomes on its way to a receiver. The rules engine
 // hands over IncidentChanges; routing (routing.ts) turns them into messages for receivers, written to
 // the outbox in the engine's transaction; the dispatcher renders and sends them.
+import type { Matcher } from '../lib/matchers.js';
 import type { Incident, Labels } from '../store/types.js';
 
 /** What happened to an incident. `escalated`: not acknowledged in time, sent on to the next receiver. */
@@ -37,6 +38,9 @@ export interface NotificationMessage {
   /** Set on an escalation: the level (1 = the first `escalate` step) and after how long without an acknowledgement. */
   readonly escalation: { readonly level: number; readonly afterMs: number } | null;
 }
+
+/** The group key of a receiver's rate-limit summary message. */
+export const SUMMARY_GROUP = '~summary';
 
 /** Where a message stands in the outbox. */
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'dead' | 'suppressed';
@@ -77,3 +81,77 @@ export interface OutboxMessage extends NewOutboxMessage {
   /** Its age counts from here (written, or replayed): past the max age, a failing message is a dead letter. */
   readonly ageFrom: number;
 }
+
+// ---- The notify config as compiled from `notify:` (config/notify.ts) ----
+
+/** A per-receiver rate limit: past `max` messages in `perMs`, the rest fold into one summary. */
+export interface RateLimit {
+  readonly max: number;
+  readonly perMs: number;
+}
+
+/** One configured receiver: its name, kind and the kind's validated config (secrets as `Secret`). */
+export interface ReceiverSpec {
+  readonly name: string;
+  readonly kind: string;
+  readonly config: unknown;
+  readonly rateLimit: RateLimit | null;
+}
+
+/** One escalation step: not acknowledged `afterMs` after opening → notify `to`. */
+export interface EscalationStep {
+  readonly afterMs: number;
+  readonly to: readonly string[];
+}
+
+/** `group_by: ['...']`: every label, so each incident is its own group (Alertmanager's special value). */
+export const GROUP_BY_ALL = '...';
+
+/** One route: matchers on incident labels, receivers, grouping and timing (Alertmanager's semantics). */
+export interface RouteSpec {
+  /** Position in `notify.routes`, for messages and group keys. */
+  readonly index: number;
+  readonly matchers: readonly Matcher[];
+  readonly to: readonly string[];
+  /** Keep matching later routes after this one matched. */
+  readonly continue: boolean;
+  /** Labels that make a group; [GROUP_BY_ALL] groups nothing (one incident a group). */
+  readonly groupBy: readonly string[];
+  readonly groupWaitMs: number;
+  readonly groupIntervalMs: number;
+  readonly repeatIntervalMs: number;
+  readonly sendResolved: boolean;
+  readonly escalate: readonly EscalationStep[];
+}
+
+/** How the dispatcher delivers. */
+export interface DeliverySettings {
+  /** One attempt's timeout. */
+  readonly timeoutMs: number;
+  /** A message still failing this long after it was written (or replayed) is a dead letter. */
+  readonly maxAgeMs: number;
+  /** First retry delay; doubled each attempt up to `backoffMaxMs`, with full jitter. */
+  readonly backoffInitialMs: number;
+  readonly backoffMaxMs: number;
+  /** Consecutive failures that open a receiver's circuit, and how long it stays open before a trial. */
+  readonly breakerFailures: number;
+  readonly breakerCooldownMs: number;
+}
+
+export const DEFAULT_DELIVERY: DeliverySettings = {
+  timeoutMs: 10_000,
+  maxAgeMs: 24 * 3_600_000,
+  backoffInitialMs: 1_000,
+  backoffMaxMs: 5 * 60_000,
+  breakerFailures: 5,
+  breakerCooldownMs: 60_000,
+};
+
+/** Everything `notify:` configures. */
+export interface NotifyConfig {
+  readonly receivers: readonly ReceiverSpec[];
+  readonly routes: readonly RouteSpec[];
+  readonly delivery: DeliverySettings;
+}
+
+export const EMPTY_NOTIFY: NotifyConfig = { receivers: [], routes: [], delivery: DEFAULT_DELIVERY };
