@@ -195,17 +195,16 @@ export function escalationsDue(active: readonly Incident[], plan: NotifyPlan, at
   return out;
 }
 
-/**
- * Repeats due at `at` (Alertmanager's repeat_interval): a group with unacknowledged open incidents whose
- * last message is `repeat` old, and nothing waiting, is sent again with all of them. `lastInGroup` reads
- * when the group's latest message was due, and whether one is still waiting.
- */
-export function repeatsDue(
-  active: readonly Incident[],
-  plan: NotifyPlan,
-  lastInGroup: (receiver: string, groupKey: string) => { readonly lastAt: number | null; readonly waiting: boolean },
-  at: number,
-): RoutedMessage[] {
+/** A group of unacknowledged open incidents as a repeat would send it. */
+export interface RepeatGroup {
+  readonly receiver: string;
+  readonly route: RouteSpec;
+  readonly group: { readonly key: string; readonly labels: Labels };
+  readonly alerts: readonly MessageAlert[];
+}
+
+/** The groups the active incidents form on every route and receiver (only open ones: an acknowledged incident is being handled). */
+export function repeatGroups(active: readonly Incident[], plan: NotifyPlan, at: number): RepeatGroup[] {
   const groups = new Map<string, { receiver: string; route: RouteSpec; group: { key: string; labels: Labels }; alerts: MessageAlert[] }>();
   for (const incident of active) {
     if (incident.state !== 'open') continue;
@@ -219,12 +218,25 @@ export function repeatsDue(
       }
     }
   }
+  return [...groups.values()];
+}
+
+/**
+ * Repeats due at `at` (Alertmanager's repeat_interval): a group whose last message was due `repeat`
+ * ago, with nothing waiting, is sent again with all its open incidents. `state` is what the outbox
+ * holds for each group: when its newest message was due, and whether one still waits.
+ */
+export function repeatsDue(
+  groups: readonly RepeatGroup[],
+  state: (group: RepeatGroup) => { readonly lastAt: number | null; readonly waiting: boolean },
+  at: number,
+): RoutedMessage[] {
   const out: RoutedMessage[] = [];
-  for (const { receiver, route, group, alerts } of groups.values()) {
-    const state = lastInGroup(receiver, group.key);
-    if (state.waiting || state.lastAt === null || at < state.lastAt + route.repeatIntervalMs) continue;
-    const message: NotificationMessage = { kind: 'alert', groupKey: group.key, groupLabels: group.labels, alerts, folded: 0, escalation: null };
-    out.push(routed(receiver, route, group, message, at));
+  for (const entry of groups) {
+    const { lastAt, waiting } = state(entry);
+    if (waiting || lastAt === null || at < lastAt + entry.route.repeatIntervalMs) continue;
+    const message: NotificationMessage = { kind: 'alert', groupKey: entry.group.key, groupLabels: entry.group.labels, alerts: entry.alerts, folded: 0, escalation: null };
+    out.push(routed(entry.receiver, entry.route, entry.group, message, at));
   }
   return out;
 }

@@ -385,6 +385,8 @@ export interface OutboxWrites {
   markDelivered(id: number, attempt: AttemptRecord): Promise<void>;
   /** Failed for now: pending again, due at `dueAt`, the attempt counted, the claim released. */
   markRetry(id: number, attempt: AttemptRecord, dueAt: number): Promise<void>;
+  /** Not attempted now (its receiver's circuit is open): pending, due at `dueAt`, the claim released, no attempt counted. */
+  postpone(id: number, dueAt: number): Promise<void>;
   /** Done without delivery: `failed` (refused), `dead` (too old, or its receiver gone) or `suppressed`; `attempt` null when none was made. */
   markFinal(id: number, state: 'failed' | 'dead' | 'suppressed', attempt: AttemptRecord | null, reason: string): Promise<void>;
 }

@@ -78,6 +78,14 @@ export async function markRetry(client: PoolClient, id: number, attempt: Attempt
   });
 }
 
+export async function postpone(client: PoolClient, id: number, dueAt: number): Promise<void> {
+  await client.query({
+    name: 'vigil_outbox_postpone',
+    text: `UPDATE notifications SET due_at = $1, claimed_until = NULL WHERE id = $2 AND state = 'pending'`,
+    values: [Math.floor(dueAt), id],
+  });
+}
+
 export async function markFinal(client: PoolClient, id: number, state: string, attempt: AttemptRecord | null, reason: string): Promise<void> {
   await client.query({
     name: 'vigil_outbox_final',

@@ -229,6 +229,7 @@ function outboxWrites(on: OnClient): OutboxWrites {
     countSince: (receiver, since) => on((client) => outbox.countSince(client, receiver, since)),
     markDelivered: (id, attempt) => on((client) => outbox.markDelivered(client, id, attempt)),
     markRetry: (id, attempt, dueAt) => on((client) => outbox.markRetry(client, id, attempt, dueAt)),
+    postpone: (id, dueAt) => on((client) => outbox.postpone(client, id, dueAt)),
     markFinal: (id, state, attempt, reason) => on((client) => outbox.markFinal(client, id, state, attempt, reason)),
   };
 }

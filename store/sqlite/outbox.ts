@@ -18,6 +18,7 @@ export class SqliteOutbox {
   readonly #delivered: Statement<[number, number | null, number, number]>;
   readonly #retry: Statement<[number, number | null, string | null, number, number]>;
   readonly #final: Statement<[string, number, number | null, number | null, string, number]>;
+  readonly #postpone: Statement<[number, number]>;
   readonly #claim: Statement<[number, number, number, number], OutboxRow>;
   readonly #get: Statement<[number], OutboxRow>;
   readonly #replay: Statement<[number, number, number], OutboxRow>;
@@ -45,6 +46,7 @@ export class SqliteOutbox {
     this.#final = db.prepare(`
       UPDATE notifications SET state = ?, attempts = attempts + ?, last_attempt_at = coalesce(?, last_attempt_at),
         last_status = coalesce(?, last_status), last_error = ?, claimed_until = NULL WHERE id = ?`);
+    this.#postpone = db.prepare(`UPDATE notifications SET due_at = ?, claimed_until = NULL WHERE id = ? AND state = 'pending'`);
     this.#claim = db.prepare(`
       UPDATE notifications SET claimed_until = ? WHERE id IN (
         SELECT id FROM notifications WHERE state = 'pending' AND due_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
@@ -90,6 +92,10 @@ export class SqliteOutbox {
 
   markRetry(id: number, attempt: AttemptRecord, dueAt: number): void {
     this.#retry.run(attempt.at, attempt.status, attempt.error, Math.floor(dueAt), id);
+  }
+
+  postpone(id: number, dueAt: number): void {
+    this.#postpone.run(Math.floor(dueAt), id);
   }
 
   markFinal(id: number, state: 'failed' | 'dead' | 'suppressed', attempt: AttemptRecord | null, reason: string): void {

@@ -197,6 +197,7 @@ function outboxWrites(core: SqliteCore, write: Run, read: Run): OutboxWrites {
     countSince: (receiver, since) => read(() => core.outbox.countSince(receiver, since)),
     markDelivered: (id, attempt) => write(() => core.outbox.markDelivered(id, attempt)),
     markRetry: (id, attempt, dueAt) => write(() => core.outbox.markRetry(id, attempt, dueAt)),
+    postpone: (id, dueAt) => write(() => core.outbox.postpone(id, dueAt)),
     markFinal: (id, state, attempt, reason) => write(() => core.outbox.markFinal(id, state, attempt, reason)),
   };
 }
