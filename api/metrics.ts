@@ -60,6 +60,19 @@ export interface VigilMetrics {
   watchIngest(writer: IngestGaugeSource): void;
   /** Exposes open incidents by severity and alerts by rule and state, read from the engine at each scrape. */
   watchAlerting(alerting: Pick<AlertingView, 'rules' | 'activeIncidents'>): void;
+  /**
+   * Notifications ([N1]): `vigil_notifications_total{receiver,result}` (every receiver × result at 0 up
+   * front) counted through the returned `observe`, and the outbox depth by state, read at each scrape.
+   */
+  watchNotifications(source: NotificationGaugeSource): (receiver: string, result: string) => void;
+}
+
+/** What /metrics reads of notifications: the receivers and results to create at 0, and the outbox depth. */
+export interface NotificationGaugeSource {
+  readonly receivers: readonly string[];
+  readonly results: readonly string[];
+  /** The last outbox counts by state (refreshed by the caller; a scrape must not wait for the store). */
+  depth(): Readonly<Record<string, number>>;
 }
 
 /** Creates Vigil's metrics on the registry passed in (a fresh one per app; no global registry). */
@@ -133,6 +146,25 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
       const read = (pick: (s: ReturnType<IngestGaugeSource['stats']>) => number) => () => pick(writer.stats());
       readAtScrape(registry, 'gauge', 'vigil_store_buffered_samples', 'Samples measured but not yet written to the store.', read((s) => s.bufferedSamples));
       readAtScrape(registry, 'counter', 'vigil_store_samples_dropped_total', 'Samples dropped because the store failed for longer than the buffer holds.', read((s) => s.droppedSamples));
+    },
+    watchNotifications(source) {
+      const total = new Counter({
+        name: 'vigil_notifications_total',
+        help: 'Notification delivery attempts by receiver and result (delivered, retry, failed, dead, suppressed, disabled).',
+        labelNames: ['receiver', 'result'],
+        registers: [registry],
+      });
+      for (const receiver of source.receivers) for (const result of source.results) total.inc({ receiver, result }, 0);
+      new Gauge({
+        name: 'vigil_notifications_outbox',
+        help: 'Notifications in the outbox by state; state="pending" is the depth still to deliver.',
+        labelNames: ['state'],
+        registers: [registry],
+        collect() {
+          for (const [state, count] of Object.entries(source.depth())) this.set({ state }, count);
+        },
+      });
+      return (receiver, result) => total.inc({ receiver, result });
     },
     watchAlerting(alerting) {
       new Gauge({

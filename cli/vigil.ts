@@ -6,6 +6,9 @@ import { loadConfigFile } from '../config/load.js';
 import { describeConfig } from '../config/describe.js';
 import { describeAlerting } from '../config/describe-alerting.js';
 import { builtinProbes } from '../probes/index.js';
+import { builtinReceivers } from '../notify/index.js';
+import { describeNotify } from '../config/describe-notify.js';
+import { sendTestMessage } from '../notify/test-message.js';
 import { serve, StartError } from './serve.js';
 
 const HELP: Record<string, string> = {
@@ -14,6 +17,7 @@ const HELP: Record<string, string> = {
 Usage:
   vigil serve [--config vigil.yaml] [--port 8080] [--host 0.0.0.0] [--db ./data/vigil.db]
   vigil check --config vigil.yaml
+  vigil notify test <receiver> [--config vigil.yaml]
   vigil --version
 
 Run "vigil <command> --help" for a command's options.`,
@@ -36,6 +40,14 @@ every problem (file:line path: message) when the config is invalid.
 
 Options:
   --config FILE   vigil.yaml to validate (default: $VIGIL_CONFIG)
+  -h, --help      show this help`,
+  notify: `Usage: vigil notify test <receiver> [--config FILE]
+
+Sends a test message to one receiver of notify.receivers and prints its answer. Exits 1 when it was
+not delivered.
+
+Options:
+  --config FILE   vigil.yaml (default: $VIGIL_CONFIG)
   -h, --help      show this help`,
 };
 
@@ -63,9 +75,11 @@ async function main(argv: string[]): Promise<void> {
   if (!(command in HELP) || command === 'main') fail(`unknown command "${command}"\n\n${HELP.main}`);
 
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[] = [];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: rest,
+      allowPositionals: command === 'notify',
       options: {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -88,6 +102,19 @@ async function main(argv: string[]): Promise<void> {
       const config = loadConfigFile(configFile, { env: process.env, registry: builtinProbes() });
       const color = useColor(process.stdout);
       process.stdout.write(describeConfig(config, { color }) + describeAlerting(config, { color, now: Date.now() }));
+      process.stdout.write(describeNotify(config, builtinReceivers()));
+      return;
+    }
+    if (command === 'notify') {
+      const [sub, name, ...extra] = positionals;
+      if (sub !== 'test' || !name || extra.length) fail(`expected "notify test <receiver>"\n\n${HELP.notify}`);
+      if (!configFile) fail(`notify test needs --config FILE\n\n${HELP.notify}`);
+      const receivers = builtinReceivers();
+      const config = loadConfigFile(configFile, { env: process.env, registry: builtinProbes(), receivers });
+      const baseUrl = config.server.publicUrl ?? `http://localhost:${config.server.port}`;
+      const result = await sendTestMessage(name, { config: config.notify, receivers, baseUrl, secrets: config.secrets, at: Date.now() });
+      for (const line of result.lines) (result.ok ? process.stdout : process.stderr).write(`${line}\n`);
+      if (!result.ok) process.exit(1);
       return;
     }
     const portText = (values.port as string | undefined) ?? process.env.PORT;

@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../lib/errors.js';
 import { SecretValues } from '../lib/secret.js';
 import type { ProbeRegistry } from '../probes/probe.js';
+import type { ReceiverRegistry } from '../notify/receiver.js';
+import { builtinReceivers } from '../notify/index.js';
+import { compileNotify } from './notify.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import type { ServiceSpec, VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema } from './schema.js';
@@ -24,6 +27,8 @@ export interface LoadOptions {
   /** Extra template variables, e.g. `{ demo_target: 'http://127.0.0.1:41234' }` for `{{demo_target}}`. */
   readonly vars?: Readonly<Record<string, string>>;
   readonly registry: ProbeRegistry;
+  /** Receiver kinds of `notify.receivers` (default: the built-in ones). */
+  readonly receivers?: ReceiverRegistry;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -45,7 +50,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   if (oversized.length) throw new ConfigError(locateProblems(oversized, yaml, opts.file, SecretValues.none));
 
   const problems: RawProblem[] = [];
-  const parsed = configSchema(opts.registry, { checkItem: z.unknown(), deferAlerting: true }).safeParse(data, {
+  const parsed = configSchema(opts.registry, { checkItem: z.unknown(), deferAlerting: true, deferNotify: true }).safeParse(data, {
     reportInput: true,
     error: humanErrorMap((text) => text),
   });
@@ -64,7 +69,9 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     checks: expanded.checks,
   });
   for (const problem of alerting.problems) problems.push(problem);
-  const secrets = new SecretValues([...expanded.secrets, ...storage.secrets]);
+  const notify = compileNotify(isPlainObject(data) ? data.notify : undefined, { env: opts.env, receivers: opts.receivers ?? builtinReceivers() });
+  for (const problem of notify.problems) problems.push(problem);
+  const secrets = new SecretValues([...expanded.secrets, ...storage.secrets, ...notify.secrets]);
 
   if (problems.length || !parsed.success) throw new ConfigError(locateProblems(problems, yaml, opts.file, secrets));
 
@@ -90,11 +97,12 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     environments,
     services: serviceSpecs,
     checks: expanded.checks,
-    server: { port: document.server?.port ?? DEFAULT_PORT },
+    server: { port: document.server?.port ?? DEFAULT_PORT, publicUrl: document.server?.public_url?.replace(/\/+$/, '') ?? null },
     scheduler: { concurrency: document.scheduler.concurrency },
     retention,
     storage: storage.location,
     alerting: alerting.alerting,
+    notify: notify.notify,
     secrets,
   };
 }

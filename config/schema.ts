@@ -7,6 +7,8 @@ import type { ProbeRegistry } from '../probes/probe.js';
 import { MAX_ENVIRONMENTS, formatCount } from './limits.js';
 import { ENV_PATTERN, NAME_PATTERN } from './names.js';
 import { alertingSettingsSchema, defaultsSchema, inhibitSchema, maintenanceSchema, ruleSchema, sloItemSchema } from './alerting-schema.js';
+import { builtinReceivers } from '../notify/index.js';
+import { notifySchema } from './notify-schema.js';
 
 export { ENV_PATTERN, NAME_PATTERN };
 
@@ -107,9 +109,11 @@ const retentionSchema = z.strictObject({
  * The schema of vigil.yaml. `checkItem` defaults to the union of the registry's kinds; the loader
  * passes `z.unknown()` and validates each check itself, per environment, and defers the alerting parts.
  */
-export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodType; deferAlerting?: boolean } = {}) {
+export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodType; deferAlerting?: boolean; deferNotify?: boolean } = {}) {
   const checkItem = opts.checkItem ?? checkItemSchema(registry);
   const alerting = alertingParts(opts.deferAlerting ?? false);
+  // The loader validates `notify:` in config/notify.ts, receiver by receiver, after `${VAR}`s.
+  const notify = opts.deferNotify ? z.unknown().optional() : notifySchema(builtinReceivers()).optional();
   return z
     .strictObject({
       environments: z
@@ -125,7 +129,13 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
         })
         .meta({ description: 'The environments every service is checked in: [dev, staging, prod]' }),
       server: z
-        .strictObject({ port: z.number().int().min(1).max(65535).default(8080) })
+        .strictObject({
+          port: z.number().int().min(1).max(65535).default(8080),
+          public_url: z
+            .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+            .optional()
+            .meta({ description: 'Where people reach Vigil (links in notifications): https://vigil.example.com' }),
+        })
         .optional()
         .meta({ description: 'The HTTP server (API, dashboard, /metrics)' }),
       storage: z
@@ -157,6 +167,7 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
       rules: alerting.rules,
       inhibit: alerting.inhibit,
       maintenance: alerting.maintenance,
+      notify,
     })
     .meta({ title: 'Vigil configuration (vigil.yaml)' });
 }

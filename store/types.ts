@@ -5,6 +5,7 @@
 // together. Times are integer epoch milliseconds throughout.
 
 import type { Matcher } from '../lib/matchers.js';
+import type { DeliveryState, NewOutboxMessage, NotificationMessage, OutboxMessage } from '../notify/types.js';
 
 /** Label set of a series: `env`, `service`, `check`, … Keys are sorted when a series key is built. */
 export type Labels = Readonly<Record<string, string>>;
@@ -344,12 +345,75 @@ export interface PostmortemStore {
   }>;
 }
 
+// ---- Notifications: the outbox ([N1]) ----
+
+/** What happened to one delivery attempt, as the dispatcher records it. */
+export interface AttemptRecord {
+  readonly at: number;
+  /** HTTP status, or null when no answer came (timeout, refused). */
+  readonly status: number | null;
+  /** Why it failed, scrubbed of secrets; null when delivered. */
+  readonly error: string | null;
+}
+
+/** Which outbox messages a list returns (every given filter holds), newest first by id. */
+export interface OutboxFilter {
+  readonly states?: readonly DeliveryState[];
+  readonly receiver?: string;
+  readonly incidentId?: number;
+  /** Cursor: only ids below it (the previous page's nextCursor). */
+  readonly before?: number;
+  readonly limit: number;
+}
+
+/**
+ * Outbox writes, and the reads that decide them. Messages are written in the transaction of the incident
+ * change that causes them; a message that was never claimed may still take more changes of its group.
+ */
+export interface OutboxWrites {
+  /** Writes messages (pending, a fresh idempotency key each); one whose `dedupe` is already written is skipped. Returns those written. */
+  enqueue(messages: readonly NewOutboxMessage[]): Promise<OutboxMessage[]>;
+  /** The group's pending message that no dispatcher ever claimed (more changes may fold into it), or null. */
+  openInGroup(receiver: string, groupKey: string): Promise<OutboxMessage | null>;
+  /** Replaces an unclaimed message's content; false when it was claimed meanwhile (then write a new one). */
+  refold(id: number, message: NotificationMessage, incidentIds: readonly number[]): Promise<boolean>;
+  /** When the group's newest message was (or is) due; null for a group with no message yet. */
+  lastDueInGroup(receiver: string, groupKey: string): Promise<number | null>;
+  /** Messages written for `receiver` at or after `since`, summaries and suppressed ones aside (a rate limit's count). */
+  countSince(receiver: string, since: number): Promise<number>;
+  /** Delivered: state delivered, the attempt counted. */
+  markDelivered(id: number, attempt: AttemptRecord): Promise<void>;
+  /** Failed for now: pending again, due at `dueAt`, the attempt counted, the claim released. */
+  markRetry(id: number, attempt: AttemptRecord, dueAt: number): Promise<void>;
+  /** Not attempted now (its receiver's circuit is open): pending, due at `dueAt`, the claim released, no attempt counted. */
+  postpone(id: number, dueAt: number): Promise<void>;
+  /** Done without delivery: `failed` (refused), `dead` (too old, or its receiver gone) or `suppressed`; `attempt` null when none was made. */
+  markFinal(id: number, state: 'failed' | 'dead' | 'suppressed', attempt: AttemptRecord | null, reason: string): Promise<void>;
+}
+
+export interface OutboxStore extends OutboxWrites {
+  /**
+   * Claims up to `limit` pending messages due at `at` whose claim is free (never claimed, or its lease
+   * ran out: a dispatcher that crashed mid-send), holding them until `at + leaseMs`. Oldest due first.
+   */
+  claim(at: number, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
+  get(id: number): Promise<OutboxMessage | null>;
+  list(filter: OutboxFilter): Promise<{ readonly messages: readonly OutboxMessage[]; readonly nextCursor: number | null }>;
+  /** Sends a message again (failed, dead, suppressed or delivered): pending, due and aged from `at`; NotFoundError, ConflictError while pending. */
+  replay(id: number, at: number): Promise<OutboxMessage>;
+  /** How many messages are in each state (the outbox depth is `pending`). */
+  counts(): Promise<Record<DeliveryState, number>>;
+  /** Deletes finished messages (not pending) written before `before`, at most `batch`; returns how many. */
+  prune(before: number, batch?: number): Promise<number>;
+}
+
 /** What a transaction sees: the concerns' writes (and reads of what it wrote), committed together. */
 export interface StoreTx {
   readonly samples: SampleWrites;
   readonly checks: CheckResultStore;
   readonly incidents: IncidentWrites;
   readonly ruleState: RuleStateWrites;
+  readonly outbox: OutboxWrites;
 }
 
 /** Which engine a store runs on, and where (secrets removed), for logs and /health. */
@@ -370,6 +434,7 @@ export interface Store {
   readonly ruleState: RuleStateStore;
   readonly silences: SilenceStore;
   readonly postmortems: PostmortemStore;
+  readonly outbox: OutboxStore;
   /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws (and rethrows). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when a write goes through (for /health/ready). */

@@ -8,6 +8,8 @@ import type {
   CheckResultStore,
   IncidentStore,
   IncidentWrites,
+  OutboxStore,
+  OutboxWrites,
   PostmortemStore,
   QueryLimits,
   Retention,
@@ -42,6 +44,7 @@ import { allRuleState, saveRuleState } from './rule-state.js';
 import { migrate } from './schema.js';
 import { SeriesCatalog } from './series.js';
 import { createSilence, expireSilence, getSilence, listSilences } from './silences.js';
+import * as outbox from './outbox.js';
 import { querySeries } from './snapshot.js';
 
 export interface PostgresStoreOptions {
@@ -60,6 +63,7 @@ export class PostgresStore implements Store {
   readonly ruleState: RuleStateStore;
   readonly silences: SilenceStore;
   readonly postmortems: PostmortemStore;
+  readonly outbox: OutboxStore;
   readonly #pool: Pool;
   readonly #catalog = new SeriesCatalog();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -102,6 +106,15 @@ export class PostgresStore implements Store {
       update: (id, changes, at) => on((client) => updatePostmortem(client, id, changes, at)),
       list: (filter) => on((client) => listPostmortems(client, filter)),
     };
+    this.outbox = {
+      ...outboxWrites(on),
+      claim: (at, leaseMs, limit) => on((client) => outbox.claimOutbox(client, at, leaseMs, limit)),
+      get: (id) => on((client) => outbox.getOutbox(client, id)),
+      list: (filter) => on((client) => outbox.listOutbox(client, filter)),
+      replay: (id, at) => on((client) => outbox.replayOutbox(client, id, at)),
+      counts: () => on(outbox.outboxCounts),
+      prune: (before, batch = 5000) => on((client) => outbox.pruneOutbox(client, before, batch)),
+    };
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -132,6 +145,7 @@ export class PostgresStore implements Store {
         },
         incidents: incidentWrites((task) => call(() => task(client))),
         ruleState: ruleStateWrites((task) => call(() => task(client))),
+        outbox: outboxWrites((task) => call(() => task(client))),
       };
       let broken = false;
       try {
@@ -203,6 +217,20 @@ function incidentWrites(on: OnClient): IncidentWrites {
     addEvent: (id, event) => on((client) => addIncidentEvent(client, id, event)),
     get: (id) => on((client) => getIncident(client, id)),
     latestByFingerprint: (fingerprint) => on((client) => latestIncidentByFingerprint(client, fingerprint)),
+  };
+}
+
+function outboxWrites(on: OnClient): OutboxWrites {
+  return {
+    enqueue: (messages) => on((client) => outbox.enqueueOutbox(client, messages)),
+    openInGroup: (receiver, groupKey) => on((client) => outbox.openInGroup(client, receiver, groupKey)),
+    refold: (id, message, incidentIds) => on((client) => outbox.refold(client, id, message, incidentIds)),
+    lastDueInGroup: (receiver, groupKey) => on((client) => outbox.lastDueInGroup(client, receiver, groupKey)),
+    countSince: (receiver, since) => on((client) => outbox.countSince(client, receiver, since)),
+    markDelivered: (id, attempt) => on((client) => outbox.markDelivered(client, id, attempt)),
+    markRetry: (id, attempt, dueAt) => on((client) => outbox.markRetry(client, id, attempt, dueAt)),
+    postpone: (id, dueAt) => on((client) => outbox.postpone(client, id, dueAt)),
+    markFinal: (id, state, attempt, reason) => on((client) => outbox.markFinal(client, id, state, attempt, reason)),
   };
 }
 

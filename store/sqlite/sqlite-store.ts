@@ -9,6 +9,8 @@ import type {
   CheckResultStore,
   IncidentStore,
   IncidentWrites,
+  OutboxStore,
+  OutboxWrites,
   PostmortemStore,
   QueryLimits,
   Retention,
@@ -45,6 +47,7 @@ export class SqliteStore implements Store {
   readonly ruleState: RuleStateStore;
   readonly silences: SilenceStore;
   readonly postmortems: PostmortemStore;
+  readonly outbox: OutboxStore;
   readonly #core: SqliteCore;
   readonly #writer = new SerialQueue();
   readonly #readers: ReaderPool | null;
@@ -91,6 +94,15 @@ export class SqliteStore implements Store {
       update: (id, changes, at) => write(() => core.postmortems.update(id, changes, at)),
       list: (filter) => read(() => core.postmortems.list(filter)),
     };
+    this.outbox = {
+      ...outboxWrites(core, write, read),
+      claim: (at, leaseMs, limit) => write(() => core.outbox.claim(at, leaseMs, limit)),
+      get: (id) => read(() => core.outbox.get(id)),
+      list: (filter) => read(() => core.outbox.list(filter)),
+      replay: (id, at) => write(() => core.outbox.replay(id, at)),
+      counts: () => read(() => core.outbox.counts()),
+      prune: (before, batch = 5000) => write(() => core.outbox.prune(before, batch)),
+    };
     this.#tx = tx;
   }
 
@@ -135,6 +147,7 @@ export class SqliteStore implements Store {
       },
       incidents: incidentWrites(core, now, now),
       ruleState: ruleStateWrites(core, now),
+      outbox: outboxWrites(core, now, now),
     };
   }
 
@@ -171,6 +184,21 @@ function incidentWrites(core: SqliteCore, write: Run, read: Run): IncidentWrites
     addEvent: (id, event) => write(() => core.incidents.addEvent(id, event)),
     get: (id) => read(() => core.incidents.get(id)),
     latestByFingerprint: (fingerprint) => read(() => core.incidents.latestByFingerprint(fingerprint)),
+  };
+}
+
+/** Outbox writes and their reads, through `write` (a transaction of its own, or the one open) and `read`. */
+function outboxWrites(core: SqliteCore, write: Run, read: Run): OutboxWrites {
+  return {
+    enqueue: (messages) => write(() => core.outbox.enqueue(messages)),
+    openInGroup: (receiver, groupKey) => read(() => core.outbox.openInGroup(receiver, groupKey)),
+    refold: (id, message, incidentIds) => write(() => core.outbox.refold(id, message, incidentIds)),
+    lastDueInGroup: (receiver, groupKey) => read(() => core.outbox.lastDueInGroup(receiver, groupKey)),
+    countSince: (receiver, since) => read(() => core.outbox.countSince(receiver, since)),
+    markDelivered: (id, attempt) => write(() => core.outbox.markDelivered(id, attempt)),
+    markRetry: (id, attempt, dueAt) => write(() => core.outbox.markRetry(id, attempt, dueAt)),
+    postpone: (id, dueAt) => write(() => core.outbox.postpone(id, dueAt)),
+    markFinal: (id, state, attempt, reason) => write(() => core.outbox.markFinal(id, state, attempt, reason)),
   };
 }
 

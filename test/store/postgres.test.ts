@@ -62,12 +62,13 @@ describe('PostgreSQL migrations', () => {
     const { url, pool } = await freshPool();
     await migrate(pool, redactUrl(url));
     expect(await schemaVersion(pool)).toBe(MIGRATIONS.length);
-    expect(await schemaVersion(pool)).toBe(2);
+    expect(await schemaVersion(pool)).toBe(3);
     expect(await tableNames(pool)).toEqual([
       'check_results',
       'incident_events',
       'incidents',
       'meta',
+      'notifications',
       'postmortems',
       'rollup_1h',
       'rollup_1m',

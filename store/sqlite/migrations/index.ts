@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { initial } from './0001-initial.js';
 import { alerting } from './0002-alerting.js';
+import { outbox } from './0003-outbox.js';
 
 /** One schema change: `up` runs inside a transaction that then sets `user_version` to `version`. */
 export interface Migration {
@@ -10,4 +11,4 @@ export interface Migration {
 }
 
 /** Every migration, in order; append only — never edit or reorder a shipped one. */
-export const MIGRATIONS: readonly Migration[] = [initial, alerting];
+export const MIGRATIONS: readonly Migration[] = [initial, alerting, outbox];
