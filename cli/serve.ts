@@ -6,6 +6,7 @@ import { Registry } from 'prom-client';
 import { alertingRoutes } from '../api/alerting.js';
 import { createApp } from '../api/app.js';
 import { incidentRoutes } from '../api/incidents.js';
+import { notificationRoutes } from '../api/notifications.js';
 import { createVigilMetrics } from '../api/metrics.js';
 import { loadConfigFile } from '../config/load.js';
 import { loadDemoConfig } from '../config/demo.js';
@@ -18,6 +19,11 @@ import { createProbeContext } from '../probes/context.js';
 import { builtinProbes } from '../probes/index.js';
 import { Scheduler } from '../probes/scheduler.js';
 import { AlertingEngine } from '../rules/engine.js';
+import { activeMaintenance } from '../rules/maintenance.js';
+import { DELIVERY_RESULTS, Dispatcher } from '../notify/dispatcher.js';
+import { builtinReceivers } from '../notify/index.js';
+import { enqueueNotifications } from '../notify/outbox.js';
+import { notificationsFor, notifyPlan } from '../notify/routing.js';
 import { startHousekeeping } from '../store/housekeeping.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -91,6 +97,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     });
     await writer.loadLastResults();
     closers.push(() => writer.close());
+    const receivers = builtinReceivers();
+    const plan = notifyPlan(config.notify, receivers);
     const alerting = new AlertingEngine({
       alerting: config.alerting,
       checks: config.checks,
@@ -99,6 +107,11 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       feed: writer,
       log: opts.log,
       rawRetentionMs: config.retention.rawMs,
+      // Outbox rows commit with the incident change that causes them: a crash loses neither.
+      onIncidentChanges: async (tx, changes) => {
+        const messages = changes.flatMap((change) => notificationsFor(change, plan));
+        if (messages.length > 0) await enqueueNotifications(tx.outbox, messages, plan, changes[0]!.at);
+      },
     });
     // Before the scheduler: rule state and open incidents are loaded and the windows backfilled, so the
     // first runs after a restart continue pending timers instead of starting them again.
@@ -127,6 +140,12 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     metrics.watchScheduler(scheduler);
     metrics.watchIngest(writer);
     metrics.watchAlerting(alerting);
+    let dispatcher: Dispatcher | null = null;
+    const observeNotification = metrics.watchNotifications({
+      receivers: config.notify.receivers.map((receiver) => receiver.name),
+      results: DELIVERY_RESULTS,
+      depth: () => dispatcher?.depth() ?? {},
+    });
     const app = createApp({
       config,
       store,
@@ -138,6 +157,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       mounts: [
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
+        ['/api/v1', notificationRoutes({ store, clock, receivers: () => dispatcher?.receiverStates() ?? [], log: opts.log })],
       ],
     });
 
@@ -157,6 +177,21 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     const { port: boundPort } = server.address() as AddressInfo;
     const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     const url = `http://${shownHost}:${boundPort}`;
+    // Started once the listen address is known: messages link to the dashboard (`server.public_url` wins).
+    const started = new Dispatcher({
+      store,
+      clock,
+      receivers,
+      config: config.notify,
+      baseUrl: config.server.publicUrl ?? url,
+      secrets: config.secrets,
+      log: opts.log,
+      onResult: observeNotification,
+      maintenance: (target, at) => activeMaintenance(config.alerting.maintenance, at, target)[0]?.spec.id ?? null,
+    });
+    dispatcher = started;
+    started.start();
+    closers.push(() => started.stop());
     opts.log(
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
         `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)})`,

@@ -25,6 +25,9 @@ import type { NotifyConfig, OutboxMessage, ReceiverSpec } from './types.js';
 export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'dead' | 'suppressed' | 'disabled';
 export const DELIVERY_RESULTS: readonly DeliveryResult[] = ['delivered', 'retry', 'failed', 'dead', 'suppressed', 'disabled'];
 
+/** How often a tick counts the outbox for /metrics. */
+const DEPTH_EVERY_MS = 5_000;
+
 export interface DispatcherDeps {
   readonly store: Pick<Store, 'outbox' | 'incidents' | 'silences' | 'transaction'>;
   readonly clock: Clock;
@@ -61,6 +64,8 @@ export class Dispatcher {
   readonly #disabled = new Map<string, string>();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
+  #depth: Readonly<Record<string, number>> = {};
+  #depthReadAt = -Infinity;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -99,9 +104,18 @@ export class Dispatcher {
     return this.#deps.config.receivers.map((r) => ({ name: r.name, kind: r.kind, circuit: breakerName(this.#breakers.get(r.name) ?? CLOSED, at), disabled: this.#disabled.get(r.name) ?? null }));
   }
 
+  /** The outbox's messages by state as last counted (at most every few seconds, by the ticks): what /metrics shows without a store read. */
+  depth(): Readonly<Record<string, number>> {
+    return this.#depth;
+  }
+
   /** One pass: write due escalations and repeats, then deliver what is due. */
   async tick(): Promise<TickReport> {
     const at = this.#deps.clock.now();
+    if (at - this.#depthReadAt >= DEPTH_EVERY_MS) {
+      this.#depthReadAt = at;
+      this.#depth = await this.#deps.store.outbox.counts();
+    }
     await this.#escalateAndRepeat(at);
     const { store } = this.#deps;
     const timeoutMs = this.#deps.config.delivery.timeoutMs;

@@ -4,17 +4,8 @@
 import type { Matcher } from '../lib/matchers.js';
 import type { Incident, Labels } from '../store/types.js';
 
-/** What happened to an incident. `escalated`: not acknowledged in time, sent on to the next receiver. */
-export type ChangeKind = 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'reopened';
-export const CHANGE_KINDS: readonly ChangeKind[] = ['opened', 'acknowledged', 'escalated', 'resolved', 'reopened'];
-
-/** One change of one incident, as the engine (or an API action) commits it. */
-export interface IncidentChange {
-  readonly kind: ChangeKind;
-  /** The incident after the change. */
-  readonly incident: Incident;
-  readonly at: number;
-}
+import type { ChangeKind } from '../rules/types.js';
+export { CHANGE_KINDS, type ChangeKind, type IncidentChange } from '../rules/types.js';
 
 /** One incident in a message, as of its latest change; `repeat` when a still-firing group is re-sent. */
 export interface MessageAlert {

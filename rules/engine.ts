@@ -20,7 +20,7 @@ import { compileInhibits, inhibitedAlerts, type CompiledInhibit } from './inhibi
 import { ownsInstance, seriesLabelsOf } from './restore.js';
 import { INACTIVE, transition, type Transition } from './state.js';
 import { fromRecord, isResting, needsSave, persistKey, SAVE_EVERY_MS, toRecord, type Instance } from './instance.js';
-import type { AlertingConfig, AlertingView, IncidentActions, RuleStatus, SloStatus } from './types.js';
+import type { AlertingConfig, AlertingView, IncidentActions, IncidentChange, IncidentChangeSink, RuleStatus, SloStatus } from './types.js';
 import { fillFromStore, SampleWindow } from './window.js';
 import { SloAccounting } from './slo-accounting.js';
 
@@ -40,6 +40,8 @@ export interface AlertingEngineOptions {
   readonly log?: (line: string) => void;
   /** `config.retention.rawMs`: how far back the store has raw samples (the latency SLO backfill reads them). */
   readonly rawRetentionMs?: number;
+  /** Called in the transaction of each set of incident changes (the cycle's, an API action's): notifications' outbox rows. */
+  readonly onIncidentChanges?: IncidentChangeSink;
 }
 
 /** SLO series stay live this long after a write (they are written once a minute). */
@@ -106,6 +108,7 @@ export class AlertingEngine implements AlertingView {
         return instance?.state.state === 'firing' ? instance.state.value : undefined;
       },
       changed: (incident) => this.#track(incident),
+      onChanges: options.onIncidentChanges,
     });
   }
 
@@ -245,16 +248,22 @@ export class AlertingEngine implements AlertingView {
     for (const draft of drafts) if (muted.has(draft.next.fingerprint)) draft.next = { ...draft.next, inhibited: true };
 
     const changed: Incident[] = [];
+    const changes: IncidentChange[] = [];
     const orphans = this.#orphans;
     const work = orphans.length > 0 || drafts.some((draft) => this.#needsIncidentWork(draft, at) || needsSave(draft.next, at));
     // Most cycles change nothing durable: no transaction for them.
     if (work) await this.#options.store.transaction(async (tx) => {
-      for (const draft of drafts) await this.#decideIncident(tx, draft, at, changed);
+      for (const draft of drafts) await this.#decideIncident(tx, draft, at, changed, changes);
       for (const orphan of orphans) {
         const incident = orphan.incidentId === null ? null : await tx.incidents.get(orphan.incidentId);
         const gone = incident && decideRuleGone(incident, at);
-        if (incident && gone) changed.push(await tx.incidents.update(incident.id, gone.changes, gone.event, at));
+        if (incident && gone) {
+          const resolved = await tx.incidents.update(incident.id, gone.changes, gone.event, at);
+          changed.push(resolved);
+          changes.push({ kind: 'resolved', incident: resolved, at });
+        }
       }
+      if (changes.length > 0) await this.#options.onIncidentChanges?.(tx, changes);
       const records: RuleInstanceRecord[] = [];
       const deleted = orphans.map((orphan) => orphan.fingerprint);
       for (const draft of drafts) {
@@ -344,7 +353,7 @@ export class AlertingEngine implements AlertingView {
   }
 
   /** The incident side of one instance's step, inside the cycle's transaction. */
-  async #decideIncident(tx: StoreTx, draft: Draft, at: number, changed: Incident[]): Promise<void> {
+  async #decideIncident(tx: StoreTx, draft: Draft, at: number, changed: Incident[], changes: IncidentChange[]): Promise<void> {
     const { next } = draft;
     const { spec } = draft.runtime.rule;
     const value = next.state.value;
@@ -364,8 +373,10 @@ export class AlertingEngine implements AlertingView {
       if (decision.kind === 'open') {
         const fresh = newIncident(spec, next.labels, next.fingerprint, value, at, this.#checks);
         incident = await tx.incidents.create(fresh.incident, fresh.event);
+        changes.push({ kind: 'opened', incident, at });
       } else if (decision.kind === 'reopen') {
         incident = await tx.incidents.update(decision.incident.id, decision.changes, decision.event, at);
+        changes.push({ kind: 'reopened', incident, at });
       } else incident = decision.incident;
       changed.push(incident);
       draft.next = { ...next, incidentId: incident.id };
@@ -376,7 +387,11 @@ export class AlertingEngine implements AlertingView {
       const incident = this.#active.get(next.incidentId) ?? null;
       // The value that recovered (or, when the series went away, the last one seen).
       const recovery = decideRecovery(incident, value ?? draft.prev?.state.value ?? null, at);
-      if (incident && recovery) changed.push(await tx.incidents.update(incident.id, recovery.changes, recovery.event, at));
+      if (incident && recovery) {
+        const resolved = await tx.incidents.update(incident.id, recovery.changes, recovery.event, at);
+        changed.push(resolved);
+        changes.push({ kind: 'resolved', incident: resolved, at });
+      }
       draft.next = { ...next, incidentId: null };
     }
   }

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../lib/errors.js';
 import type { SerialQueue } from '../lib/serial.js';
 import type { Incident, IncidentEvent, Store, StoreTx } from '../store/types.js';
 import { formatValue } from './incidents.js';
-import type { IncidentActions } from './types.js';
+import type { IncidentActions, IncidentChangeSink } from './types.js';
 
 /** What the actions need of the engine. */
 export interface IncidentActionsHost {
@@ -16,6 +16,8 @@ export interface IncidentActionsHost {
   firingValue(fingerprint: string): number | null | undefined;
   /** An incident changed (the engine keeps active ones in memory). */
   changed(incident: Incident): void;
+  /** Writes what commits with a change (notifications) in its transaction. */
+  readonly onChanges?: IncidentChangeSink;
 }
 
 /**
@@ -32,7 +34,9 @@ export function createIncidentActions(host: IncidentActionsHost): IncidentAction
         const current = await existing(await tx.incidents.get(id), id);
         if (current.state === 'resolved') throw new ConflictError(`incident ${id} is resolved; it cannot be acknowledged`);
         if (current.state === 'acknowledged') return current;
-        return tx.incidents.update(id, { state: 'acknowledged', acknowledgedAt: at, acknowledgedBy: by }, { at, kind: 'acknowledged', actor: by, text: null, value: null }, at);
+        const acknowledged = await tx.incidents.update(id, { state: 'acknowledged', acknowledgedAt: at, acknowledgedBy: by }, { at, kind: 'acknowledged', actor: by, text: null, value: null }, at);
+        await host.onChanges?.(tx, [{ kind: 'acknowledged', incident: acknowledged, at }]);
+        return acknowledged;
       });
       host.changed(incident);
       return incident;
@@ -48,12 +52,14 @@ export function createIncidentActions(host: IncidentActionsHost): IncidentAction
             ? null
             : `resolved by hand while ${current.rule} still fires${firing === null ? '' : ` (value ${formatValue(firing)})`}; no new incident opens until it stops firing`;
         const text = [note, stillFiring].filter((part): part is string => part !== null && part !== '').join(' — ') || null;
-        return tx.incidents.update(
+        const resolved = await tx.incidents.update(
           id,
           { state: 'resolved', resolvedAt: at, resolvedBy: by },
           { at, kind: 'resolved', actor: by, text, value: firing ?? null },
           at,
         );
+        await host.onChanges?.(tx, [{ kind: 'resolved', incident: resolved, at }]);
+        return resolved;
       });
       host.changed(incident);
       return incident;

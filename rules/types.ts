@@ -2,7 +2,7 @@
 // services' `slos:`, `inhibit:` and `maintenance:` into (validated once, durations in ms, matchers
 // checked), and the views of the running engine that the API and /metrics read.
 import type { Matcher } from '../lib/matchers.js';
-import type { Incident, IncidentEvent, Labels, Severity } from '../store/types.js';
+import type { Incident, IncidentEvent, Labels, Severity, StoreTx } from '../store/types.js';
 
 export type { Severity };
 
@@ -203,6 +203,24 @@ export interface IncidentWithTimeline {
   readonly incident: Incident;
   readonly timeline: readonly IncidentEvent[];
 }
+
+/** What happened to an incident. `escalated`: not acknowledged in time, sent on to the next receiver. */
+export type ChangeKind = 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'reopened';
+export const CHANGE_KINDS: readonly ChangeKind[] = ['opened', 'acknowledged', 'escalated', 'resolved', 'reopened'];
+
+/** One change of one incident, as the engine (or an API action) commits it. */
+export interface IncidentChange {
+  readonly kind: ChangeKind;
+  /** The incident after the change. */
+  readonly incident: Incident;
+  readonly at: number;
+}
+
+/**
+ * Called inside the transaction that commits incident changes, with those changes: what must commit
+ * with them (notification outbox rows) is written on `tx`, so a crash can lose neither.
+ */
+export type IncidentChangeSink = (tx: StoreTx, changes: readonly IncidentChange[]) => Promise<void>;
 
 /** Actions on incidents that people take through the API; each is one store transaction. */
 export interface IncidentActions {

@@ -9,6 +9,9 @@ import type { Retention, Store } from './types.js';
  */
 export const ROLLUP_GRACE_MS = 30_000;
 
+/** Delivered, failed and suppressed notifications are history for this long, then pruned (pending ones never are). */
+export const NOTIFICATION_RETENTION_MS = 90 * 86_400_000;
+
 export interface HousekeepingOptions {
   readonly rollupEveryMs?: number;
   readonly rollupGraceMs?: number;
@@ -51,6 +54,7 @@ export function startHousekeeping(store: Store, retention: Retention, clock: Clo
       const at = clock.now();
       try {
         while (!stopped && (await store.samples.enforceRetention(at, retention)) > 0) await yieldToEventLoop();
+        while (!stopped && (await store.outbox.prune(at - NOTIFICATION_RETENTION_MS)) > 0) await yieldToEventLoop();
       } catch (err) {
         log(`retention failed (will retry): ${(err as Error).message}`);
       }
