@@ -198,12 +198,6 @@ export interface SloStatus {
   readonly maintenanceMs: number;
 }
 
-/** An incident with its timeline, as the API answers it. */
-export interface IncidentWithTimeline {
-  readonly incident: Incident;
-  readonly timeline: readonly IncidentEvent[];
-}
-
 /** What happened to an incident. `escalated`: not acknowledged in time, sent on to the next receiver. */
 export type ChangeKind = 'opened' | 'acknowledged' | 'escalated' | 'resolved' | 'reopened';
 export const CHANGE_KINDS: readonly ChangeKind[] = ['opened', 'acknowledged', 'escalated', 'resolved', 'reopened'];
