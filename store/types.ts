@@ -53,6 +53,19 @@ export interface SeriesQueryResult {
   readonly rowsScanned: number;
 }
 
+/**
+ * A series query's answer as JSON text, for readers that hand it on (the API): at 250,000 points the
+ * text is ~6 MB, and building it where the rows were read keeps the work (and the garbage of the
+ * intermediate arrays) off the thread that runs probes.
+ */
+export interface EncodedSeriesQueryResult {
+  readonly resolution: Resolution;
+  /** The `series` of a SeriesQueryResult as UTF-8 JSON: `[{"labels":{…},"points":[[ts,value],…]},…]`. */
+  readonly seriesJson: Uint8Array;
+  readonly seriesCount: number;
+  readonly rowsScanned: number;
+}
+
 /** The last run of one check, kept for the status page. */
 export interface CheckResult {
   readonly checkId: string;
@@ -100,7 +113,9 @@ export interface QueryLimits {
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxSeries: 1_000,
-  maxPoints: 500_000,
+  // A week at one minute for 24 series. 500,000 (9.5 MB of JSON) held the loop 531 ms at 40,000 checks,
+  // and no chart draws more points than it has pixels.
+  maxPoints: 250_000,
   maxRowsScanned: 2_000_000,
 };
 
@@ -126,6 +141,8 @@ export interface SampleStore extends SampleWrites {
    * read at the coarsest resolution whose bucket fits in the step (raw, 1m or 1h), within `limits`.
    */
   query(query: SeriesQuery, limits?: QueryLimits): Promise<SeriesQueryResult>;
+  /** The same answer as `query`, serialized as JSON text (off the main thread where the engine can). */
+  queryJson(query: SeriesQuery, limits?: QueryLimits): Promise<EncodedSeriesQueryResult>;
   /**
    * Folds closed minutes (before floor(at / 1 min) · 1 min) into 1-minute and 1-hour rollups, each
    * sample once, plus minutes that late samples made dirty. One call does a bounded step (at most

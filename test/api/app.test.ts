@@ -173,6 +173,23 @@ describe('the HTTP API', () => {
     expect((await withPart.request('/api/v1/nope')).status).toBe(404);
   });
 
+  it('answers a large series query gzipped in one piece, framed with the query it answers', async () => {
+    const from = NOW - 3_600_000;
+    const samples = [];
+    for (let i = 0; i < 3000; i++) for (const env of ['staging', 'prod']) samples.push({ name: 'probe_duration_seconds', labels: { env, service: 'api', check: 'http' }, ts: from + i * 1000, value: i / 7 });
+    await store.samples.append(samples);
+    const url = `/api/v1/series?metric=probe_duration_seconds&from=${from}&to=${from + 3_000_000}&step=1s&agg=max`;
+    const zipped = await app.request(url, { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    const body = JSON.parse(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8')) as SeriesResponse;
+    expect(body).toMatchObject({ metric: 'probe_duration_seconds', from, to: from + 3_000_000, stepMs: 1000, aggregate: 'max', resolution: 'raw' });
+    expect(body.series.map((s) => [s.labels.env, s.points.length])).toEqual([['prod', 3000], ['staging', 3000]]);
+    expect(body.series[0].points[7]).toEqual([from + 7000, 1]);
+    const plain = await app.request(url);
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.json()).toEqual(body);
+  });
+
   it.each(['/api/v1/status', '/metrics'])('compresses %s with gzip when the client accepts it', async (url) => {
     const plain = await app.request(url);
     const zipped = await app.request(url, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
