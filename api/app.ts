@@ -9,7 +9,9 @@ import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
 import type { Store } from '../store/types.js';
 import type { VigilMetrics } from './metrics.js';
-import { buildStatus, statusIndex } from './status.js';
+import { randomBytes } from 'node:crypto';
+import { statusIndex } from './status.js';
+import { StatusFeed } from './status-feed.js';
 import { parseSeriesParams } from './series-params.js';
 import { errorResponse, notFound } from './errors.js';
 import { jsonBytes } from './encoding.js';
@@ -30,6 +32,10 @@ export interface AppDeps {
    * path before the API's catch-all: `[['/v1', collectorRoutes]]`.
    */
   readonly mounts?: ReadonlyArray<readonly [path: string, app: Hono]>;
+  /** Names this run in status cursors (default: random), so a dashboard's cursor from before a restart gets the whole status. */
+  readonly runId?: string;
+  /** How long one status answer is handed to every poll (default 1 s). */
+  readonly statusMaxAgeMs?: number;
 }
 
 /** The HTTP app: health, /metrics, the JSON API and the dashboard. Built from parts passed in. */
@@ -55,8 +61,16 @@ export function createApp(deps: AppDeps): Hono {
   // Streamed: at 60,000 series the text is ~8 MB, made a chunk at a time between other work on the loop.
   app.get('/metrics', (c) => c.body(metrics.scrape(), 200, { 'content-type': metrics.contentType }));
 
-  const index = statusIndex(config);
-  app.get('/api/v1/status', (c) => c.json(buildStatus(index, live.checkResultsById(), clock.now())));
+  const status = new StatusFeed(statusIndex(config), live, clock, {
+    runId: deps.runId ?? randomBytes(6).toString('hex'),
+    maxAgeMs: deps.statusMaxAgeMs,
+  });
+  app.get('/api/v1/status', async (c) => {
+    const answer = await status.answer(c.req.query('since'));
+    const headers = { etag: answer.etag, 'cache-control': 'no-cache' };
+    if (c.req.header('if-none-match') === answer.etag) return c.body(null, 304, headers);
+    return jsonBytes(c, answer.body, headers, answer.gzipped);
+  });
 
   // The series arrive as JSON text from the store (built in a reader thread on SQLite): this thread only
   // frames them, so a 250,000-point answer costs it a copy, not a parse and a stringify.

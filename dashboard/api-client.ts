@@ -1,4 +1,4 @@
-import type { ErrorResponse, SeriesResponse, StatusResponse } from '../api/types.js';
+import type { ErrorResponse, SeriesResponse, StatusPollResponse } from '../api/types.js';
 
 /** An aggregate the series endpoint accepts. */
 export type SeriesAggregate = 'avg' | 'min' | 'max' | 'sum' | 'count' | 'last' | 'p50' | 'p90' | 'p95' | 'p99';
@@ -29,7 +29,8 @@ export class ApiError extends Error {
 
 /** Typed access to Vigil's HTTP API. */
 export interface ApiClient {
-  status(signal?: AbortSignal): Promise<StatusResponse>;
+  /** The whole status, or with the `cursor` of a previous answer only the cells changed since. */
+  status(signal?: AbortSignal, since?: string): Promise<StatusPollResponse>;
   series(query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse>;
 }
 
@@ -57,7 +58,7 @@ export function createApiClient(baseUrl = '', fetchFn: typeof fetch = (input, in
     return body as T;
   }
   return {
-    status: (signal) => getJson<StatusResponse>('/api/v1/status', signal),
+    status: (signal, since) => getJson<StatusPollResponse>(since === undefined ? '/api/v1/status' : `/api/v1/status?since=${encodeURIComponent(since)}`, signal),
     series: (query, signal) => getJson<SeriesResponse>(`/api/v1/series?${seriesSearchParams(query)}`, signal),
   };
 }

@@ -100,6 +100,17 @@ describe('the HTTP API', () => {
     expect(db).toMatchObject({ id: 'staging/api/db', kind: 'tcp', status: 'down', error: 'connection refused to db.staging.internal:5432', runbook: 'https://runbooks.example.com/api/db' });
   });
 
+  it('answers a status poll that already holds the current answer with 304, and a poll with its cursor with the changed cells', async () => {
+    recordCheckResults([result('prod/web/http')]);
+    const first = await app.request('/api/v1/status');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"/);
+    expect((await app.request('/api/v1/status', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const { cursor } = (await first.json()) as { cursor: string };
+    const delta = await get(`/api/v1/status?since=${encodeURIComponent(cursor)}`);
+    expect(delta.body).toMatchObject({ partial: true, cells: [] });
+  });
+
   it('calls a check unknown when its last result is older than three intervals', async () => {
     recordCheckResults([result('prod/web/http', { ts: NOW - 10 * 60_000 })]);
     const s = (await get('/api/v1/status')).body as StatusResponse;
