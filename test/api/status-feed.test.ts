@@ -99,7 +99,7 @@ describe('the status feed', () => {
     expect(gunzipSync(await a.gzipped()).equals(Buffer.from(a.body))).toBe(true);
   });
 
-  it('builds a matrix of thousands of cells slice by slice into the same answer as in one piece', async () => {
+  it('builds a matrix of thousands of checks slice by slice into the same answer as in one piece', async () => {
     const { config, live, index, poll, at } = setup(1_100);
     config.checks.forEach((check, i) => live.recordCheck(result(check.id, at() - (i % 50_000), { success: i % 7 !== 0, error: i % 7 === 0 ? 'refused' : null })));
     const answer = await poll();
