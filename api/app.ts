@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // The series arrive as JSON text from the store (built in a reader thread on SQLite): this thread only
-  // frames them, so a 250,000-point answer costs it a copy, not a parse and a stringify.
+  // frames them, so a 400,000-point answer costs it a copy, not a parse and a stringify.
   app.get('/api/v1/series', async (c) => {
     const query = parseSeriesParams(c.req.queries(), clock.now());
     const result = await store.samples.queryJson(query);

@@ -1,5 +1,5 @@
 // Series answer benchmark: what a 7-day, 1-minute query of 40 series (403,000 points, the old bound's
-// case in bench/loop.mjs) and of 24 series (242,000, under the new 250,000 bound) cost the main thread,
+// case in bench/loop.mjs) and of 24 series (242,000) cost the main thread,
 // answered the old way (the result cloned from the reader thread, stringified here) and the new way
 // (JSON built in the reader thread, its bytes transferred, gzipped by zlib in the thread pool).
 // Main-thread cost: the longest gap between 1 ms ticks of a timer while one answer is made (the longest

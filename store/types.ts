@@ -54,8 +54,8 @@ export interface SeriesQueryResult {
 }
 
 /**
- * A series query's answer as JSON text, for readers that hand it on (the API): at 250,000 points the
- * text is ~6 MB, and building it where the rows were read keeps the work (and the garbage of the
+ * A series query's answer as JSON text, for readers that hand it on (the API): at 400,000 points the
+ * text is ~9.5 MB, and building it where the rows were read keeps the work (and the garbage of the
  * intermediate arrays) off the thread that runs probes.
  */
 export interface EncodedSeriesQueryResult {
@@ -113,9 +113,10 @@ export interface QueryLimits {
 
 export const DEFAULT_QUERY_LIMITS: QueryLimits = {
   maxSeries: 1_000,
-  // A week at one minute for 24 series. 500,000 (9.5 MB of JSON) held the loop 531 ms at 40,000 checks,
-  // and no chart draws more points than it has pixels.
-  maxPoints: 250_000,
+  // 500,000 points (9.5 MB of JSON) held the loop 531 ms at 40,000 checks when the answer was cloned and
+  // stringified on the main thread; serialized in the reader thread it holds it ~6 ms (bench/series-answer.mjs).
+  // A lower bound would refuse the audit's 7-day query at 61 s over 36 series (357,000 points).
+  maxPoints: 500_000,
   maxRowsScanned: 2_000_000,
 };
 
