@@ -8,6 +8,7 @@ import { ProbeTimeoutError } from './outcome-text.js';
 import { formatDuration } from '../lib/duration.js';
 import type { ResultSink } from '../ingest/writer.js';
 import type { LoopStalls } from '../lib/loop-stalls.js';
+import { withoutStalledTime } from './stalled-run.js';
 
 /** One finished run of one check, as `onRun` sees it. */
 export interface CheckRun {
@@ -373,30 +374,13 @@ export class Scheduler {
     }
   }
 
-  /**
-   * The outcome with the time Vigil's loop was stalled during the run left out of its duration: an
-   * event that happened during a stall is handled at its end, and when within it is not known, so the
-   * duration recorded is the least the target can have taken, and the detail says by how much it may be more.
-   */
+  /** The outcome with the part of the run Vigil's loop was stalled left out (see probes/stalled-run.ts). */
   #withoutStalls(run: InFlight, outcome: ProbeOutcome): ProbeOutcome {
-    const stalls = this.#deps.loopStalls;
-    if (!stalls) return outcome;
-    const stalledMs = stalls.stalledMs(run.startedPerf, performance.now());
+    const stalledMs = this.#deps.loopStalls?.stalledMs(run.startedPerf, performance.now()) ?? 0;
     if (stalledMs <= 0) return outcome;
     this.#runsStalled++;
-    const measuredMs = outcome.durationSeconds * 1000;
-    // Short: at 40,000 checks on an overloaded machine every result carries it, in every status answer.
-    const note = `Vigil stalled ${formatElapsedMs(stalledMs)} of this run: left out of its duration (measured ${formatElapsedMs(measuredMs)})`;
-    return {
-      ...outcome,
-      durationSeconds: Math.max(0, measuredMs - stalledMs) / 1000,
-      detail: outcome.detail ? `${outcome.detail}; ${note}` : note,
-    };
+    return withoutStalledTime(outcome, stalledMs);
   }
-}
-
-function formatElapsedMs(ms: number): string {
-  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
 /** Restores the min-heap order (by `nextPlannedAt`) after the key at `index` grew. */

@@ -7,6 +7,7 @@ import { LoopStallMonitor } from '../../lib/loop-stalls.js';
 import { createProbeContext } from '../../probes/context.js';
 import { ProbeRegistry, type Probe } from '../../probes/probe.js';
 import { Scheduler, type CheckRun } from '../../probes/scheduler.js';
+import { withoutStalledTime } from '../../probes/stalled-run.js';
 import { tcpProbe, type TcpTarget } from '../../probes/tcp.js';
 import { startSilentServer } from '../helpers/servers.js';
 
@@ -112,5 +113,17 @@ describe('the loop stall monitor', () => {
     vi.advanceTimersByTime(15);
     expect(monitor.stalledMs(1_120, now)).toBe(0);
     monitor.stop();
+  });
+});
+
+describe('a run with a stall left out', () => {
+  it.each([
+    ['a connect seen 301 ms late', { durationSeconds: 0.301, detail: null }, 290, 0.011, 'Vigil stalled 290 ms of this run: left out of its duration (measured 301 ms)'],
+    ['a stall longer than the measured run (it began before the probe timed)', { durationSeconds: 0.2, detail: null }, 250, 0, 'Vigil stalled 250 ms of this run: left out of its duration (measured 200 ms)'],
+    ['a result with its own detail', { durationSeconds: 0.05, detail: 'cache: down' }, 25.4, 0.0246, 'cache: down; Vigil stalled 25 ms of this run: left out of its duration (measured 50 ms)'],
+  ])('%s', (_name, measured, stalledMs, durationSeconds, detail) => {
+    const outcome = withoutStalledTime({ success: true, error: null, samples: [], ...measured }, stalledMs);
+    expect(outcome.durationSeconds).toBeCloseTo(durationSeconds, 9);
+    expect(outcome.detail).toBe(detail);
   });
 });
