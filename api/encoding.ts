@@ -35,16 +35,38 @@ export function gzipBytes(body: Uint8Array): Promise<Uint8Array> {
  * A JSON answer from bytes already serialized: gzipped in one piece off the loop when it is large and
  * the client takes gzip (`gzipped` lets a cache hand the same compressed bytes to every client).
  */
-export async function jsonBytes(
+export function jsonBytes(
   c: Context,
   body: Uint8Array,
   headers: Record<string, string> = {},
   gzipped?: () => Promise<Uint8Array>,
 ): Promise<Response> {
-  const base = { 'content-type': 'application/json', vary: 'Accept-Encoding', ...headers };
+  return bytesBody(c, body, 'application/json', headers, gzipped);
+}
+
+/** An answer of `contentType` from bytes, gzipped as `jsonBytes` does. */
+export async function bytesBody(
+  c: Context,
+  body: Uint8Array,
+  contentType: string,
+  headers: Record<string, string> = {},
+  gzipped?: () => Promise<Uint8Array>,
+): Promise<Response> {
+  const base = { 'content-type': contentType, vary: 'Accept-Encoding', ...headers };
   if (body.byteLength >= ONE_SHOT_GZIP_FROM_BYTES && acceptsGzip(c.req.header('accept-encoding'))) {
     const compressed = await (gzipped ? gzipped() : gzipBytes(body));
     return c.body(compressed as Uint8Array<ArrayBuffer>, 200, { ...base, 'content-encoding': 'gzip' });
   }
   return c.body(body as Uint8Array<ArrayBuffer>, 200, base);
+}
+
+/** A stream read to its end, as one buffer. */
+export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return Buffer.concat(chunks);
+    chunks.push(value);
+  }
 }

@@ -201,6 +201,19 @@ describe('the HTTP API', () => {
     expect(await plain.json()).toEqual(body);
   });
 
+  it('gzips a large /metrics in one piece, the same text as streamed', async () => {
+    // One source per queue: a source may have at most 100 live series.
+    for (let i = 0; i < 2_000; i++) live.admit([{ name: 'queue_depth', labels: { env: 'prod', service: 'api', queue: `q${i}` }, ts: NOW, value: i }], `queue-${i}`, NOW, 60_000);
+    const zipped = await app.request('/metrics', { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('content-type')).toBe(metrics.contentType);
+    const text = gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8');
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    const lines = (body: string) => body.split('\n').filter((line) => line.startsWith('vigil_queue_depth'));
+    expect(lines(text)).toHaveLength(2_000);
+    expect(lines(text)).toEqual(lines(await (await app.request('/metrics')).text()));
+  });
+
   it.each(['/api/v1/status', '/metrics'])('compresses %s with gzip when the client accepts it', async (url) => {
     const plain = await app.request(url);
     const zipped = await app.request(url, { headers: { 'accept-encoding': 'gzip, deflate, br' } });
