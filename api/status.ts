@@ -57,9 +57,34 @@ export function statusIndex(config: VigilConfig): StatusIndex {
 
 /** The status matrix from the indexed config and the last result of each check, at `at`. A pure function of its inputs. */
 export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, CheckResult>, at: number): StatusResponse {
-  const cells: ServiceStatus[] = new Array(index.cells.length);
-  for (let i = 0; i < index.cells.length; i++) {
+  const cells = statusCells(index, results, at, 0, index.cells.length, null);
+  return { generatedAt: at, environments: index.environments, services: index.services, cells };
+}
+
+/** Which cells a poll with a cursor takes: those holding a check changed after `since`. */
+export interface ChangedSince {
+  readonly since: number;
+  /** The cursor of each check's last change. */
+  readonly changesById: ReadonlyMap<string, number>;
+}
+
+/**
+ * Cells `start` to `end` (exclusive) of the matrix at `at`; with `changed`, only those holding a check
+ * changed after its cursor or one without a fresh result (its detail counts the seconds). A pure
+ * function of its inputs, sliced so that a large matrix is built between other work on the loop.
+ */
+export function statusCells(
+  index: StatusIndex,
+  results: ReadonlyMap<string, CheckResult>,
+  at: number,
+  start: number,
+  end: number,
+  changed: ChangedSince | null,
+): ServiceStatus[] {
+  const cells: ServiceStatus[] = [];
+  for (let i = start; i < end; i++) {
     const cell = index.cells[i]!;
+    if (changed !== null && !cellChanged(cell, results, at, changed)) continue;
     const checks: CheckStatus[] = new Array(cell.checks.length);
     let known = 0;
     let down = 0;
@@ -71,9 +96,18 @@ export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, Che
       if (check.status === 'down') down++;
       else if (check.status === 'up') up++;
     }
-    cells[i] = { env: cell.env, service: cell.service, status: countsStatus(known, down, up), checks };
+    cells.push({ env: cell.env, service: cell.service, status: countsStatus(known, down, up), checks });
   }
-  return { generatedAt: at, environments: index.environments, services: index.services, cells };
+  return cells;
+}
+
+function cellChanged(cell: IndexedCell, results: ReadonlyMap<string, CheckResult>, at: number, changed: ChangedSince): boolean {
+  for (const check of cell.checks) {
+    if ((changed.changesById.get(check.id) ?? 0) > changed.since) return true;
+    const result = results.get(check.id);
+    if (result !== undefined && at - result.ts > check.staleAfterMs) return true;
+  }
+  return false;
 }
 
 function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: number): CheckStatus {

@@ -33,6 +33,15 @@ export interface StatusResponse {
   readonly cells: readonly ServiceStatus[];
 }
 
+/**
+ * GET /api/v1/status: the whole status with a `cursor`; `?since=<cursor>`: only the cells that changed
+ * after that answer (a check with a newer result, or one without a recent result, whose detail says for
+ * how long), or the whole status (`partial: false`) when the cursor is not from this run of Vigil.
+ */
+export type StatusPollResponse =
+  | (StatusResponse & { readonly partial: false; readonly cursor: string })
+  | { readonly partial: true; readonly generatedAt: number; readonly cursor: string; readonly cells: readonly ServiceStatus[] };
+
 /** GET /api/v1/series?metric=…&match=env=prod&from=…&to=…&step=1m&agg=avg */
 export interface SeriesResponse {
   readonly metric: string;

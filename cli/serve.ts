@@ -24,6 +24,7 @@ import { DELIVERY_RESULTS, Dispatcher } from '../notify/dispatcher.js';
 import { builtinReceivers } from '../notify/index.js';
 import { enqueueNotifications } from '../notify/outbox.js';
 import { notificationsFor, notifyPlan } from '../notify/routing.js';
+import { LoopStallMonitor } from '../lib/loop-stalls.js';
 import { startHousekeeping } from '../store/housekeeping.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -121,8 +122,13 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     closers.push(() => housekeeping.stop());
     const probeContext = createProbeContext({ clock, secrets: config.secrets });
     closers.push(() => probeContext.close());
+    // Lets a run's duration leave out the time Vigil itself held the loop (see lib/loop-stalls.ts).
+    const loopStalls = new LoopStallMonitor();
+    loopStalls.start();
+    closers.push(() => loopStalls.stop());
     const scheduler = new Scheduler(config.checks, {
       registry,
+      loopStalls,
       writer,
       context: probeContext,
       clock,
