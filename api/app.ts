@@ -7,7 +7,7 @@ import type { VigilConfig } from '../config/types.js';
 import { publicConfig } from '../config/public.js';
 import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
-import type { Store } from '../store/types.js';
+import type { Incident, Store } from '../store/types.js';
 import type { VigilMetrics } from './metrics.js';
 import { randomBytes } from 'node:crypto';
 import { statusIndex } from './status.js';
@@ -35,6 +35,8 @@ export interface AppDeps {
   readonly mounts?: ReadonlyArray<readonly [path: string, app: Hono]>;
   /** Names this run in status cursors (default: random), so a dashboard's cursor from before a restart gets the whole status. */
   readonly runId?: string;
+  /** Unresolved incidents (the rules engine's), summed per cell in the status; none when absent. */
+  readonly incidents?: () => readonly Incident[];
   /** How long one status answer is handed to every poll (default 1 s). */
   readonly statusMaxAgeMs?: number;
 }
@@ -72,6 +74,7 @@ export function createApp(deps: AppDeps): Hono {
   const status = new StatusFeed(statusIndex(config), live, clock, {
     runId: deps.runId ?? randomBytes(6).toString('hex'),
     maxAgeMs: deps.statusMaxAgeMs,
+    incidents: deps.incidents,
   });
   app.get('/api/v1/status', async (c) => {
     const answer = await status.answer(c.req.query('since'));

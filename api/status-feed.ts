@@ -6,7 +6,8 @@
 import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
 import { gzipBytes } from './encoding.js';
-import { statusCells, type ChangedSince, type StatusIndex } from './status.js';
+import type { Incident } from '../store/types.js';
+import { cellIncidents, statusCells, type ChangedSince, type StatusIndex } from './status.js';
 
 /** An answer as bytes, shared by the polls of one window. */
 export interface StatusAnswer {
@@ -21,6 +22,8 @@ export interface StatusFeedOptions {
   readonly runId: string;
   /** How long an answer is handed out again; polls see results at most this much older. */
   readonly maxAgeMs?: number;
+  /** Unresolved incidents now (the rules engine's), summed per cell into every answer. */
+  readonly incidents?: () => readonly Incident[];
 }
 
 /** Checks serialized between two turns of the loop (whole cells, at least one): a few ms. */
@@ -40,6 +43,7 @@ export class StatusFeed {
   readonly #clock: Clock;
   readonly #runId: string;
   readonly #maxAgeMs: number;
+  readonly #incidents: () => readonly Incident[];
   /** `"environments":[…],"services":[…]`: the config's part, the same in every whole answer. */
   readonly #configJson: string;
   #window: Window | null = null;
@@ -50,6 +54,7 @@ export class StatusFeed {
     this.#clock = clock;
     this.#runId = options.runId;
     this.#maxAgeMs = options.maxAgeMs ?? 1_000;
+    this.#incidents = options.incidents ?? (() => []);
     const config = JSON.stringify({ environments: index.environments, services: index.services });
     this.#configJson = config.slice(1, -1);
   }
@@ -108,7 +113,8 @@ export class StatusFeed {
       parts.push(encoder.encode(cellsWritten > 0 ? `,${text.slice(1, -1)}` : text.slice(1, -1)));
       cellsWritten += cells.length;
     }
-    parts.push(encoder.encode(']}'));
+    // Whole in partial answers too: a cell's incidents change without any of its checks changing.
+    parts.push(encoder.encode(`],"incidents":${JSON.stringify(cellIncidents(this.#index, this.#incidents()))}}`));
     const body = Buffer.concat(parts);
     let gzipped: Promise<Uint8Array> | null = null;
     return {

@@ -4,8 +4,8 @@
 // (9.4 s at 6,000 cells).
 import type { VigilConfig } from '../config/types.js';
 import { checkStaleAfterMs } from '../probes/probe.js';
-import type { CheckResult } from '../store/types.js';
-import type { CellStatus, CheckStatus, ServiceStatus, StatusResponse } from './types.js';
+import { SEVERITIES, type CheckResult, type Incident } from '../store/types.js';
+import type { CellIncidents, CellStatus, CheckStatus, ServiceStatus, StatusResponse } from './types.js';
 
 interface IndexedCheck {
   readonly id: string;
@@ -56,9 +56,9 @@ export function statusIndex(config: VigilConfig): StatusIndex {
 }
 
 /** The status matrix from the indexed config and the last result of each check, at `at`. A pure function of its inputs. */
-export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, CheckResult>, at: number): StatusResponse {
+export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, CheckResult>, at: number, incidents: readonly Incident[] = []): StatusResponse {
   const cells = statusCells(index, results, at, 0, index.cells.length, null);
-  return { generatedAt: at, environments: index.environments, services: index.services, cells };
+  return { generatedAt: at, environments: index.environments, services: index.services, cells, incidents: cellIncidents(index, incidents) };
 }
 
 /** Which cells a poll with a cursor takes: those holding a check changed after `since`. */
@@ -146,4 +146,26 @@ function countsStatus(known: number, down: number, up: number): CellStatus {
   if (down === known) return 'down';
   if (up !== known) return 'degraded';
   return 'up';
+}
+
+/**
+ * Open incidents per cell, in the order of `index.cells` (incidents of no known cell, e.g. one without
+ * env or service, are left out): the badge each cell of the matrix and the wall shows.
+ */
+export function cellIncidents(index: StatusIndex, incidents: readonly Incident[]): CellIncidents[] {
+  const byCell = new Map<string, { open: number; rank: number }>();
+  for (const incident of incidents) {
+    if (incident.state === 'resolved' || incident.env === null || incident.service === null) continue;
+    const key = `${incident.env}\u0000${incident.service}`;
+    const rank = SEVERITIES.indexOf(incident.severity);
+    const seen = byCell.get(key);
+    byCell.set(key, seen ? { open: seen.open + 1, rank: Math.min(seen.rank, rank) } : { open: 1, rank });
+  }
+  if (byCell.size === 0) return [];
+  const cells: CellIncidents[] = [];
+  for (const cell of index.cells) {
+    const seen = byCell.get(`${cell.env}\u0000${cell.service}`);
+    if (seen) cells.push({ env: cell.env, service: cell.service, open: seen.open, severity: SEVERITIES[seen.rank]! });
+  }
+  return cells;
 }

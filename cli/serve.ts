@@ -160,6 +160,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       clock,
       schedulerRunning: () => scheduler.isRunning(),
       dashboardDir: DASHBOARD_DIR,
+      incidents: () => alerting.activeIncidents(),
       mounts: [
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],

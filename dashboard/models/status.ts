@@ -56,12 +56,15 @@ export function createStatusModel(options: StatusModelOptions): StatusModel {
  * poll) laid over the previous status. Cells the answer does not name stay the same objects.
  */
 export function mergeStatus(previous: StatusResponse | null, answer: StatusPollResponse): StatusResponse {
-  if (!answer.partial) return { generatedAt: answer.generatedAt, environments: answer.environments, services: answer.services, cells: answer.cells };
+  if (!answer.partial) {
+    return { generatedAt: answer.generatedAt, environments: answer.environments, services: answer.services, cells: answer.cells, incidents: answer.incidents };
+  }
   if (previous === null) throw new Error('a partial status answer needs a previous one');
   const changed = new Map<string, ServiceStatus>();
   for (const cell of answer.cells) changed.set(`${cell.env}\u0000${cell.service}`, cell);
   const cells = changed.size === 0 ? previous.cells : previous.cells.map((cell) => changed.get(`${cell.env}\u0000${cell.service}`) ?? cell);
-  return { ...previous, generatedAt: answer.generatedAt, cells };
+  // The cells' incidents come whole in every answer.
+  return { ...previous, generatedAt: answer.generatedAt, cells, incidents: answer.incidents };
 }
 
 /** A one-line reason for a failed request, for the stale banner. */

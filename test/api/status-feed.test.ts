@@ -6,7 +6,7 @@ import type { StatusPollResponse } from '../../api/types.js';
 import { loadConfigText } from '../../config/load.js';
 import { LiveView } from '../../ingest/live-view.js';
 import { builtinProbes } from '../../probes/index.js';
-import type { CheckResult } from '../../store/types.js';
+import type { CheckResult, Incident } from '../../store/types.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 
@@ -23,18 +23,41 @@ function result(checkId: string, ts: number, over: Partial<CheckResult> = {}): C
   return { checkId, env, service, check, kind: 'tcp', ts, success: true, degraded: false, durationSeconds: 0.001, error: null, detail: null, ...over };
 }
 
-function setup(services: number) {
+function setup(services: number, incidents: () => readonly Incident[] = () => []) {
   const config = configOf(services);
   const live = new LiveView();
   let now = T0;
   const clock = { now: () => now };
   const index = statusIndex(config);
-  const feed = new StatusFeed(index, live, clock, { runId: 'run1', maxAgeMs: 1_000 });
+  const feed = new StatusFeed(index, live, clock, { runId: 'run1', maxAgeMs: 1_000, incidents });
   const poll = async (since?: string) => JSON.parse(new TextDecoder().decode((await feed.answer(since)).body)) as StatusPollResponse;
   return { config, live, index, feed, poll, advance: (ms: number) => (now += ms), at: () => now };
 }
 
+function incident(id: number, env: string | null, service: string | null, severity: Incident['severity'], state: Incident['state'] = 'open'): Incident {
+  return {
+    id, fingerprint: `fp${id}`, rule: 'CheckDown', severity, labels: {}, env, service, check: null, summary: 'down', runbook: null, state,
+    openedAt: T0, acknowledgedAt: null, acknowledgedBy: null, resolvedAt: null, resolvedBy: null, lastValue: null, reopenCount: 0, updatedAt: T0,
+  };
+}
+
 describe('the status feed', () => {
+  it('says in every answer, partial ones too, which cells have open incidents and the most urgent severity', async () => {
+    let open: Incident[] = [incident(1, 'prod', 'svc-1', 'ticket'), incident(2, 'prod', 'svc-1', 'page'), incident(3, 'staging', 'svc-0', 'info', 'acknowledged')];
+    const { config, live, poll, advance, at } = setup(2, () => open);
+    for (const check of config.checks) live.recordCheck(result(check.id, at()));
+    const first = await poll();
+    expect(first.incidents).toEqual([
+      { env: 'staging', service: 'svc-0', open: 1, severity: 'info' },
+      { env: 'prod', service: 'svc-1', open: 2, severity: 'page' },
+    ]);
+    // An incident resolves while no check changes: the next partial answer says so.
+    open = [incident(3, 'staging', 'svc-0', 'info', 'acknowledged'), incident(4, null, null, 'page'), incident(5, 'dev', 'svc-0', 'page')];
+    advance(1_000);
+    const delta = await poll(first.cursor);
+    expect(delta).toMatchObject({ partial: true, cells: [], incidents: [{ env: 'staging', service: 'svc-0', open: 1, severity: 'info' }] });
+  });
+
   it('answers a poll with a cursor with only the cells whose checks have a newer result', async () => {
     const { config, live, poll, advance, at } = setup(3);
     for (const check of config.checks) live.recordCheck(result(check.id, at() - 1_000));

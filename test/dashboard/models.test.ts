@@ -99,20 +99,23 @@ describe('the status model', () => {
     environments: ['dev', 'prod'],
     services: [{ name: 'api', owner: null, description: null }],
     cells: [cell('dev', 'api', 'up'), cell('prod', 'api', 'up')],
+    incidents: [],
   };
 
   it('lays a partial answer over the previous status, keeping the cells it does not name', () => {
     const before = mergeStatus(null, whole);
-    const after = mergeStatus(before, { partial: true, cursor: 'run.9', generatedAt: AT + 5_000, cells: [cell('prod', 'api', 'down')] });
+    const after = mergeStatus(before, { partial: true, cursor: 'run.9', generatedAt: AT + 5_000, cells: [cell('prod', 'api', 'down')], incidents: [{ env: 'prod', service: 'api', open: 1, severity: 'page' }] });
     expect(after.generatedAt).toBe(AT + 5_000);
     expect(after.cells.map((c) => c.status)).toEqual(['up', 'down']);
     expect(after.cells[0]).toBe(before.cells[0]);
-    expect(mergeStatus(after, { partial: true, cursor: 'run.9', generatedAt: AT + 10_000, cells: [] }).cells).toBe(after.cells);
+    // Open incidents come whole in every answer, partial ones too.
+    expect(after.incidents).toEqual([{ env: 'prod', service: 'api', open: 1, severity: 'page' }]);
+    expect(mergeStatus(after, { partial: true, cursor: 'run.9', generatedAt: AT + 10_000, cells: [], incidents: [] }).cells).toBe(after.cells);
   });
 
   it('asks for the cells changed since the cursor of its previous answer', async () => {
     const asked: Array<string | undefined> = [];
-    const answers: StatusPollResponse[] = [whole, { partial: true, cursor: 'run.7', generatedAt: AT + 5_000, cells: [cell('dev', 'api', 'degraded')] }];
+    const answers: StatusPollResponse[] = [whole, { partial: true, cursor: 'run.7', generatedAt: AT + 5_000, cells: [cell('dev', 'api', 'degraded')], incidents: [] }];
     const api = {
       // After its two answers the API stops answering, so the model keeps the second.
       status: (_signal?: AbortSignal, since?: string) => (asked.push(since), answers.length > 0 ? Promise.resolve(answers.shift()!) : new Promise<never>(() => {})),
