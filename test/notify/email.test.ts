@@ -11,6 +11,9 @@ import { enqueueNotifications } from '../../notify/outbox.js';
 import { notificationsFor, notifyPlan } from '../../notify/routing.js';
 import { classifySmtp, parseSmtpUrl, type SmtpAnswer } from '../../notify/smtp.js';
 import { sendTestMessage } from '../../notify/test-message.js';
+import { loadConfigText } from '../../config/load.js';
+import { describeNotify } from '../../config/describe-notify.js';
+import { builtinProbes } from '../../probes/index.js';
 import { DEFAULT_DELIVERY, type ChangeKind, type NotifyConfig } from '../../notify/types.js';
 import { SecretValues } from '../../lib/secret.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
@@ -238,6 +241,36 @@ describe('the email receiver over SMTP', () => {
     expect(headers['in-reply-to']).toBeUndefined();
     expect(text).toContain('This is a test message from Vigil.');
     await waitFor(async () => h.sink.open, (open) => open === 0, 3000, 'the test message\'s connection to close');
+  });
+});
+
+describe('an email receiver in vigil.yaml', () => {
+  it('takes its password from ${VAR}, logs in with it, and shows it nowhere, even when the login is refused', async () => {
+    const sink = await startSmtpSink({ auth: { user: 'vigil', password: PASSWORD, refusal: (given) => `bad password ${given}` } });
+    const load = (password: string) =>
+      loadConfigText(
+        [
+          'environments: [prod]',
+          'services: { api: { checks: [] } }',
+          'notify:',
+          '  receivers:',
+          `    mail: { email: { smtp: "smtp://vigil:\${SMTP_PASSWORD}@127.0.0.1:${sink.port}", from: vigil@example.com, to: [sre@example.com], starttls: opportunistic } }`,
+          '  routes: [ { to: mail } ]',
+        ].join('\n'),
+        { file: 'vigil.yaml', env: { SMTP_PASSWORD: password }, registry: builtinProbes() },
+      );
+    const good = load(PASSWORD);
+    const sent = await sendTestMessage('mail', { config: good.notify, receivers: registry, baseUrl: BASE, secrets: good.secrets, at: T0 });
+    expect(sent).toEqual({ ok: true, lines: ['mail (email): ok'] });
+    expect(sink.received[0]!.user).toBe('vigil');
+
+    const wrong = 'An0ther-Secret';
+    const bad = load(wrong);
+    const refused = await sendTestMessage('mail', { config: bad.notify, receivers: registry, baseUrl: BASE, secrets: bad.secrets, at: T0 });
+    expect(refused.ok).toBe(false);
+    expect(refused.lines.join('\n')).toContain('SMTP 535 bad password ***');
+    const shown = [...refused.lines, JSON.stringify(bad.notify), describeNotify(bad, registry)].join('\n');
+    expect(shown).not.toContain(wrong);
   });
 });
 
