@@ -8,7 +8,7 @@ import { Secret } from '../lib/secret.js';
 import type { Incident } from '../store/types.js';
 import { classifyHttp, type ReceiverKind } from './receiver.js';
 import { parseSmtpUrl, smtpTransport } from './smtp.js';
-import { actorNote, changeWord, extraLabels, formatValue, incidentUrl, iso, messageTitle, truncate, whereOf } from './text.js';
+import { changeWord, extraLabels, formatValue, incidentUrl, iso, messageTitle, truncate, whereOf } from './text.js';
 import type { MessageAlert, NotificationMessage } from './types.js';
 
 /** Alerts shown in one email (the rest are counted, with a link), and characters of one summary. */
@@ -137,9 +137,8 @@ function alertRows(alert: MessageAlert): Array<[string, string]> {
   if (where) rows.push(['env/service/check', where]);
   rows.push(['Summary', truncate(incident.summary, EMAIL_LIMITS.summary)]);
   if (value !== null) rows.push(['Value', value]);
+  // Who acknowledged or resolved it is in the status line.
   rows.push(['Status', statusLine(incident)]);
-  const actor = actorNote(alert);
-  if (actor) rows.push(['Note', actor]);
   const labels = extraLabels(incident.labels);
   if (labels.length) rows.push(['Labels', labels.map(([k, v]) => `${k}=${v}`).join(', ')]);
   return rows;

@@ -129,6 +129,9 @@ export function smtpTransport(config: EmailConfig, options: TransportOptions): R
     disableFileAccess: true,
     disableUrlAccess: true,
   });
+  // A pooled connection failing while idle is not a delivery's failure; the next send opens another.
+  // An unheard 'error' event would end the process.
+  pool.on('error', () => {});
   let closed = false;
   return {
     async deliver(request: OutgoingRequest, signal: AbortSignal): Promise<Classification> {

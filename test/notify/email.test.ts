@@ -282,7 +282,7 @@ describe('email rendering and SMTP answers (pure)', () => {
     expect(rendered('msg_a').messageId).toBe(rendered('msg_a').messageId);
     expect(rendered('msg_a').messageId).not.toBe(rendered('msg_b').messageId);
     expect(emailSubject(changeMessage('opened', { summary: 'lag\r\nBcc: evil@example.com' }), '[Vigil]')).toBe('[Vigil] PAGE [FIRING] ReplicaLagHigh prod/api/pg: lag Bcc: evil@example.com');
-    expect(rendered('msg_a').text).toContain('acknowledged by alice');
+    expect(rendered('msg_a').text).toContain('Status: acknowledged — opened 2025-01-06 09:00:00 UTC · acknowledged 2025-01-06 09:01:00 UTC by alice');
   });
 
   it.each([
