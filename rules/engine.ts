@@ -227,7 +227,7 @@ export class AlertingEngine implements AlertingView {
   async #cycle(at: number): Promise<void> {
     this.#window.prune(at);
     this.#slo.advance(at);
-    const inputs: EvaluationInputs = { window: this.#window, at, coveredFrom: this.#startedAt, burnRate: (id, windowMs, now) => this.#slo.burnRate(id, windowMs, now) };
+    const inputs: EvaluationInputs = { window: this.#window, at, coveredFrom: this.#startedAt, burnRate: (id, windowMs, now) => this.#slo.burnRate(id, windowMs, now), sloDataSince: (id) => this.#slo.dataSince(id) };
     const drafts: Draft[] = [];
     const evaluated = new Set<RuleRuntime>();
     for (const runtime of this.#runtimes) {
