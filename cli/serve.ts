@@ -82,7 +82,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     } else {
       demo = await startDemoTarget({ clock: opts.demoClock });
       closers.push(() => demo!.close());
-      config = loadDemoConfig({ demoTarget: demo.url, registry });
+      config = loadDemoConfig({ demoTarget: demo.url, webhookSecret: demo.webhookSecret, registry });
     }
 
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
@@ -196,6 +196,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
         `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)})`,
     );
+    if (demo) opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);
 
     let stopping: Promise<void> | null = null;
     // Stop order: the HTTP server, the scheduler, probes' sockets, housekeeping, the rules engine's last cycle, the writer's last flush, the store.
