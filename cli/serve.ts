@@ -83,7 +83,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     } else {
       demo = await startDemoTarget({ clock: opts.demoClock });
       closers.push(() => demo!.close());
-      config = loadDemoConfig({ demoTarget: demo.url, registry });
+      config = loadDemoConfig({ demoTarget: demo.url, webhookSecret: demo.webhookSecret, registry });
     }
 
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
@@ -100,6 +100,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     closers.push(() => writer.close());
     const receivers = builtinReceivers();
     const plan = notifyPlan(config.notify, receivers);
+    // Started once the listen address is known (below); the engine wakes it when it writes messages.
+    let dispatcher: Dispatcher | null = null;
     const alerting = new AlertingEngine({
       alerting: config.alerting,
       checks: config.checks,
@@ -111,7 +113,11 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       // Outbox rows commit with the incident change that causes them: a crash loses neither.
       onIncidentChanges: async (tx, changes) => {
         const messages = changes.flatMap((change) => notificationsFor(change, plan));
-        if (messages.length > 0) await enqueueNotifications(tx.outbox, messages, plan, changes[0]!.at);
+        if (messages.length === 0) return;
+        await enqueueNotifications(tx.outbox, messages, plan, changes[0]!.at);
+        // Its first store read queues behind this transaction: the messages are sent within the tick
+        // after it commits, not up to a poll interval later.
+        dispatcher?.wake();
       },
     });
     // Before the scheduler: rule state and open incidents are loaded and the windows backfilled, so the
@@ -146,7 +152,6 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     metrics.watchScheduler(scheduler);
     metrics.watchIngest(writer);
     metrics.watchAlerting(alerting);
-    let dispatcher: Dispatcher | null = null;
     const observeNotification = metrics.watchNotifications({
       receivers: config.notify.receivers.map((receiver) => receiver.name),
       results: DELIVERY_RESULTS,
@@ -203,6 +208,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
         `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)})`,
     );
+    if (demo) opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);
 
     let stopping: Promise<void> | null = null;
     // Stop order: the HTTP server, the scheduler, probes' sockets, housekeeping, the rules engine's last cycle, the writer's last flush, the store.

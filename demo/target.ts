@@ -2,10 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
+import { createWebhookSink, newWebhookSecret, type DemoWebhookSnapshot } from './webhook-sink.js';
 
 // The built-in demo target: one small HTTP server that plays an app deployed in dev, staging and prod.
 // Its latency, errors, replica lag and queue depth drift with time and fail on a schedule, so that a
-// fresh `npm start` shows every state a real system goes through within minutes.
+// fresh `npm start` shows every state a real system goes through within minutes. It also plays the
+// on-call team's webhook consumer at /webhook (demo/webhook-sink.ts), so notifications flow too.
 
 export const DEMO_ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 type DemoEnv = (typeof DEMO_ENVIRONMENTS)[number];
@@ -98,6 +100,12 @@ export function demoState(env: DemoEnv, at: number, random: () => number = Math.
 export interface DemoTarget {
   /** Base URL, e.g. http://127.0.0.1:41234; each environment lives under `/<env>/`. */
   readonly url: string;
+  /** Where the demo's notifications go: `<url>/webhook` (POST to deliver, GET to see what arrived). */
+  readonly webhookUrl: string;
+  /** The Standard Webhooks secret the sink verifies with, made at each start. */
+  readonly webhookSecret: string;
+  /** What the sink received so far. */
+  webhooks(): DemoWebhookSnapshot;
   close(): Promise<void>;
 }
 
@@ -120,9 +128,15 @@ export async function startDemoTarget(opts: { port?: number; host?: string; cloc
     pending.add(timer);
   };
 
+  const webhookSecret = newWebhookSecret();
+  const sink = createWebhookSink({ secret: webhookSecret, clock: systemClock });
   const server = http.createServer((req, res) => {
     const [, env, ...rest] = (req.url ?? '/').split('?')[0].split('/');
     const route = '/' + rest.join('/');
+    if (env === 'webhook' && route === '/') {
+      sink.handle(req, res);
+      return;
+    }
     if (!isDemoEnv(env)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown environment\n');
       return;
@@ -158,8 +172,12 @@ export async function startDemoTarget(opts: { port?: number; host?: string; cloc
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
+    webhookUrl: `${url}/webhook`,
+    webhookSecret,
+    webhooks: sink.snapshot,
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of pending) clearTimeout(timer);

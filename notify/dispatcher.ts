@@ -10,7 +10,7 @@
 // Wiring (cli/serve.ts):
 //   const dispatcher = new Dispatcher({ store, clock: systemClock, receivers: builtinReceivers(), config: config.notify,
 //     baseUrl, secrets: config.secrets, log, maintenance, onResult: metrics.observeNotification });
-//   dispatcher.start(); … await dispatcher.stop();
+//   dispatcher.start(); … dispatcher.wake() after writing to the outbox; … await dispatcher.stop();
 import type { Clock } from '../lib/clock.js';
 import { formatDuration } from '../lib/duration.js';
 import { SecretValues } from '../lib/secret.js';
@@ -67,6 +67,8 @@ export class Dispatcher {
   readonly #transports = new Map<string, ReceiverTransport>();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
+  /** Tick again as soon as the running tick ends (woken meanwhile, or it claimed a full batch). */
+  #again = false;
   #depth: Readonly<Record<string, number>> = {};
   #depthReadAt = -Infinity;
 
@@ -82,16 +84,25 @@ export class Dispatcher {
     return this.#plan;
   }
 
-  /** Ticks every `pollMs` until `stop()`; a tick never overlaps the next. */
+  /**
+   * Ticks every `pollMs` until `stop()`, and at once when woken or when a tick claimed a full batch (a
+   * storm drains at the receivers' pace, not `batch` a poll); a tick never overlaps the next.
+   */
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      if (this.#running) return;
-      this.#running = this.tick()
-        .catch((error: unknown) => this.#log(`notifications: a dispatcher tick failed: ${(error as Error).message}`))
-        .finally(() => (this.#running = null));
-    }, this.#deps.pollMs ?? 1000);
+    this.#timer = setInterval(() => this.#kick(false), this.#deps.pollMs ?? 1000);
     this.#timer.unref?.();
+  }
+
+  /**
+   * New messages were written (the engine calls this with its incident changes): tick as soon as the
+   * tick in flight, if any, is done, instead of at the next poll. Before `start()` or after `stop()`, nothing.
+   * The tick's store reads queue behind the caller's transaction on SQLite; on a store where they may
+   * not, a row not yet committed is sent at the next poll.
+   */
+  wake(): void {
+    if (!this.#timer) return;
+    setImmediate(() => this.#kick(true));
   }
 
   /** Stops ticking, waits for the tick in flight, then closes the receivers' transports (SMTP connections). */
@@ -102,6 +113,25 @@ export class Dispatcher {
     const transports = [...this.#transports.values()];
     this.#transports.clear();
     await Promise.all(transports.map((transport) => transport.close().catch(() => {})));
+  }
+
+  #kick(urgent: boolean): void {
+    if (!this.#timer) return;
+    if (this.#running) {
+      // A poll finding a tick still running skips; a wake-up runs once more after it.
+      if (urgent) this.#again = true;
+      return;
+    }
+    this.#again = false;
+    this.#running = this.tick()
+      .then((report) => {
+        if (report.claimed >= (this.#deps.batch ?? 50)) this.#again = true;
+      })
+      .catch((error: unknown) => this.#log(`notifications: a dispatcher tick failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.#running = null;
+        if (this.#again) setImmediate(() => this.#kick(true));
+      });
   }
 
   /** Each receiver's circuit and whether a 410 disabled it, for the API. */
