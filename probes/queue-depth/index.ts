@@ -99,7 +99,7 @@ export function expectationProblems(reading: QueueReading, expect: QueueTarget['
   const problems: string[] = [];
   if (expect?.depth_under !== undefined && reading.depth >= expect.depth_under) {
     const over = reading.depth - expect.depth_under;
-    problems.push(`depth of ${reading.queue} is ${reading.depth}, ${over === 0 ? 'at' : `over by ${over}`} depth_under ${expect.depth_under}`);
+    problems.push(`depth of ${reading.queue} is ${reading.depth}, ${over === 0 ? 'at' : `${over} over`} depth_under ${expect.depth_under}`);
   }
   if (expect?.oldest_under !== undefined) {
     if (reading.oldestReadyAt !== null) {
@@ -107,7 +107,7 @@ export function expectationProblems(reading: QueueReading, expect: QueueTarget['
       if (ageMs >= expect.oldest_under) {
         const overMs = ageMs - expect.oldest_under;
         problems.push(
-          `oldest job in ${reading.queue} has waited ${formatDuration(Math.round(ageMs / 1000) * 1000)}, ${overMs < 1000 ? 'at' : `over by ${formatDuration(Math.round(overMs / 1000) * 1000)}`} oldest_under ${formatDuration(expect.oldest_under)}`,
+          `oldest job in ${reading.queue} has waited ${formatDuration(Math.round(ageMs / 1000) * 1000)}, ${overMs < 1000 ? 'at' : `${formatDuration(Math.round(overMs / 1000) * 1000)} over`} oldest_under ${formatDuration(expect.oldest_under)}`,
         );
       }
     } else if (reading.ageUnknownReason) {

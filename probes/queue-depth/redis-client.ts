@@ -60,7 +60,8 @@ const AUTH_ERROR = /^(WRONGPASS|NOAUTH|NOPERM)\b/;
 export function redisErrorText(error: unknown, lastError: Error | null, where: { host: string; port: number; where: string }, phase: string): string {
   const socket = socketErrorText(lastError ?? error, where.host, where.port, phase) ?? socketErrorText(error, where.host, where.port, phase);
   if (socket) return socket;
-  const message = errorText(error);
+  // A failed AUTH during connect rejects as "Connection is closed."; the reply itself came as an event.
+  const message = lastError && AUTH_ERROR.test(lastError.message) ? errorText(lastError) : errorText(error);
   if (AUTH_ERROR.test(message)) return `authentication failed on Redis at ${where.where}: ${message}`;
   if (/^Connection is closed/.test(message)) return `connection to ${where.where} closed ${phase}`;
   return `Redis at ${where.where} answered an error ${phase}: ${message}`;
