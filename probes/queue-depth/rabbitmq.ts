@@ -79,6 +79,10 @@ function amqpErrorText(error: unknown, url: URL, queue: string, phase: string): 
   if (code === 404 && /QueueDeclare|no queue/i.test(message)) return `no RabbitMQ queue "${queue}" in vhost "${vhost}" on ${where}`;
   if (code === 403 || /ACCESS.REFUSED/.test(message)) return `authentication failed on RabbitMQ at ${where}: ${message}`;
   if (code === 530 || /NOT.ALLOWED.*vhost/i.test(message)) return `RabbitMQ at ${where} refused vhost "${vhost}": ${message}`;
+  // The server closes the connection in answer to connection.open; amqplib's error keeps no reply text.
+  if (/Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {
+    return `RabbitMQ at ${where} refused vhost "${vhost}" (it does not exist, or the user may not use it)`;
+  }
   if (/ETIMEDOUT/.test(message)) return `timed out connecting to ${where}`;
   return `RabbitMQ at ${where} answered an error ${phase}: ${message}`;
 }
