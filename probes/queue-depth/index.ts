@@ -66,7 +66,7 @@ export const queueDepthSchema = z
     const value = target[backend.key as keyof typeof target] as string;
     const scheme = URL.canParse(value) ? new URL(value).protocol.replace(/:$/, '') : null;
     if (scheme === null || !backend.schemes.includes(scheme)) {
-      ctx.addIssue({ code: 'custom', path: [backend.key], message: `expected a ${backend.schemes.map((s) => `${s}://`).join(' or ')} URL` });
+      ctx.addIssue({ code: 'custom', path: [backend.key], message: `expected a URL starting with ${backend.schemes.map((s) => `${s}://`).join(' or ')}` });
     }
     for (const field of backend.required) {
       if (target[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: `${backend.key} needs ${field}` });
