@@ -130,3 +130,17 @@ export function earliest(times: Iterable<number | null>): number | null {
   for (const time of times) if (time !== null && (found === null || time < found)) found = time;
   return found;
 }
+
+/** How long a shutdown waits for a graceful close (so the server logs no dropped client) before cutting the socket. */
+export const GRACEFUL_CLOSE_MS = 1000;
+
+/** Closes gracefully, or cuts with `kill` after GRACEFUL_CLOSE_MS: a silent server must not hold up shutdown. */
+export async function closeWithin(graceful: () => Promise<unknown>, kill: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, GRACEFUL_CLOSE_MS);
+  });
+  await Promise.race([graceful().catch(() => {}), cut]);
+  clearTimeout(timer);
+  kill();
+}

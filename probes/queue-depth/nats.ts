@@ -4,7 +4,7 @@
 // (else after its delivered position) on its filter subject, whose stored time the stream returns.
 import { connect, type ConnectionOptions, type JetStreamManager, type MsgRequest, type NatsConnection } from 'nats';
 import type { ProbeContext } from '../context.js';
-import { hostPort, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
+import { closeWithin, hostPort, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
 import { trackSockets, type OpenedSockets } from './sockets.js';
 
 /** Longer than any sensible check timeout: the run's signal is what ends a slow connect. */
@@ -49,8 +49,10 @@ export class NatsConnections {
     if (kept) kill(kept);
   }
 
-  close(): void {
-    for (const url of [...this.#kept.keys()]) this.drop(url);
+  async close(): Promise<void> {
+    const all = [...this.#kept.values()];
+    this.#kept.clear();
+    await Promise.all(all.map((kept) => closeWithin(() => kept.connection.close(), () => kept.sockets.destroyAll())));
   }
 }
 

@@ -4,7 +4,7 @@
 // passive declare closes its channel, so each run opens a channel of its own on the kept connection.
 import amqp from 'amqplib';
 import type { ProbeContext } from '../context.js';
-import { hostPort, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
+import { closeWithin, hostPort, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
 
 interface Kept {
   readonly model: amqp.ChannelModel;
@@ -39,8 +39,10 @@ export class AmqpConnections {
     kept?.kill();
   }
 
-  close(): void {
-    for (const url of [...this.#kept.keys()]) this.drop(url);
+  async close(): Promise<void> {
+    const all = [...this.#kept.values()];
+    this.#kept.clear();
+    await Promise.all(all.map((kept) => closeWithin(() => kept.model.close(), kept.kill)));
   }
 }
 

@@ -4,7 +4,7 @@
 import { Redis } from 'ioredis';
 import type { ProbeContext } from '../context.js';
 import { abortMessage } from '../outcome-text.js';
-import { hostPort, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult } from './backend.js';
+import { closeWithin, hostPort, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult } from './backend.js';
 
 /** Longer than any sensible check timeout: the run's signal is what ends a slow connect. */
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -31,6 +31,8 @@ export class RedisClients {
       retryStrategy: () => null,
       reconnectOnError: () => false,
       enableOfflineQueue: true,
+      // Shown by CLIENT LIST, so an operator can tell Vigil's connections apart.
+      connectionName: 'vigil-queue-depth',
     });
     const entry: Entry = { client, lastError: null };
     // Errors come back to the run through its command; the event only needs a listener (else ioredis logs it).
@@ -48,9 +50,10 @@ export class RedisClients {
     entry?.client.disconnect();
   }
 
-  close(): void {
-    for (const entry of this.#clients.values()) entry.client.disconnect();
+  async close(): Promise<void> {
+    const all = [...this.#clients.values()];
     this.#clients.clear();
+    await Promise.all(all.map(({ client }) => closeWithin(() => (client.status === 'ready' ? client.quit() : Promise.resolve()), () => client.disconnect())));
   }
 }
 

@@ -93,6 +93,23 @@ describe('queue_depth on a Redis list', () => {
   });
 });
 
+describe('queue_depth Redis connections', () => {
+  it('keeps one connection per URL across runs and closes it with the probe context', async () => {
+    // Database 13 only here, so the other test files' connections (database 0) are not counted.
+    const url = `${REDIS}/13`;
+    const ours = async () =>
+      ((await redis.call('CLIENT', 'LIST')) as string).split('\n').filter((line) => line.includes('name=vigil-queue-depth ') && / db=13 /.test(line)).length;
+    const ctx = contexts.create();
+    for (let i = 0; i < 3; i++) {
+      expect((await runQueueDepth({ redis: url, queue: `${prefix}a` }, ctx)).success).toBe(true);
+      expect((await runQueueDepth({ bullmq: url, queue: `${prefix}b` }, ctx)).success).toBe(false);
+    }
+    expect(await ours()).toBe(1);
+    await ctx.close();
+    await expect.poll(ours, { timeout: 2000 }).toBe(0);
+  });
+});
+
 const SEP = '\x06\x16';
 
 /** A Celery protocol-2 task message in kombu's Redis envelope, as `apply_async` writes it. */
