@@ -110,6 +110,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       feed: writer,
       log: opts.log,
       rawRetentionMs: config.retention.rawMs,
+      checkError: (checkId) => live.checkResultsById().get(checkId)?.error ?? null,
       // Outbox rows commit with the incident change that causes them: a crash loses neither.
       onIncidentChanges: async (tx, changes) => {
         const messages = changes.flatMap((change) => notificationsFor(change, plan));

@@ -113,7 +113,7 @@ describe('the embedded demo alerting', () => {
     expect(alerting.rules.filter((r) => r.kind === 'check_down')).toHaveLength(9);
     expect(alerting.rules.filter((r) => r.name === 'TlsCertExpiring')).toHaveLength(9);
     expect(alerting.rules.filter((r) => r.origin === 'config').map((r) => r.name)).toEqual(['ComponentDown', 'ReplicaLagHigh', 'ExportsBacklog']);
-    expect(alerting.inhibit).toHaveLength(1);
+    expect(alerting.inhibit).toHaveLength(2);
     expect(alerting.maintenance.map((m) => m.environments)).toEqual([['dev']]);
   });
 
