@@ -133,7 +133,8 @@ export const tlsProbe: Probe<TlsProbeTarget> = {
         if (settled) return;
         settled = true;
         signal.removeEventListener('abort', onAbort);
-        for (const socket of sockets) socket.destroy();
+        // Only the outermost socket: destroying a socket a TLSSocket wraps, besides the TLSSocket, crashes Node 20.
+        sockets[sockets.length - 1]?.destroy();
         resolve({ success: error === null, error, durationSeconds: elapsed(), samples, detail });
       };
       const onAbort = (): void => settle(abortMessage(signal, phase, startedAt));

@@ -31,7 +31,6 @@ function exchange(socket: net.Socket, step: (buffered: Buffer) => 'more' | 'done
       try {
         if (step(buffered) === 'done') {
           cleanup();
-          socket.pause();
           resolve();
         }
       } catch (error) {

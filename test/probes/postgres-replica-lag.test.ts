@@ -1,7 +1,6 @@
 // postgres_replica_lag against the PostgreSQL server on this machine and a real streaming standby of
 // it: lag near 0 after writes, growing while replay is paused, back after resuming, no false lag on an
 // idle primary, and the primary-side check naming a standby that stopped.
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +15,7 @@ import {
   type ReplicationRow,
   type StandbyState,
 } from '../../probes/postgres-replica-lag.js';
-import { closeAfterEach, closedPort, deadline, probeContextPerTest, startSilentServer, type TestServer } from '../helpers/servers.js';
+import { closeAfterEach, closedPort, deadline, probeContextPerTest, startSilentServer, startTcpServer, type TestServer } from '../helpers/servers.js';
 import { startStandby, type Standby } from '../helpers/pg-standby.js';
 import { TEST_POSTGRES_URL } from '../helpers/stores.js';
 
@@ -185,28 +184,13 @@ describe('postgres_replica_lag against a real primary and streaming standby', ()
 });
 
 /** A server that answers the startup message with a PostgreSQL ErrorResponse, as a password check does. */
-async function startRejectingPostgres(code: string, message: string): Promise<TestServer> {
+function startRejectingPostgres(code: string, message: string): Promise<TestServer> {
   const field = (type: string, value: string) => Buffer.concat([Buffer.from(type), Buffer.from(value), Buffer.from([0])]);
   const body = Buffer.concat([field('S', 'FATAL'), field('V', 'FATAL'), field('C', code), field('M', message), Buffer.from([0])]);
   const header = Buffer.alloc(5);
   header.write('E', 0);
   header.writeInt32BE(body.length + 4, 1);
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.once('data', () => socket.end(Buffer.concat([header, body])));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    port, url: `postgres://127.0.0.1:${port}`, accepted: 0, open: sockets.size,
-    acceptedFrom: async () => {}, acceptedAtLeast: async () => {},
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
-  };
+  return startTcpServer((socket) => socket.once('data', () => socket.end(Buffer.concat([header, body]))));
 }
 
 describe('postgres_replica_lag errors', () => {
