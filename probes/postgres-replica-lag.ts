@@ -11,9 +11,12 @@ export const postgresReplicaLagSchema = z.strictObject({
   expect: z
     .strictObject({
       /** Fail when the server is not this: a standby promoted by a failover is a primary. */
-      role: z.enum(['primary', 'standby']).optional(),
+      role: z.enum(['primary', 'standby']).optional().meta({ description: 'Fail when the server is not a primary (or not a standby)' }),
       /** Standbys a primary must be streaming to, by application_name or client address. */
-      standbys: z.array(z.string().min(1)).optional(),
+      standbys: z
+        .array(z.string().min(1))
+        .optional()
+        .meta({ description: 'Standbys the primary must stream to, by application_name or client address' }),
       /** Fail when a standby's replay lag (or this standby's own) is this or more. */
       lag_under: duration().optional(),
     })

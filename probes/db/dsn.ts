@@ -29,12 +29,15 @@ export function dsnEngine(dsn: string): DbEngine | null {
  * password; `${VAR}` placeholders are expanded before it runs.
  */
 export function dsnSchema(engines: readonly DbEngine[], example: string) {
-  return z.string().superRefine((dsn, ctx) => {
-    const engine = dsnEngine(dsn);
-    if (engine === null || !engines.includes(engine)) {
-      ctx.addIssue({ code: 'custom', message: `expected a DSN like ${example}` });
-    }
-  });
+  return z
+    .string()
+    .superRefine((dsn, ctx) => {
+      const engine = dsnEngine(dsn);
+      if (engine === null || !engines.includes(engine)) {
+        ctx.addIssue({ code: 'custom', message: `expected a DSN like ${example}` });
+      }
+    })
+    .meta({ description: `A DSN like ${example}; keep the password in a \${VAR}` });
 }
 
 /** Host and port a DSN connects to, as messages name them (`127.0.0.1:5432`); never the user or password. */

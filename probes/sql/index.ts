@@ -35,9 +35,12 @@ export const sqlSchema = z.strictObject({
   /** postgres://… or mysql:// (mariadb://) …: the scheme picks the engine. Prefer a read-only role. */
   dsn: dsnSchema(['postgres', 'mysql'], 'postgres://vigil@db:5432/app or mysql://vigil@db:3306/app'),
   /** One statement, run in a READ ONLY transaction that is always rolled back. */
-  query: z.string().min(1),
+  query: z.string().min(1).meta({ description: 'One statement, run in a READ ONLY transaction that is rolled back' }),
   /** Columns whose values label each row's series: one series per row and metric. Without, the query returns one row. */
-  label_columns: z.array(z.string().min(1)).default([]),
+  label_columns: z
+    .array(z.string().min(1))
+    .default([])
+    .meta({ description: 'Columns labelling each row: one series per row and metric; without them the query returns one row' }),
   /** Numeric columns recorded as series. */
   metrics: z.array(sqlMetricSchema).default([]),
   /** `{ column: pending, under: 1000 }` or a list of them; checked on every row. */

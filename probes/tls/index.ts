@@ -11,7 +11,7 @@ export const tlsProbeSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535),
   /** Upgrade a plain connection first: PostgreSQL's SSLRequest, or SMTP's EHLO/STARTTLS. */
-  starttls: z.enum(STARTTLS_PROTOCOLS).optional(),
+  starttls: z.enum(STARTTLS_PROTOCOLS).optional().meta({ description: 'Upgrade a plain connection first: postgres (SSLRequest) or smtp (EHLO/STARTTLS)' }),
   /** The name sent as SNI and checked against the certificate; default `host`. */
   server_name: z.string().min(1).optional(),
   /** PEM file of a CA to trust besides the system's (an internal CA). */
