@@ -154,8 +154,12 @@ describe('postgres_replica_lag against a real primary and streaming standby', ()
       const later = await probe(onStandbyCheck());
       expect(sample(later, 'replica_lag_seconds')!.value).toBeGreaterThan(sample(first, 'replica_lag_seconds')!.value + 0.5);
       expect(sample(later, 'replica_lag_bytes')!.value).toBeGreaterThan(sample(first, 'replica_lag_bytes')!.value);
-      // The primary sees the replay position stand still too.
+      // The primary sees the replay position stand still too: bytes behind, and a replay_lag PostgreSQL
+      // extrapolates while the standby's replay is stuck.
       await expect.poll(async () => sample(await probe(onPrimaryCheck()), 'replica_lag_bytes', { replica: standby.name })?.value, { timeout: 5000 }).toBeGreaterThan(0);
+      await expect
+        .poll(async () => sample(await probe(onPrimaryCheck()), 'replica_lag_seconds', { replica: standby.name })?.value, { timeout: 5000, interval: 250 })
+        .toBeGreaterThan(1);
     } finally {
       await onStandby.query('SELECT pg_wal_replay_resume()');
     }
@@ -239,6 +243,21 @@ describe('postgres_replica_lag errors', () => {
       expect(await connections()).toBe(1);
       await ctx.close();
       await expect.poll(connections, { timeout: 2000 }).toBe(0);
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('replaces a pooled connection the server ended (a restart, an idle timeout) without failing the run', async () => {
+    const ctx = contexts.create();
+    const name = `vigil_pool_${randomBytes(4).toString('hex')}`;
+    const dsn = `${TEST_POSTGRES_URL}?application_name=${name}`;
+    const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+    await admin.connect();
+    try {
+      expect((await probe({ dsn }, ctx)).success).toBe(true);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+      expect(await probe({ dsn }, ctx)).toMatchObject({ success: true, error: null });
     } finally {
       await admin.end();
     }
