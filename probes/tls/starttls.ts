@@ -31,6 +31,8 @@ function exchange(socket: net.Socket, step: (buffered: Buffer) => 'more' | 'done
       try {
         if (step(buffered) === 'done') {
           cleanup();
+          // Nothing the server sends next may be read without a listener (and lost) before the next step.
+          socket.pause();
           resolve();
         }
       } catch (error) {
