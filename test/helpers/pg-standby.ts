@@ -96,9 +96,10 @@ export async function startStandby(): Promise<Standby> {
   try {
     await giveToPostgres(dir);
     const primary = new URL(TEST_POSTGRES_URL);
+    // A fast checkpoint: the default spread one waits on the shared server's checkpoint pacing.
     await asPostgres(path.join(bin, 'pg_basebackup'), [
       '-h', primary.hostname, '-p', primary.port || '5432', '-U', decodeURIComponent(primary.username) || 'root',
-      '-D', data, '-R', '-X', 'stream', '-C', '-S', slot, '-d', `application_name=${name}`,
+      '-D', data, '-R', '-X', 'stream', '-c', 'fast', '-C', '-S', slot, '-d', `application_name=${name}`,
     ]);
     // Debian keeps postgresql.conf and pg_hba.conf outside the data directory, so the copy has none.
     const conf = [
