@@ -71,7 +71,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   for (const problem of alerting.problems) problems.push(problem);
   const notify = compileNotify(isPlainObject(data) ? data.notify : undefined, { env: opts.env, receivers: opts.receivers ?? builtinReceivers() });
   for (const problem of notify.problems) problems.push(problem);
-  const secrets = new SecretValues([...expanded.secrets, ...storage.secrets, ...notify.secrets]);
+  const secrets = new SecretValues([...expanded.secrets, ...storage.secrets, ...notify.secrets, ...urlPasswords(expanded.checks.map((check) => check.target))]);
 
   if (problems.length || !parsed.success) throw new ConfigError(locateProblems(problems, yaml, opts.file, secrets));
 
@@ -105,6 +105,31 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     notify: notify.notify,
     secrets,
   };
+}
+
+/**
+ * The password of every URL in the checks' fields (a DSN's, an http URL's user:password), also when
+ * written in the file rather than in a `${VAR}`: it is shown as *** like any secret.
+ */
+function urlPasswords(value: unknown, found: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (value.includes('@') && URL.canParse(value)) {
+      const { password } = new URL(value);
+      if (password) {
+        found.push(password);
+        try {
+          found.push(decodeURIComponent(password));
+        } catch {
+          // A stray % leaves the password as written, which is already kept.
+        }
+      }
+    }
+  } else if (Array.isArray(value)) {
+    for (const item of value) urlPasswords(item, found);
+  } else if (isPlainObject(value)) {
+    for (const item of Object.values(value)) urlPasswords(item, found);
+  }
+  return found;
 }
 
 /** The store location `storage:` names, with its `${VAR}`s (a password, a whole URL) expanded and kept secret. */

@@ -134,6 +134,19 @@ describe('config.secrets', () => {
   });
 });
 
+describe('a password written in a check\'s URL', () => {
+  it('is a secret of the config, like one from the environment', () => {
+    const config = loadConfigText(
+      yaml(...head, '      - postgres_replica_lag: { dsn: "postgres://vigil:in-file-pw%21@db.{{env}}.internal/postgres" }'),
+      { file: 'vigil.yaml', env, registry },
+    );
+    const text = JSON.stringify(publicConfig(config));
+    expect(text).not.toContain('in-file-pw');
+    expect(text).toContain('postgres://vigil:***@db.dev.internal/postgres');
+    expect(config.checks[0].target.dsn).toBe('postgres://vigil:in-file-pw%21@db.dev.internal/postgres');
+  });
+});
+
 describe('SecretValues with long and many values', () => {
   it('scrubs a secret of a megabyte, which no regular expression compiles', () => {
     const big = 'k'.repeat(1024 * 1024);

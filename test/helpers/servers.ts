@@ -228,3 +228,11 @@ export function probeContextPerTest(): ContextsPerTest {
 export function fixedClock(at: number): Clock {
   return { now: () => at };
 }
+
+/** A TCP server running `onConnection` for each accepted socket: small protocol servers (SMTP, PostgreSQL). */
+export async function startTcpServer(onConnection: (socket: net.Socket) => void): Promise<TestServer> {
+  const server = net.createServer(onConnection);
+  const tracked = track(server);
+  const port = await listen(server);
+  return testServer(server, tracked, port, `tcp://127.0.0.1:${port}`);
+}

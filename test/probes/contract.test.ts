@@ -25,6 +25,10 @@ const targets: Record<string, (port: number) => Record<string, unknown>> = {
   health: (port) => ({ url: `http://127.0.0.1:${port}/health` }),
   tcp: (port) => ({ host: '127.0.0.1', port, tls: { insecure: true } }),
   queue_depth: (port) => ({ redis: `redis://127.0.0.1:${port}`, queue: 'jobs' }),
+  postgres_replica_lag: (port) => ({ dsn: `postgres://vigil:contract-secret@127.0.0.1:${port}/postgres` }),
+  // The MySQL backend keeps the same contract in test/probes/sql.test.ts.
+  sql: (port) => ({ dsn: `postgres://vigil:contract-secret@127.0.0.1:${port}/postgres`, query: 'select 1 as one' }),
+  tls: (port) => ({ host: '127.0.0.1', port }),
 };
 
 /** A kind with several backends runs the contract once per backend: each has its own client library. */
