@@ -27,7 +27,14 @@ export interface StatusIndex {
   readonly environments: readonly string[];
   readonly services: StatusResponse['services'];
   readonly cells: readonly IndexedCell[];
+  /** Cell position by `env\0service`, for the OTLP sources that push into a configured cell. */
+  readonly cellAt: ReadonlyMap<string, number>;
 }
+
+/** The check kind of an OTLP source (collector/collector.ts): shown in its env × service cell, configured or not. */
+export const OTLP_KIND = 'otlp';
+/** An OTLP source is unknown after this long without an export (SDKs export every 60 s by default). */
+export const OTLP_STALE_AFTER_MS = 10 * 60_000;
 
 /** Indexes a config for `buildStatus`: cells in service order, then environment order, each with its checks. */
 export function statusIndex(config: VigilConfig): StatusIndex {
@@ -45,35 +52,86 @@ export function statusIndex(config: VigilConfig): StatusIndex {
     });
   }
   const cells: IndexedCell[] = [];
+  const cellAt = new Map<string, number>();
   for (const service of config.services) {
-    for (const env of service.environments) cells.push({ env, service: service.name, checks: byCell.get(`${env}\u0000${service.name}`) ?? [] });
+    for (const env of service.environments) {
+      const key = `${env}\u0000${service.name}`;
+      cellAt.set(key, cells.length);
+      cells.push({ env, service: service.name, checks: byCell.get(key) ?? [] });
+    }
   }
   return {
     environments: config.environments,
     services: config.services.map((s) => ({ name: s.name, owner: s.owner, description: s.description })),
     cells,
+    cellAt,
   };
 }
 
-/** The status matrix from the indexed config and the last result of each check, at `at`. A pure function of its inputs. */
+/**
+ * The status matrix from the indexed config and the last result of each check, at `at`. OTLP sources
+ * (results of kind `otlp`) join their env × service cell; one whose service or env is not configured
+ * gets a cell of its own, its service and env added after the configured ones. A pure function of its inputs.
+ */
 export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, CheckResult>, at: number): StatusResponse {
+  const otlp = otlpSources(results, index.cellAt);
   const cells: ServiceStatus[] = new Array(index.cells.length);
   for (let i = 0; i < index.cells.length; i++) {
     const cell = index.cells[i]!;
+    const pushed = otlp.inCell.get(i);
     const checks: CheckStatus[] = new Array(cell.checks.length);
-    let known = 0;
-    let down = 0;
-    let up = 0;
-    for (let j = 0; j < cell.checks.length; j++) {
-      const check = checks[j] = checkStatus(cell.checks[j]!, results.get(cell.checks[j]!.id), at);
-      if (check.status === 'unknown') continue;
-      known++;
-      if (check.status === 'down') down++;
-      else if (check.status === 'up') up++;
-    }
-    cells[i] = { env: cell.env, service: cell.service, status: countsStatus(known, down, up), checks };
+    for (let j = 0; j < cell.checks.length; j++) checks[j] = checkStatus(cell.checks[j]!, results.get(cell.checks[j]!.id), at);
+    if (pushed) for (const result of pushed) checks.push(otlpCheck(result, at));
+    cells[i] = { env: cell.env, service: cell.service, status: checksStatus(checks), checks };
   }
-  return { generatedAt: at, environments: index.environments, services: index.services, cells };
+  if (otlp.discovered.length === 0) return { generatedAt: at, environments: index.environments, services: index.services, cells };
+  const environments = [...index.environments];
+  const services = [...index.services];
+  const knownServices = new Set(services.map((s) => s.name));
+  for (const result of otlp.discovered) {
+    if (!environments.includes(result.env)) environments.push(result.env);
+    if (!knownServices.has(result.service)) {
+      knownServices.add(result.service);
+      services.push({ name: result.service, owner: null, description: 'discovered: sends OpenTelemetry (OTLP)' });
+    }
+    const checks = [otlpCheck(result, at)];
+    cells.push({ env: result.env, service: result.service, status: checksStatus(checks), checks });
+  }
+  return { generatedAt: at, environments, services, cells };
+}
+
+function otlpSources(results: ReadonlyMap<string, CheckResult>, cellAt: ReadonlyMap<string, number>) {
+  const inCell = new Map<number, CheckResult[]>();
+  const discovered: CheckResult[] = [];
+  for (const result of results.values()) {
+    if (result.kind !== OTLP_KIND) continue;
+    const i = cellAt.get(`${result.env}\u0000${result.service}`);
+    if (i === undefined) discovered.push(result);
+    else {
+      const list = inCell.get(i);
+      if (list) list.push(result);
+      else inCell.set(i, [result]);
+    }
+  }
+  discovered.sort((a, b) => (a.service === b.service ? (a.env < b.env ? -1 : 1) : a.service < b.service ? -1 : 1));
+  return { inCell, discovered };
+}
+
+function otlpCheck(result: CheckResult, at: number): CheckStatus {
+  return checkStatus({ id: result.checkId, name: 'otlp', kind: OTLP_KIND, runbook: null, staleAfterMs: OTLP_STALE_AFTER_MS }, result, at);
+}
+
+function checksStatus(checks: readonly CheckStatus[]): CellStatus {
+  let known = 0;
+  let down = 0;
+  let up = 0;
+  for (const check of checks) {
+    if (check.status === 'unknown') continue;
+    known++;
+    if (check.status === 'down') down++;
+    else if (check.status === 'up') up++;
+  }
+  return countsStatus(known, down, up);
 }
 
 function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: number): CheckStatus {
