@@ -71,9 +71,13 @@ export interface MappedMetrics {
   readonly unmappedReason: string | null;
 }
 
-/** ns (a number; precision past 2^53 ns is below a µs) → ms; absent or 0 → `fallback`. */
-function toMs(ns: number | undefined, fallback: number): number {
-  return ns ? Math.floor(ns / 1e6) : fallback;
+/**
+ * ns → ms; absent or 0 → `fallback`. Times arrive as doubles (~1.8e18 ns is past 2^53: they are off by
+ * up to 128 ns, and the division by up to 3e-4 ms), so a time on an exact ms could floor to the ms
+ * before: 1 µs of tolerance keeps it on its own.
+ */
+export function toMs(ns: number | undefined, fallback: number): number {
+  return ns ? Math.floor(ns / 1e6 + 1e-3) : fallback;
 }
 
 function temporalityOf(value: number | undefined): 'cumulative' | 'delta' | null {
