@@ -188,6 +188,13 @@ function minus(current: ReadonlyMap<number, number>, previous: ReadonlyMap<numbe
   return out;
 }
 
+const keys = new WeakMap<Sample['labels'], string>();
+
 function seriesKey(name: string, labels: Sample['labels']): string {
-  return `${name}\u0000${labelsKey(labels)}`;
+  let key = keys.get(labels);
+  if (key === undefined) {
+    key = labelsKey(labels);
+    if (Object.isFrozen(labels)) keys.set(labels, key);
+  }
+  return `${name}\u0000${key}`;
 }

@@ -47,12 +47,29 @@ export function sourceIdentity(resourceAttributes: readonly KeyValue[] | undefin
   return { env, service };
 }
 
+// Label sets seen recently, by their text: a series' points share one frozen object from export to
+// export, so the live view and the collector's state key it once (a measured third of ingest time).
+const INTERNED_MAX = 200_000;
+const interned = new Map<string, Readonly<Record<string, string>>>();
+
 /**
  * Labels of one data point: `env` and `service` first (they win: an attribute by the same name becomes
  * `exported_env`, as Prometheus does), then the point's attributes with Prometheus label names.
- * Frozen, so the live view keys each label object once.
+ * Frozen and interned, so the live view keys each label object once.
  */
 export function pointLabels(identity: SourceIdentity, attributes: readonly KeyValue[] | undefined, extra?: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let text = `${identity.env}\u0000${identity.service}`;
+  if (attributes) for (const kv of attributes) text += `\u0000${kv.key}\u0000${valueText(kv.value)}`;
+  if (extra) for (const key in extra) text += `\u0001${key}\u0000${extra[key]}`;
+  const known = interned.get(text);
+  if (known) return known;
+  const labels = buildLabels(identity, attributes, extra);
+  if (interned.size >= INTERNED_MAX) interned.clear();
+  interned.set(text, labels);
+  return labels;
+}
+
+function buildLabels(identity: SourceIdentity, attributes: readonly KeyValue[] | undefined, extra?: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
   const labels: Record<string, string> = {};
   if (attributes) {
     for (const kv of attributes) {
