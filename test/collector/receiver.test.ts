@@ -167,6 +167,20 @@ describe('the OTLP/HTTP receiver', () => {
     await stillServing(vigil);
   });
 
+  it('serves OTLP alone on a dedicated port (otlp.port)', async () => {
+    const vigil = await startOtlpVigil();
+    const listener = await vigil.collector.listen('127.0.0.1', 0);
+    try {
+      const base = `http://127.0.0.1:${listener.port}`;
+      const answer = await fetch(`${base}/v1/metrics`, { method: 'POST', body: JSON.stringify(gaugeRequest(5)), headers: { 'content-type': 'application/json' } });
+      expect(answer.status).toBe(200);
+      expect((await fetch(`${base}/api/v1/status`)).status).toBe(404);
+      expect(await lastValue(vigil, 'queue_depth', 'service=orders')).toBe(5);
+    } finally {
+      await listener.close();
+    }
+  });
+
   it('answers /v1/logs with 404 and a Status saying logs are not kept', async () => {
     const vigil = await startOtlpVigil();
     const answer = await postJson(vigil, { resourceLogs: [] }, '/v1/logs');
