@@ -16,5 +16,5 @@ COPY --from=build /app/dist ./dist
 VOLUME /data
 EXPOSE 8080
 HEALTHCHECK --interval=15s --timeout=3s CMD node -e "fetch('http://127.0.0.1:8080/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "dist/cli/vigil.js"]
+ENTRYPOINT ["node", "--import", "./dist/collector/instrument.js", "dist/cli/vigil.js"]
 CMD ["serve"]

@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
 import { gzipBytes } from './encoding.js';
 import type { Incident } from '../store/types.js';
-import { cellIncidents, statusCells, type ChangedSince, type StatusIndex } from './status.js';
+import { cellIncidents, discoveredCells, otlpSources, statusCells, withDiscovered, type ChangedSince, type StatusIndex } from './status.js';
 
 /** An answer as bytes, shared by the polls of one window. */
 export interface StatusAnswer {
@@ -47,6 +47,10 @@ export class StatusFeed {
   /** `"environments":[…],"services":[…]`: the config's part, the same in every whole answer. */
   readonly #configJson: string;
   #window: Window | null = null;
+  /** The discovered OTLP cells last answered, and a generation that moves when they change: cursors of an
+   * older generation get the whole status, so a dashboard learns the new services and environments. */
+  #discovered = '';
+  #generation = 0;
 
   constructor(index: StatusIndex, live: LiveView, clock: Clock, options: StatusFeedOptions) {
     this.#index = index;
@@ -82,7 +86,7 @@ export class StatusFeed {
   #parseCursor(since: string | undefined): number | null {
     if (since === undefined) return null;
     const dot = since.lastIndexOf('.');
-    if (dot === -1 || since.slice(0, dot) !== this.#runId) return null;
+    if (dot === -1 || since.slice(0, dot) !== `${this.#runId}~${this.#generation}`) return null;
     const text = since.slice(dot + 1);
     if (!/^\d{1,15}$/.test(text)) return null;
     const count = Number(text);
@@ -90,12 +94,21 @@ export class StatusFeed {
   }
 
   async #build(after: number | null, at: number): Promise<StatusAnswer> {
+    const otlp = otlpSources(this.#live.checkResultsById(), this.#index.cellAt);
+    const discoveredKey = otlp.discovered.map((r) => `${r.env}\u0000${r.service}`).join('\u0001');
+    if (discoveredKey !== this.#discovered) {
+      this.#discovered = discoveredKey;
+      this.#generation++;
+      // A cursor from before the change takes the whole status, with the new cells' services and environments.
+      after = null;
+    }
     // Read before the first slice: a result recorded while the answer is built is sent again next time.
-    const cursor = `${this.#runId}.${this.#live.checkChanges()}`;
+    const cursor = `${this.#runId}~${this.#generation}.${this.#live.checkChanges()}`;
     const changed: ChangedSince | null = after === null ? null : { since: after, changesById: this.#live.checkChangesById() };
+    const configJson = otlp.discovered.length === 0 ? this.#configJson : JSON.stringify(withDiscovered(this.#index, otlp)).slice(1, -1);
     const head =
       after === null
-        ? `{"partial":false,"generatedAt":${at},"cursor":${JSON.stringify(cursor)},${this.#configJson},"cells":[`
+        ? `{"partial":false,"generatedAt":${at},"cursor":${JSON.stringify(cursor)},${configJson},"cells":[`
         : `{"partial":true,"generatedAt":${at},"cursor":${JSON.stringify(cursor)},"cells":[`;
     // Encoded a slice at a time: one join and encode of the whole 7.5 MB text held the loop tens of ms.
     const encoder = new TextEncoder();
@@ -107,14 +120,17 @@ export class StatusFeed {
       for (let checks = 0; end < total && (end === start || checks + this.#index.cells[end]!.checks.length <= CHECKS_PER_SLICE); end++) {
         checks += this.#index.cells[end]!.checks.length;
       }
-      const cells = statusCells(this.#index, this.#live.checkResultsById(), at, start, end, changed);
+      const cells = statusCells(this.#index, this.#live.checkResultsById(), at, start, end, changed, otlp);
       if (cells.length === 0) continue;
       const text = JSON.stringify(cells);
       parts.push(encoder.encode(cellsWritten > 0 ? `,${text.slice(1, -1)}` : text.slice(1, -1)));
       cellsWritten += cells.length;
     }
+    // Discovered OTLP cells are few: every answer has them whole.
+    const discovered = discoveredCells(otlp, at);
+    if (discovered.length > 0) parts.push(encoder.encode(`${cellsWritten > 0 ? ',' : ''}${JSON.stringify(discovered).slice(1, -1)}`));
     // Whole in partial answers too: a cell's incidents change without any of its checks changing.
-    parts.push(encoder.encode(`],"incidents":${JSON.stringify(cellIncidents(this.#index, this.#incidents()))}}`));
+    parts.push(encoder.encode(`],"incidents":${JSON.stringify(cellIncidents(this.#index, this.#incidents(), otlp))}}`));
     const body = Buffer.concat(parts);
     let gzipped: Promise<Uint8Array> | null = null;
     return {

@@ -27,7 +27,23 @@ export interface StatusIndex {
   readonly environments: readonly string[];
   readonly services: StatusResponse['services'];
   readonly cells: readonly IndexedCell[];
+  /** Cell position by `env\0service`, for the OTLP sources that push into a configured cell. */
+  readonly cellAt: ReadonlyMap<string, number>;
 }
+
+/** The check kind of an OTLP source (collector/): shown in its env × service cell, configured or not. */
+export const OTLP_KIND = 'otlp';
+/** An OTLP source is unknown after this long without an export (SDKs export every 60 s by default). */
+export const OTLP_STALE_AFTER_MS = 10 * 60_000;
+
+/** The OTLP sources among the results: those of a configured cell (by position), and the discovered rest. */
+export interface OtlpSources {
+  readonly inCell: ReadonlyMap<number, readonly CheckResult[]>;
+  /** Sources of an env × service the config does not have, by service then env. */
+  readonly discovered: readonly CheckResult[];
+}
+
+export const NO_OTLP_SOURCES: OtlpSources = { inCell: new Map(), discovered: [] };
 
 /** Indexes a config for `buildStatus`: cells in service order, then environment order, each with its checks. */
 export function statusIndex(config: VigilConfig): StatusIndex {
@@ -45,20 +61,78 @@ export function statusIndex(config: VigilConfig): StatusIndex {
     });
   }
   const cells: IndexedCell[] = [];
+  const cellAt = new Map<string, number>();
   for (const service of config.services) {
-    for (const env of service.environments) cells.push({ env, service: service.name, checks: byCell.get(`${env}\u0000${service.name}`) ?? [] });
+    for (const env of service.environments) {
+      const key = `${env}\u0000${service.name}`;
+      cellAt.set(key, cells.length);
+      cells.push({ env, service: service.name, checks: byCell.get(key) ?? [] });
+    }
   }
   return {
     environments: config.environments,
     services: config.services.map((s) => ({ name: s.name, owner: s.owner, description: s.description })),
     cells,
+    cellAt,
   };
 }
 
-/** The status matrix from the indexed config and the last result of each check, at `at`. A pure function of its inputs. */
+/**
+ * The status matrix from the indexed config and the last result of each check, at `at`. OTLP sources
+ * (results of kind `otlp`) join their env × service cell; one whose service or env is not configured
+ * gets a cell of its own, its service and env added after the configured ones. A pure function of its inputs.
+ */
 export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, CheckResult>, at: number, incidents: readonly Incident[] = []): StatusResponse {
-  const cells = statusCells(index, results, at, 0, index.cells.length, null);
-  return { generatedAt: at, environments: index.environments, services: index.services, cells, incidents: cellIncidents(index, incidents) };
+  const otlp = otlpSources(results, index.cellAt);
+  const cells = [...statusCells(index, results, at, 0, index.cells.length, null, otlp), ...discoveredCells(otlp, at)];
+  const { environments, services } = withDiscovered(index, otlp);
+  return { generatedAt: at, environments, services, cells, incidents: cellIncidents(index, incidents, otlp) };
+}
+
+/** Sorts the OTLP sources among `results` into configured cells and discovered ones. */
+export function otlpSources(results: ReadonlyMap<string, CheckResult>, cellAt: ReadonlyMap<string, number>): OtlpSources {
+  const inCell = new Map<number, CheckResult[]>();
+  const discovered: CheckResult[] = [];
+  for (const result of results.values()) {
+    if (result.kind !== OTLP_KIND) continue;
+    const i = cellAt.get(`${result.env}\u0000${result.service}`);
+    if (i === undefined) discovered.push(result);
+    else {
+      const list = inCell.get(i);
+      if (list) list.push(result);
+      else inCell.set(i, [result]);
+    }
+  }
+  discovered.sort((a, b) => (a.service === b.service ? (a.env < b.env ? -1 : 1) : a.service < b.service ? -1 : 1));
+  return { inCell, discovered };
+}
+
+/** The discovered sources' cells: sent in every answer (they are few), after the configured cells. */
+export function discoveredCells(otlp: OtlpSources, at: number): ServiceStatus[] {
+  return otlp.discovered.map((result) => {
+    const checks = [otlpCheck(result, at)];
+    return { env: result.env, service: result.service, status: checksStatus(checks), checks };
+  });
+}
+
+/** The config's environments and services plus the discovered sources' ones, in that order. */
+export function withDiscovered(index: StatusIndex, otlp: OtlpSources): Pick<StatusResponse, 'environments' | 'services'> {
+  if (otlp.discovered.length === 0) return { environments: index.environments, services: index.services };
+  const environments = [...index.environments];
+  const services = [...index.services];
+  const knownServices = new Set(services.map((s) => s.name));
+  for (const result of otlp.discovered) {
+    if (!environments.includes(result.env)) environments.push(result.env);
+    if (!knownServices.has(result.service)) {
+      knownServices.add(result.service);
+      services.push({ name: result.service, owner: null, description: 'discovered: sends OpenTelemetry (OTLP)' });
+    }
+  }
+  return { environments, services };
+}
+
+function otlpCheck(result: CheckResult, at: number): CheckStatus {
+  return checkStatus({ id: result.checkId, name: 'otlp', kind: OTLP_KIND, runbook: null, staleAfterMs: OTLP_STALE_AFTER_MS }, result, at);
 }
 
 /** Which cells a poll with a cursor takes: those holding a check changed after `since`. */
@@ -80,23 +154,17 @@ export function statusCells(
   start: number,
   end: number,
   changed: ChangedSince | null,
+  otlp: OtlpSources = NO_OTLP_SOURCES,
 ): ServiceStatus[] {
   const cells: ServiceStatus[] = [];
   for (let i = start; i < end; i++) {
     const cell = index.cells[i]!;
-    if (changed !== null && !cellChanged(cell, results, at, changed)) continue;
+    const pushed = otlp.inCell.get(i);
+    if (changed !== null && !cellChanged(cell, results, at, changed) && !(pushed && sourcesChanged(pushed, at, changed))) continue;
     const checks: CheckStatus[] = new Array(cell.checks.length);
-    let known = 0;
-    let down = 0;
-    let up = 0;
-    for (let j = 0; j < cell.checks.length; j++) {
-      const check = checks[j] = checkStatus(cell.checks[j]!, results.get(cell.checks[j]!.id), at);
-      if (check.status === 'unknown') continue;
-      known++;
-      if (check.status === 'down') down++;
-      else if (check.status === 'up') up++;
-    }
-    cells.push({ env: cell.env, service: cell.service, status: countsStatus(known, down, up), checks });
+    for (let j = 0; j < cell.checks.length; j++) checks[j] = checkStatus(cell.checks[j]!, results.get(cell.checks[j]!.id), at);
+    if (pushed) for (const result of pushed) checks.push(otlpCheck(result, at));
+    cells.push({ env: cell.env, service: cell.service, status: checksStatus(checks), checks });
   }
   return cells;
 }
@@ -108,6 +176,23 @@ function cellChanged(cell: IndexedCell, results: ReadonlyMap<string, CheckResult
     if (result !== undefined && at - result.ts > check.staleAfterMs) return true;
   }
   return false;
+}
+
+function sourcesChanged(sources: readonly CheckResult[], at: number, changed: ChangedSince): boolean {
+  return sources.some((result) => (changed.changesById.get(result.checkId) ?? 0) > changed.since || at - result.ts > OTLP_STALE_AFTER_MS);
+}
+
+function checksStatus(checks: readonly CheckStatus[]): CellStatus {
+  let known = 0;
+  let down = 0;
+  let up = 0;
+  for (const check of checks) {
+    if (check.status === 'unknown') continue;
+    known++;
+    if (check.status === 'down') down++;
+    else if (check.status === 'up') up++;
+  }
+  return countsStatus(known, down, up);
 }
 
 function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: number): CheckStatus {
@@ -152,7 +237,7 @@ function countsStatus(known: number, down: number, up: number): CellStatus {
  * Open incidents per cell, in the order of `index.cells` (incidents of no known cell, e.g. one without
  * env or service, are left out): the badge each cell of the matrix and the wall shows.
  */
-export function cellIncidents(index: StatusIndex, incidents: readonly Incident[]): CellIncidents[] {
+export function cellIncidents(index: StatusIndex, incidents: readonly Incident[], otlp: OtlpSources = NO_OTLP_SOURCES): CellIncidents[] {
   const byCell = new Map<string, { open: number; rank: number }>();
   for (const incident of incidents) {
     if (incident.state === 'resolved' || incident.env === null || incident.service === null) continue;
@@ -163,7 +248,7 @@ export function cellIncidents(index: StatusIndex, incidents: readonly Incident[]
   }
   if (byCell.size === 0) return [];
   const cells: CellIncidents[] = [];
-  for (const cell of index.cells) {
+  for (const cell of [...index.cells, ...otlp.discovered]) {
     const seen = byCell.get(`${cell.env}\u0000${cell.service}`);
     if (seen) cells.push({ env: cell.env, service: cell.service, open: seen.open, severity: SEVERITIES[seen.rank]! });
   }

@@ -8,6 +8,7 @@ import { createApp } from '../api/app.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
 import { createVigilMetrics } from '../api/metrics.js';
+import { createCollector } from '../collector/index.js';
 import { loadConfigFile } from '../config/load.js';
 import { loadDemoConfig } from '../config/demo.js';
 import type { VigilConfig } from '../config/types.js';
@@ -158,6 +159,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       results: DELIVERY_RESULTS,
       depth: () => dispatcher?.depth() ?? {},
     });
+    // The OTLP receiver: on Vigil's port at /v1, and on its own port when `otlp.port` says.
+    const collector = config.otlp.enabled ? createCollector({ config: config.otlp, writer, clock, registry: metrics.registry }) : null;
     const app = createApp({
       config,
       store,
@@ -171,6 +174,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
         ['/api/v1', notificationRoutes({ store, clock, receivers: () => dispatcher?.receiverStates() ?? [], log: opts.log })],
+        ...(collector ? [['/v1', collector.routes] as const] : []),
       ],
     });
 
@@ -186,6 +190,14 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
           if ('closeAllConnections' in server) server.closeAllConnections();
         }),
     );
+    let otlpNote = collector ? '; OTLP at /v1' : '';
+    if (collector && config.otlp.port !== null) {
+      const listener = await collector.listen(opts.host, config.otlp.port).catch((error: NodeJS.ErrnoException) => {
+        throw listenError(error, opts.host, config.otlp.port!);
+      });
+      closers.push(() => listener.close());
+      otlpNote += ` and on port ${listener.port}`;
+    }
     scheduler.start();
     const { port: boundPort } = server.address() as AddressInfo;
     const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
@@ -207,7 +219,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     closers.push(() => started.stop());
     opts.log(
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
-        `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)})`,
+        `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)}${otlpNote})`,
     );
     if (demo) opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);
 

@@ -10,8 +10,8 @@ import type { ReceiverRegistry } from '../notify/receiver.js';
 import { builtinReceivers } from '../notify/index.js';
 import { compileNotify } from './notify.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
-import type { ServiceSpec, VigilConfig } from './types.js';
-import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema } from './schema.js';
+import { DEFAULT_OTLP_CONFIG, type OtlpConfig, type ServiceSpec, type VigilConfig } from './types.js';
+import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema, type ConfigDocument } from './schema.js';
 import { compileAlerting } from './alerting.js';
 import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
 import { formatPath, humanErrorMap, issuesToProblems, suggest, type PathSegment, type RawProblem } from './issues.js';
@@ -99,6 +99,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     checks: expanded.checks,
     server: { port: document.server?.port ?? DEFAULT_PORT, publicUrl: document.server?.public_url?.replace(/\/+$/, '') ?? null },
     scheduler: { concurrency: document.scheduler.concurrency },
+    otlp: otlpConfig(document.otlp),
     retention,
     storage: storage.location,
     alerting: alerting.alerting,
@@ -130,6 +131,20 @@ function urlPasswords(value: unknown, found: string[] = []): string[] {
     for (const item of Object.values(value)) urlPasswords(item, found);
   }
   return found;
+}
+
+function otlpConfig(otlp: ConfigDocument['otlp']): OtlpConfig {
+  if (!otlp) return DEFAULT_OTLP_CONFIG;
+  return {
+    enabled: otlp.enabled,
+    port: otlp.port ?? null,
+    maxBodyBytes: otlp.max_body_bytes,
+    queueBytes: otlp.queue_bytes,
+    defaultService: otlp.default_service,
+    defaultEnv: otlp.default_env,
+    seriesPerMetric: otlp.series_per_metric,
+    histogramSamples: otlp.histogram_samples,
+  };
 }
 
 /** The store location `storage:` names, with its `${VAR}`s (a password, a whole URL) expanded and kept secret. */

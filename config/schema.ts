@@ -99,6 +99,40 @@ export function serviceSchema(checkItem: z.ZodType, opts: { deferAlerting?: bool
   });
 }
 
+const otlpSchema = z.strictObject({
+  enabled: z.boolean().default(true).meta({ description: 'Accept OTLP on Vigil\'s port at /v1/metrics and /v1/traces (default true)' }),
+  port: z.number().int().min(1).max(65535).optional().meta({ description: 'Also listen on this port for OTLP alone (4318, the OTLP/HTTP default)' }),
+  max_body_bytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024)
+    .default(20 * 1024 * 1024)
+    .meta({ description: 'Largest request body, after decompression (default 20 MiB); larger → 413' }),
+  queue_bytes: z
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(128 * 1024 * 1024)
+    .meta({ description: 'Bytes all OTLP requests in flight may hold together (default 128 MiB); past it → 503 with Retry-After' }),
+  default_service: z.string().min(1).default('unknown_service').meta({ description: 'The service of a resource without service.name' }),
+  default_env: z.string().min(1).default('unknown').meta({ description: 'The env of a resource without deployment.environment.name' }),
+  series_per_metric: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_000_000)
+    .default(1000)
+    .meta({ description: 'Series one OTLP metric of one service may have (default 1000); new ones past it are refused' }),
+  histogram_samples: z
+    .number()
+    .int()
+    .min(1)
+    .max(10_000)
+    .default(100)
+    .meta({ description: 'Samples a histogram interval becomes at most, for percentiles (default 100)' }),
+});
+
 const retentionSchema = z.strictObject({
   raw: duration().optional().meta({ description: 'Raw samples (default 7d)' }),
   '1m': duration().optional().meta({ description: '1-minute rollups (default 90d)' }),
@@ -138,6 +172,7 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
         })
         .optional()
         .meta({ description: 'The HTTP server (API, dashboard, /metrics)' }),
+      otlp: otlpSchema.optional().meta({ description: 'The OpenTelemetry (OTLP/HTTP) receiver: /v1/metrics and /v1/traces' }),
       storage: z
         .strictObject({
           sqlite: z.string().min(1).optional().meta({ description: 'SQLite database file (the default: ./data/vigil.db)' }),

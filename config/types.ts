@@ -14,6 +14,30 @@ export interface ServiceSpec {
   readonly environments: readonly string[];
 }
 
+/** The OTLP receiver (`otlp:`), defaults applied. */
+export interface OtlpConfig {
+  readonly enabled: boolean;
+  /** A dedicated listener (4318) besides Vigil's port; null → none. */
+  readonly port: number | null;
+  readonly maxBodyBytes: number;
+  readonly queueBytes: number;
+  readonly defaultService: string;
+  readonly defaultEnv: string;
+  readonly seriesPerMetric: number;
+  readonly histogramSamples: number;
+}
+
+export const DEFAULT_OTLP_CONFIG: OtlpConfig = {
+  enabled: true,
+  port: null,
+  maxBodyBytes: 20 * 1024 * 1024,
+  queueBytes: 128 * 1024 * 1024,
+  defaultService: 'unknown_service',
+  defaultEnv: 'unknown',
+  seriesPerMetric: 1000,
+  histogramSamples: 100,
+};
+
 /** The validated, expanded config that the rest of Vigil trusts. */
 export interface VigilConfig {
   /** Where it came from: a file path, or "embedded demo". */
@@ -24,6 +48,7 @@ export interface VigilConfig {
   /** `publicUrl`: where people reach Vigil (notification links); null → the listen address. */
   readonly server: { readonly port: number; readonly publicUrl: string | null };
   readonly scheduler: { readonly concurrency: number };
+  readonly otlp: OtlpConfig;
   readonly retention: Retention;
   /** The store `storage:` names (a SQLite path or a postgres:// URL, `${VAR}`s expanded); null → the default. */
   readonly storage: string | null;

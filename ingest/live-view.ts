@@ -35,7 +35,11 @@ export interface Admission {
   readonly refused: number;
   /** A sentence for the source's status detail, or null when nothing was refused. */
   readonly refusal: string | null;
+  /** Indexes (in the samples passed) of the refused samples; empty when none was. */
+  readonly refusedIndexes: readonly number[];
 }
+
+const NONE: readonly number[] = Object.freeze([]);
 
 interface Entry {
   name: string;
@@ -67,13 +71,16 @@ export class LiveView {
   /**
    * Takes a source's samples measured at `at`: a sample of a live series updates it; a new series is
    * admitted while the source and the metric are under their limits, else refused (not stored either).
-   * Each series admitted or updated stays live until `at + staleAfterMs`.
+   * Each series admitted or updated stays live until `at + staleAfterMs`. `perSourceLimit` replaces the
+   * per-source limit for this source (an OTLP metric of one service has its own, configured, bound).
    */
-  admit(samples: readonly Sample[], source: string, at: number, staleAfterMs: number): Admission {
+  admit(samples: readonly Sample[], source: string, at: number, staleAfterMs: number, perSourceLimit?: number): Admission {
     const staleAt = at + staleAfterMs;
     let accepted: Sample[] | null = null;
     let refused = 0;
+    let refusedIndexes: number[] | null = null;
     let lastReason: RefusalReason | null = null;
+    const sourceLimit = perSourceLimit ?? this.#limits.perSource;
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i]!;
       let series = this.#byMetric.get(sample.name);
@@ -88,10 +95,11 @@ export class LiveView {
         accepted?.push(sample);
         continue;
       }
-      const reason = this.#refusal(sample.name, source, series);
+      const reason = this.#refusal(sample.name, source, series, sourceLimit);
       if (reason) {
         this.#refused[reason]++;
         refused++;
+        (refusedIndexes ??= []).push(i);
         lastReason = reason;
         // From the first refusal on, build the list of accepted samples (most writes refuse nothing).
         accepted ??= samples.slice(0, i) as Sample[];
@@ -106,7 +114,12 @@ export class LiveView {
       this.#series++;
       accepted?.push(sample);
     }
-    return { accepted: accepted ?? samples, refused, refusal: refused === 0 ? null : this.#describe(refused, lastReason!) };
+    return {
+      accepted: accepted ?? samples,
+      refused,
+      refusal: refused === 0 ? null : this.#describe(refused, lastReason!, sourceLimit, perSourceLimit === undefined ? 'check' : 'metric of a service'),
+      refusedIndexes: refusedIndexes ?? NONE,
+    };
   }
 
   /** Drops series whose source stopped sending them; returns how many went. */
@@ -179,16 +192,16 @@ export class LiveView {
     return key;
   }
 
-  #refusal(metric: string, source: string, series: Map<string, Entry> | undefined): RefusalReason | null {
-    if ((this.#perSource.get(source) ?? 0) >= this.#limits.perSource) return 'per_source';
+  #refusal(metric: string, source: string, series: Map<string, Entry> | undefined, sourceLimit: number): RefusalReason | null {
+    if ((this.#perSource.get(source) ?? 0) >= sourceLimit) return 'per_source';
     if ((series?.size ?? 0) >= this.#limits.perMetric) return 'per_metric';
     return null;
   }
 
-  #describe(refused: number, reason: RefusalReason): string {
+  #describe(refused: number, reason: RefusalReason, sourceLimit: number, sourceKind: string): string {
     const bound =
       reason === 'per_source'
-        ? `the limit of ${this.#limits.perSource} series per check`
+        ? `the limit of ${sourceLimit} series per ${sourceKind}`
         : `the limit of ${this.#limits.perMetric} series per metric`;
     return `${refused} new series refused: over ${bound} (label values that change on every run?)`;
   }

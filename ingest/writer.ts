@@ -79,6 +79,9 @@ export class IngestWriter implements ResultSink {
   #droppedSamples = 0;
   #droppedSinceLog = 0;
   #failedFlushes = 0;
+  /** Samples ever buffered, and ever gone from the buffer's front (written or dropped): `flushed` compares them. */
+  #bufferedSeq = 0;
+  #writtenSeq = 0;
   readonly #sampleListeners = new Set<SampleListener>();
 
   constructor(store: IngestStore, live: LiveView, options: IngestWriterOptions) {
@@ -122,18 +125,36 @@ export class IngestWriter implements ResultSink {
   }
 
   /**
-   * Samples from a source that is not a check (an OTLP resource): within the source's series limit,
-   * live for `staleAfterMs`. Returns how many were refused and why, for a partial-success answer.
+   * Samples from a source that is not a check (an OTLP metric of a service): within the source's series
+   * limit (`perSourceLimit`, default the live view's), live for `staleAfterMs`. Returns how many were
+   * refused, which (indexes into `samples`) and why, for a partial-success answer.
    */
-  writeSamples(samples: readonly Sample[], source: string, staleAfterMs: number): { refused: number; refusal: string | null } {
+  writeSamples(
+    samples: readonly Sample[],
+    source: string,
+    staleAfterMs: number,
+    perSourceLimit?: number,
+  ): { refused: number; refusal: string | null; refusedIndexes: readonly number[] } {
     if (this.#closed) {
       this.#droppedSamples += samples.length;
-      return { refused: samples.length, refusal: 'Vigil is stopping' };
+      return { refused: samples.length, refusal: 'Vigil is stopping', refusedIndexes: samples.map((_, i) => i) };
     }
-    const admitted = this.#live.admit(samples, source, this.#clock.now(), Math.max(MIN_STALE_AFTER_MS, staleAfterMs));
+    const admitted = this.#live.admit(samples, source, this.#clock.now(), Math.max(MIN_STALE_AFTER_MS, staleAfterMs), perSourceLimit);
     this.#buffer(admitted.accepted);
     this.#notify(admitted.accepted);
-    return { refused: admitted.refused, refusal: admitted.refusal };
+    return { refused: admitted.refused, refusal: admitted.refusal, refusedIndexes: admitted.refusedIndexes };
+  }
+
+  /**
+   * Flushes, and resolves true once every sample buffered before the call is committed to the store;
+   * false when the store failed (they stay buffered for the next flush) or some were dropped meanwhile.
+   * The OTLP receiver answers 200 only after this says true.
+   */
+  async flushed(): Promise<boolean> {
+    const target = this.#bufferedSeq;
+    const dropped = this.#droppedSamples;
+    await this.flush();
+    return this.#writtenSeq >= target && this.#droppedSamples === dropped;
   }
 
   /**
@@ -158,6 +179,7 @@ export class IngestWriter implements ResultSink {
 
   #buffer(samples: readonly Sample[]): void {
     for (const sample of samples) this.#samples.push(sample);
+    this.#bufferedSeq += samples.length;
     if (this.#samples.length > this.#maxBufferedSamples) this.#dropOldest();
     if (this.#samples.length >= this.#batchSamples && this.#failingSince === null) {
       // A flush in flight goes on while samples are left, so a full buffer needs no second one.
@@ -203,6 +225,7 @@ export class IngestWriter implements ResultSink {
         break;
       }
       this.#samples.splice(0, this.#inFlight);
+      this.#writtenSeq += this.#inFlight;
       this.#inFlight = 0;
       written += batch.length;
       this.#onFlush?.(batch.length, false);
@@ -263,6 +286,7 @@ export class IngestWriter implements ResultSink {
     // The oldest go even while an append is writing them (it may still succeed, then they are stored
     // and counted dropped); the in-flight count shrinks so that a success removes only what is left of it.
     this.#samples.splice(0, excess);
+    this.#writtenSeq += excess;
     this.#inFlight = Math.max(0, this.#inFlight - excess);
     this.#droppedSamples += excess;
     this.#droppedSinceLog += excess;

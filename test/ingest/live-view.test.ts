@@ -79,7 +79,7 @@ describe('series limits on the ingest path', () => {
       'otlp:jobs',
       60_000,
     );
-    expect(refusal).toEqual({ refused: 2, refusal: '2 new series refused: over the limit of 3 series per metric (label values that change on every run?)' });
+    expect(refusal).toEqual({ refused: 2, refusal: '2 new series refused: over the limit of 3 series per metric (label values that change on every run?)', refusedIndexes: [3, 4] });
     expect(live.stats().refused.per_metric).toBe(2);
   });
 

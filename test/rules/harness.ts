@@ -21,10 +21,10 @@ export class TestFeed {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
-  writeSamples(samples: readonly Sample[]): { refused: number; refusal: string | null } {
+  writeSamples(samples: readonly Sample[]): { refused: number; refusal: string | null; refusedIndexes: readonly number[] } {
     this.written.push(...samples);
     for (const listener of this.#listeners) listener(samples);
-    return { refused: 0, refusal: null };
+    return { refused: 0, refusal: null, refusedIndexes: [] };
   }
   push(samples: readonly Sample[]): void {
     for (const listener of this.#listeners) listener(samples);

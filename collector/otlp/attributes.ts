@@ -1,0 +1,85 @@
+// OTLP attributes → Vigil labels, and the resource → (env, service) identity of a source.
+import type { AnyValue, KeyValue } from './schema.js';
+import { labelName } from './names.js';
+
+/** Where an OTLP resource's series go when its attributes do not say (config `otlp.default_*`). */
+export interface IdentityDefaults {
+  readonly service: string;
+  readonly env: string;
+}
+
+/** The env and service of one OTLP resource. */
+export interface SourceIdentity {
+  readonly env: string;
+  readonly service: string;
+}
+
+/** An attribute value as a label value: strings as is, numbers and booleans as text, arrays and maps as JSON. */
+export function valueText(value: AnyValue | undefined): string {
+  if (value === undefined) return '';
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return String(value.boolValue);
+  if (value.intValue !== undefined) return String(value.intValue);
+  if (value.doubleValue !== undefined) return String(value.doubleValue);
+  if (value.bytesValue !== undefined) return value.bytesValue;
+  if (value.arrayValue !== undefined) return JSON.stringify((value.arrayValue.values ?? []).map(valueText));
+  if (value.kvlistValue !== undefined) {
+    return JSON.stringify(Object.fromEntries((value.kvlistValue.values ?? []).map((kv) => [kv.key, valueText(kv.value)])));
+  }
+  return '';
+}
+
+/** The string value of attribute `key`, or undefined when absent or empty. */
+export function attribute(attributes: readonly KeyValue[] | undefined, key: string): string | undefined {
+  if (!attributes) return undefined;
+  for (const kv of attributes) if (kv.key === key) return valueText(kv.value) || undefined;
+  return undefined;
+}
+
+/**
+ * `service.name` → service; `deployment.environment.name` (semantic conventions ≥ 1.27), else the older
+ * `deployment.environment` → env; the defaults otherwise. The SDKs' `unknown_service[:process]` counts as absent.
+ */
+export function sourceIdentity(resourceAttributes: readonly KeyValue[] | undefined, defaults: IdentityDefaults): SourceIdentity {
+  const name = attribute(resourceAttributes, 'service.name');
+  const service = name === undefined || name.startsWith('unknown_service') ? defaults.service : name;
+  const env = attribute(resourceAttributes, 'deployment.environment.name') ?? attribute(resourceAttributes, 'deployment.environment') ?? defaults.env;
+  return { env, service };
+}
+
+// Label sets seen recently, by their text: a series' points share one frozen object from export to
+// export, so the live view and the collector's state key it once (a measured third of ingest time).
+const INTERNED_MAX = 200_000;
+const interned = new Map<string, Readonly<Record<string, string>>>();
+
+/**
+ * Labels of one data point: `env` and `service` first (they win: an attribute by the same name becomes
+ * `exported_env`, as Prometheus does), then the point's attributes with Prometheus label names.
+ * Frozen and interned, so the live view keys each label object once.
+ */
+export function pointLabels(identity: SourceIdentity, attributes: readonly KeyValue[] | undefined, extra?: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let text = `${identity.env}\u0000${identity.service}`;
+  if (attributes) for (const kv of attributes) text += `\u0000${kv.key}\u0000${valueText(kv.value)}`;
+  if (extra) for (const key in extra) text += `\u0001${key}\u0000${extra[key]}`;
+  const known = interned.get(text);
+  if (known) return known;
+  const labels = buildLabels(identity, attributes, extra);
+  if (interned.size >= INTERNED_MAX) interned.clear();
+  interned.set(text, labels);
+  return labels;
+}
+
+function buildLabels(identity: SourceIdentity, attributes: readonly KeyValue[] | undefined, extra?: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  const labels: Record<string, string> = {};
+  if (attributes) {
+    for (const kv of attributes) {
+      let name = labelName(kv.key);
+      if (name === 'env' || name === 'service' || name === 'le' || name === 'quantile') name = `exported_${name}`;
+      labels[name] = valueText(kv.value);
+    }
+  }
+  if (extra) Object.assign(labels, extra);
+  labels.env = identity.env;
+  labels.service = identity.service;
+  return Object.freeze(labels);
+}
