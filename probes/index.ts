@@ -2,8 +2,9 @@ import { ProbeRegistry } from './probe.js';
 import { httpProbe } from './http.js';
 import { tcpProbe } from './tcp.js';
 import { healthProbe } from './health.js';
+import { mysqlReplicaLagProbe } from './mysql-replica-lag.js';
 
 /** The probe kinds Vigil ships; adding a kind is one file and one line here. */
 export function builtinProbes(): ProbeRegistry {
-  return new ProbeRegistry([httpProbe, tcpProbe, healthProbe]);
+  return new ProbeRegistry([httpProbe, tcpProbe, healthProbe, mysqlReplicaLagProbe]);
 }

@@ -24,6 +24,7 @@ const targets: Record<string, (port: number) => Record<string, unknown>> = {
   http: (port) => ({ url: `http://127.0.0.1:${port}/` }),
   health: (port) => ({ url: `http://127.0.0.1:${port}/health` }),
   tcp: (port) => ({ host: '127.0.0.1', port, tls: { insecure: true } }),
+  mysql_replica_lag: (port) => ({ dsn: `mysql://monitor:pw-in-dsn@127.0.0.1:${port}/` }),
 };
 
 afterAll(() => {
