@@ -1,7 +1,8 @@
 // The contract every probe kind keeps: a target that hangs ends when the signal aborts as a failed
 // outcome saying it timed out, never as an exception and without leaving a socket open; a run whose
 // signal is already aborted does not touch the network at all.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ProbeContext } from '../../probes/context.js';
 import { builtinProbes } from '../../probes/index.js';
 import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 import {
@@ -11,6 +12,7 @@ import {
   probeContextPerTest,
   startSilentServer,
 } from '../helpers/servers.js';
+import { startDnsServer } from '../helpers/dns-server.js';
 
 let refused: number;
 beforeAll(async () => {
@@ -27,12 +29,82 @@ const targets: Record<string, (port: number) => Record<string, unknown>> = {
   mysql_replica_lag: (port) => ({ dsn: `mysql://monitor:pw-in-dsn@127.0.0.1:${port}/` }),
 };
 
+/** A peer of a kind that speaks no TCP: it is contacted, and never answers. */
+interface SilentPeer {
+  /** The kind's fields, pointed at this peer. */
+  readonly target: Record<string, unknown>;
+  /** The context a run uses (one that holds the peer, for kinds that read through the context). */
+  readonly context: ProbeContext;
+  /** Requests the peer has received. */
+  readonly contacted: number;
+  /** The kind's fields pointed at a peer that refuses, and the error that says so; null where nothing can refuse. */
+  readonly refused: { readonly target: Record<string, unknown>; readonly error: string } | null;
+  close(): Promise<void>;
+}
+
+/** Kinds that speak no TCP keep the same contract against their own silent peer. */
+const silentPeers: Record<string, () => Promise<SilentPeer>> = {
+  dns: async () => {
+    const server = await startDnsServer({});
+    server.mode = 'silent';
+    return {
+      target: { name: 'api.example.com', resolver: server.address },
+      context: contexts.current(),
+      get contacted() {
+        return server.received;
+      },
+      refused: { target: { name: 'api.example.com', resolver: `127.0.0.1:${refused}` }, error: `connection refused to 127.0.0.1:${refused}` },
+      close: () => server.close(),
+    };
+  },
+};
+
 afterAll(() => {
   // A kind registered without a target here would silently skip the contract.
-  expect(Object.keys(targets).sort()).toEqual(builtinProbes().kinds().sort());
+  expect([...Object.keys(targets), ...Object.keys(silentPeers)].sort()).toEqual(builtinProbes().kinds().sort());
 });
 
-describe.each(builtinProbes().kinds())('the %s probe', (kind) => {
+describe.each(Object.keys(silentPeers))('the %s probe (no TCP)', (kind) => {
+  const probe = builtinProbes().get(kind);
+  const peers: SilentPeer[] = [];
+  afterEach(async () => {
+    await Promise.all(peers.splice(0).map((peer) => peer.close()));
+  });
+  const start = async (): Promise<SilentPeer> => {
+    const peer = await silentPeers[kind]!();
+    peers.push(peer);
+    return peer;
+  };
+
+  it('stops when the signal aborts against a peer that never answers', async () => {
+    const peer = await start();
+    const controller = new AbortController();
+    const running = probe.run(probe.schema.parse(peer.target), controller.signal, peer.context);
+    await expect.poll(() => peer.contacted, { timeout: 2000 }).toBe(1);
+    controller.abort(new ProbeTimeoutError(300));
+    const outcome = await running;
+    expect(outcome.success).toBe(false);
+    expect(outcome.error).toMatch(/^timed out after 300ms (while|during) /);
+  });
+
+  it('returns at once, without contacting its peer, for a signal already aborted', async () => {
+    const peer = await start();
+    const outcome = await probe.run(probe.schema.parse(peer.target), AbortSignal.abort(new ProbeTimeoutError(5000)), peer.context);
+    expect(outcome.success).toBe(false);
+    expect(outcome.error).toMatch(/^timed out after 5s /);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(peer.contacted).toBe(0);
+  });
+
+  it('reports a refusing peer as data, not an exception', async () => {
+    const peer = await start();
+    if (peer.refused === null) return;
+    const outcome = await probe.run(probe.schema.parse(peer.refused.target), AbortSignal.timeout(2000), peer.context);
+    expect(outcome).toMatchObject({ success: false, error: peer.refused.error });
+  });
+});
+
+describe.each(builtinProbes().kinds().filter((kind) => kind in targets))('the %s probe', (kind) => {
   const probe = builtinProbes().get(kind);
   const target = (port: number) => probe.schema.parse(targets[kind](port));
 
