@@ -4,8 +4,9 @@ import { tcpProbe } from './tcp.js';
 import { healthProbe } from './health.js';
 import { mysqlReplicaLagProbe } from './mysql-replica-lag.js';
 import { dnsProbe } from './dns.js';
+import { heartbeatProbe } from './heartbeat.js';
 
 /** The probe kinds Vigil ships; adding a kind is one file and one line here. */
 export function builtinProbes(): ProbeRegistry {
-  return new ProbeRegistry([httpProbe, tcpProbe, healthProbe, mysqlReplicaLagProbe, dnsProbe]);
+  return new ProbeRegistry([httpProbe, tcpProbe, healthProbe, mysqlReplicaLagProbe, dnsProbe, heartbeatProbe]);
 }

@@ -2,7 +2,10 @@
 // outcome saying it timed out, never as an exception and without leaving a socket open; a run whose
 // signal is already aborted does not touch the network at all.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ProbeContext } from '../../probes/context.js';
+import { createProbeContext, type ProbeContext } from '../../probes/context.js';
+import { dnsProbe } from '../../probes/dns.js';
+import { heartbeatProbe } from '../../probes/heartbeat.js';
+import { systemClock } from '../../lib/clock.js';
 import { builtinProbes } from '../../probes/index.js';
 import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 import {
@@ -31,7 +34,7 @@ const targets: Record<string, (port: number) => Record<string, unknown>> = {
 
 /** A peer of a kind that speaks no TCP: it is contacted, and never answers. */
 interface SilentPeer {
-  /** The kind's fields, pointed at this peer. */
+  /** What a run reads, pointed at this peer. */
   readonly target: Record<string, unknown>;
   /** The context a run uses (one that holds the peer, for kinds that read through the context). */
   readonly context: ProbeContext;
@@ -48,13 +51,26 @@ const silentPeers: Record<string, () => Promise<SilentPeer>> = {
     const server = await startDnsServer({});
     server.mode = 'silent';
     return {
-      target: { name: 'api.example.com', resolver: server.address },
+      target: dnsProbe.schema.parse({ name: 'api.example.com', resolver: server.address }),
       context: contexts.current(),
       get contacted() {
         return server.received;
       },
       refused: { target: { name: 'api.example.com', resolver: `127.0.0.1:${refused}` }, error: `connection refused to 127.0.0.1:${refused}` },
       close: () => server.close(),
+    };
+  },
+  heartbeat: async () => {
+    let reads = 0;
+    const context = createProbeContext({ clock: systemClock, heartbeats: { read: () => (reads++, new Promise(() => {})) } });
+    return {
+      target: { ...heartbeatProbe.schema.parse({}), checkId: 'prod/backup/heartbeat', everyMs: 86_400_000 },
+      context,
+      get contacted() {
+        return reads;
+      },
+      refused: null,
+      close: () => context.close(),
     };
   },
 };
@@ -79,7 +95,7 @@ describe.each(Object.keys(silentPeers))('the %s probe (no TCP)', (kind) => {
   it('stops when the signal aborts against a peer that never answers', async () => {
     const peer = await start();
     const controller = new AbortController();
-    const running = probe.run(probe.schema.parse(peer.target), controller.signal, peer.context);
+    const running = probe.run(peer.target, controller.signal, peer.context);
     await expect.poll(() => peer.contacted, { timeout: 2000 }).toBe(1);
     controller.abort(new ProbeTimeoutError(300));
     const outcome = await running;
@@ -89,7 +105,7 @@ describe.each(Object.keys(silentPeers))('the %s probe (no TCP)', (kind) => {
 
   it('returns at once, without contacting its peer, for a signal already aborted', async () => {
     const peer = await start();
-    const outcome = await probe.run(probe.schema.parse(peer.target), AbortSignal.abort(new ProbeTimeoutError(5000)), peer.context);
+    const outcome = await probe.run(peer.target, AbortSignal.abort(new ProbeTimeoutError(5000)), peer.context);
     expect(outcome.success).toBe(false);
     expect(outcome.error).toMatch(/^timed out after 5s /);
     await new Promise((resolve) => setTimeout(resolve, 50));
