@@ -5,6 +5,7 @@ import { serve as serveHttp } from '@hono/node-server';
 import { Registry } from 'prom-client';
 import { alertingRoutes } from '../api/alerting.js';
 import { createApp } from '../api/app.js';
+import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
 import { createVigilMetrics } from '../api/metrics.js';
@@ -87,6 +88,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
 
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
     closers.push(() => store.close());
+    // Before the scheduler and the API: a heartbeat check's token is made once and kept across restarts.
+    await ensureHeartbeatTokens(store, config.checks, clock.now());
     const live = new LiveView();
     const metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
     const writer = new IngestWriter(store, live, {
@@ -119,7 +122,11 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     closers.push(() => alerting.stop());
     const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
     closers.push(() => housekeeping.stop());
-    const probeContext = createProbeContext({ clock, secrets: config.secrets });
+    const probeContext = createProbeContext({
+      clock,
+      secrets: config.secrets,
+      heartbeats: { read: (checkId) => store.heartbeats.get(checkId) },
+    });
     closers.push(() => probeContext.close());
     const scheduler = new Scheduler(config.checks, {
       registry,
@@ -158,6 +165,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
         ['/api/v1', notificationRoutes({ store, clock, receivers: () => dispatcher?.receiverStates() ?? [], log: opts.log })],
+        ['/api/v1', heartbeatRoutes({ store, clock, checks: config.checks, log: opts.log })],
       ],
     });
 
