@@ -28,7 +28,8 @@ function resolverProblem(text: string): boolean {
 const values = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 export const dnsSchema = z.strictObject({
-  name: z.string().min(1),
+  /** The name to look up. (`name` is every check's own name, so the looked-up one is `query`.) */
+  query: z.string().min(1),
   type: z.enum(DNS_TYPES).default('A'),
   /** The resolver to ask; default the system's (/etc/resolv.conf). */
   resolver: resolverAddress.optional(),
@@ -68,12 +69,12 @@ function normalized(record: string, type: DnsType): string {
 }
 
 function lookupError(error: NodeJS.ErrnoException, target: DnsTarget, server: string): string {
-  const question = `${target.type} ${target.name}`;
+  const question = `${target.type} ${target.query}`;
   switch (error.code) {
     case 'ENOTFOUND':
-      return `${target.name} does not exist (NXDOMAIN from ${server})`;
+      return `${target.query} does not exist (NXDOMAIN from ${server})`;
     case 'ENODATA':
-      return `${target.name} has no ${target.type} records (${server})`;
+      return `${target.query} has no ${target.type} records (${server})`;
     case 'ESERVFAIL':
       return `${server} failed to answer ${question} (SERVFAIL)`;
     case 'EREFUSED':
@@ -96,7 +97,7 @@ export const dnsProbe: Probe<DnsTarget> = {
   async run(target, signal): Promise<ProbeOutcome> {
     const startedAt = performance.now();
     const server = target.resolver ?? 'the system resolver';
-    const phase = `while asking ${server} for ${target.type} ${target.name}`;
+    const phase = `while asking ${server} for ${target.type} ${target.query}`;
     const elapsed = (): number => (performance.now() - startedAt) / 1000;
     if (signal.aborted) return { success: false, error: abortMessage(signal, `before asking ${server}`, startedAt), durationSeconds: 0, samples: [] };
     // One try: the run's signal is the timeout, and c-ares' own retries would only outlast it.
@@ -106,7 +107,7 @@ export const dnsProbe: Probe<DnsTarget> = {
     signal.addEventListener('abort', onAbort, { once: true });
     let records: string[];
     try {
-      records = await lookup(resolver, target.name, target.type);
+      records = await lookup(resolver, target.query, target.type);
     } catch (error) {
       const message = signal.aborted ? abortMessage(signal, phase, startedAt) : lookupError(error as NodeJS.ErrnoException, target, server);
       return { success: false, error: message, durationSeconds: elapsed(), samples: [] };
@@ -127,12 +128,12 @@ function expectationProblem(records: readonly string[], target: DnsTarget): stri
   const { contains, equals } = target.expect;
   const missing = (contains ?? []).filter((value) => !found.has(normalized(value, target.type)));
   if (missing.length) {
-    return `expected ${target.type} ${target.name} to contain ${missing.map((m) => JSON.stringify(m)).join(', ')}, got ${shown}`;
+    return `expected ${target.type} ${target.query} to contain ${missing.map((m) => JSON.stringify(m)).join(', ')}, got ${shown}`;
   }
   if (equals) {
     const wanted = new Set(equals.map((value) => normalized(value, target.type)));
     const same = wanted.size === found.size && [...wanted].every((value) => found.has(value));
-    if (!same) return `expected ${target.type} ${target.name} to be exactly ${equals.map((e) => JSON.stringify(e)).join(', ')}, got ${shown}`;
+    if (!same) return `expected ${target.type} ${target.query} to be exactly ${equals.map((e) => JSON.stringify(e)).join(', ')}, got ${shown}`;
   }
   return null;
 }

@@ -51,12 +51,12 @@ const silentPeers: Record<string, () => Promise<SilentPeer>> = {
     const server = await startDnsServer({});
     server.mode = 'silent';
     return {
-      target: dnsProbe.schema.parse({ name: 'api.example.com', resolver: server.address }),
+      target: dnsProbe.schema.parse({ query: 'api.example.com', resolver: server.address }),
       context: contexts.current(),
       get contacted() {
         return server.received;
       },
-      refused: { target: { name: 'api.example.com', resolver: `127.0.0.1:${refused}` }, error: `connection refused to 127.0.0.1:${refused}` },
+      refused: { target: { query: 'api.example.com', resolver: `127.0.0.1:${refused}` }, error: `connection refused to 127.0.0.1:${refused}` },
       close: () => server.close(),
     };
   },

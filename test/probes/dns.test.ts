@@ -46,7 +46,7 @@ describe('the dns probe', () => {
     { type: 'SRV', name: '_sip._udp.example.com', records: ['10 5 5060 sip.example.com'] },
   ])('resolves $type records into the detail and dns_answer_count', async ({ type, name, records }) => {
     dns.mode = 'table';
-    const outcome = await check({ name, type });
+    const outcome = await check({ query: name, type });
     expect(outcome).toMatchObject({ success: true, error: null, samples: [{ name: 'dns_answer_count', value: records.length }] });
     expect(outcome.detail!.split(', ').sort()).toEqual([...records].sort());
     expect(outcome.durationSeconds).toBeGreaterThan(0);
@@ -54,19 +54,19 @@ describe('the dns probe', () => {
 
   it('passes when the answer contains the expected values, names compared without case or final dot', async () => {
     dns.mode = 'table';
-    expect((await check({ name: 'api.prod.example.com', expect: { contains: '10.1.2.3' } })).success).toBe(true);
-    expect((await check({ name: 'example.com', type: 'MX', expect: { contains: ['10 MAIL.example.com.'] } })).success).toBe(true);
-    expect((await check({ name: 'api.prod.example.com', expect: { equals: ['10.1.2.4', '10.1.2.3'] } })).success).toBe(true);
+    expect((await check({ query: 'api.prod.example.com', expect: { contains: '10.1.2.3' } })).success).toBe(true);
+    expect((await check({ query: 'example.com', type: 'MX', expect: { contains: ['10 MAIL.example.com.'] } })).success).toBe(true);
+    expect((await check({ query: 'api.prod.example.com', expect: { equals: ['10.1.2.4', '10.1.2.3'] } })).success).toBe(true);
   });
 
   it('fails naming what was expected and what was found', async () => {
     dns.mode = 'table';
-    expect(await check({ name: 'api.prod.example.com', expect: { contains: '10.9.9.9' } })).toMatchObject({
+    expect(await check({ query: 'api.prod.example.com', expect: { contains: '10.9.9.9' } })).toMatchObject({
       success: false,
       error: 'expected A api.prod.example.com to contain "10.9.9.9", got "10.1.2.3", "10.1.2.4"',
       samples: [{ name: 'dns_answer_count', value: 2 }],
     });
-    expect((await check({ name: 'api.prod.example.com', expect: { equals: '10.1.2.3' } })).error).toBe(
+    expect((await check({ query: 'api.prod.example.com', expect: { equals: '10.1.2.3' } })).error).toBe(
       'expected A api.prod.example.com to be exactly "10.1.2.3", got "10.1.2.3", "10.1.2.4"',
     );
   });
@@ -78,14 +78,14 @@ describe('the dns probe', () => {
     { mode: 'servfail', name: 'api.prod.example.com', type: 'A', error: (at: string) => `${at} failed to answer A api.prod.example.com (SERVFAIL)` },
   ] as const)('fails with a distinct error for $mode $type $name', async ({ mode, name, type, error }) => {
     dns.mode = mode;
-    const outcome = await check({ name, type });
+    const outcome = await check({ query: name, type });
     expect(outcome).toMatchObject({ success: false, error: error(dns.address), samples: [] });
   });
 
   it('stops at the timeout when the resolver never answers', async () => {
     dns.mode = 'silent';
     const before = dns.received;
-    const outcome = await check({ name: 'api.prod.example.com' }, deadline(300));
+    const outcome = await check({ query: 'api.prod.example.com' }, deadline(300));
     expect(outcome.success).toBe(false);
     expect(outcome.error).toBe(`timed out after 300ms while asking ${dns.address} for A api.prod.example.com`);
     expect(dns.received - before).toBe(1);
@@ -94,7 +94,7 @@ describe('the dns probe', () => {
 
   it('sends nothing for a signal already aborted', async () => {
     const before = dns.received;
-    const outcome = await check({ name: 'api.prod.example.com' }, AbortSignal.abort(new ProbeTimeoutError(5000)));
+    const outcome = await check({ query: 'api.prod.example.com' }, AbortSignal.abort(new ProbeTimeoutError(5000)));
     expect(outcome.error).toBe(`timed out after 5s before asking ${dns.address}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(dns.received).toBe(before);
@@ -102,15 +102,15 @@ describe('the dns probe', () => {
 
   it('reports a resolver port that refuses as a refused connection', async () => {
     const port = await closedPort();
-    const outcome = await dnsProbe.run(dnsSchema.parse({ name: 'api.prod.example.com', resolver: `127.0.0.1:${port}` }), AbortSignal.timeout(3000), contexts.current());
+    const outcome = await dnsProbe.run(dnsSchema.parse({ query: 'api.prod.example.com', resolver: `127.0.0.1:${port}` }), AbortSignal.timeout(3000), contexts.current());
     expect(outcome).toMatchObject({ success: false, error: `connection refused to 127.0.0.1:${port}` });
   });
 
   it.each(['10.0.0.2', '10.0.0.2:5353', '2001:db8::53', '[2001:db8::53]:5353'])('accepts the resolver address %s', (resolver) => {
-    expect(dnsSchema.safeParse({ name: 'a.example', resolver }).success).toBe(true);
+    expect(dnsSchema.safeParse({ query: 'a.example', resolver }).success).toBe(true);
   });
 
   it.each(['dns.example.com', '10.0.0.2:99999', '2001:db8::zz', '10.0.0'])('refuses the resolver address %s', (resolver) => {
-    expect(dnsSchema.safeParse({ name: 'a.example', resolver }).error?.issues[0]?.message).toMatch(/^expected a resolver address like 10\.0\.0\.2/);
+    expect(dnsSchema.safeParse({ query: 'a.example', resolver }).error?.issues[0]?.message).toMatch(/^expected a resolver address like 10\.0\.0\.2/);
   });
 });
