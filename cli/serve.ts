@@ -18,6 +18,7 @@ import { IngestWriter } from '../ingest/writer.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createProbeContext } from '../probes/context.js';
 import { builtinProbes } from '../probes/index.js';
+import { heartbeatPath } from '../probes/heartbeat.js';
 import { Scheduler } from '../probes/scheduler.js';
 import { AlertingEngine } from '../rules/engine.js';
 import { activeMaintenance } from '../rules/maintenance.js';
@@ -89,7 +90,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
     closers.push(() => store.close());
     // Before the scheduler and the API: a heartbeat check's token is made once and kept across restarts.
-    await ensureHeartbeatTokens(store, config.checks, clock.now());
+    const heartbeats = await ensureHeartbeatTokens(store, config.checks, clock.now());
     const live = new LiveView();
     const metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
     const writer = new IngestWriter(store, live, {
@@ -200,6 +201,9 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     dispatcher = started;
     started.start();
     closers.push(() => started.stop());
+    // The demo app's backup job beats on this Vigil's own heartbeat URLs, as a cron job would.
+    const ownUrl = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${boundPort}` : url;
+    demo?.startBackupJobs(ownUrl, heartbeats.map((record) => ({ env: record.checkId.split('/')[0]!, path: heartbeatPath(record.token) })));
     opts.log(
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
         `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)})`,

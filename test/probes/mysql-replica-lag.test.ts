@@ -13,6 +13,10 @@ import {
   type MariaDbReplication,
 } from '../helpers/mariadb-replication.js';
 import { probeContextPerTest } from '../helpers/servers.js';
+import { describeConfig } from '../../config/describe.js';
+import { loadConfigText } from '../../config/load.js';
+import { publicConfig } from '../../config/public.js';
+import { builtinProbes } from '../../probes/index.js';
 
 let mariadb: MariaDbReplication;
 beforeAll(async () => {
@@ -118,7 +122,7 @@ describe('the mysql_replica_lag probe on a real MariaDB replica', () => {
   });
 });
 
-describe('the replica status rows', () => {
+describe('the mysql_replica_lag status rows and DSN', () => {
   it.each([
     {
       name: 'MySQL 8.0.22+ spelling',
@@ -132,6 +136,22 @@ describe('the replica status rows', () => {
     },
   ])('reads the $name', ({ row, channel }) => {
     expect(readReplicaChannel(row)).toMatchObject(channel);
+  });
+
+  it('shows a DSN written in the config with its password as *** in the API and vigil check, literal or from ${VAR}', () => {
+    const text = [
+      'environments: [prod]',
+      'services:',
+      '  db:',
+      '    checks:',
+      '      - mysql_replica_lag: { name: from-env, dsn: "mysql://monitor:${MYSQL_PW}@replica.internal:3306/" }',
+      '      - mysql_replica_lag: { name: literal, dsn: "mysql://monitor:Literal-pw-99@replica.internal/" }',
+    ].join('\n');
+    const config = loadConfigText(text, { file: 'vigil.yaml', env: { MYSQL_PW: 'From-env-pw-77' }, registry: builtinProbes() });
+    const shown = JSON.stringify(publicConfig(config)) + describeConfig(config, { color: false });
+    expect(shown).not.toContain('From-env-pw-77');
+    expect(shown).not.toContain('Literal-pw-99');
+    expect(publicConfig(config).checks[1]!.target).toEqual({ dsn: { host: 'replica.internal', port: 3306, user: 'monitor', password: '***', database: null }, expect: {} });
   });
 
   it('keeps the password of a DSN a secret that prints as ***', () => {
