@@ -19,7 +19,7 @@ export interface RunObservation {
 
 /** The scheduler's own counters, read at scrape time. */
 export interface SchedulerGaugeSource {
-  stats(): { readonly checks: number; readonly running: number; readonly queued: number; readonly overrunsSkipped: number; readonly lateTicksSkipped: number };
+  stats(): { readonly checks: number; readonly running: number; readonly queued: number; readonly overrunsSkipped: number; readonly lateTicksSkipped: number; readonly runsStalled: number };
 }
 
 /** The ingest writer's buffer, read at scrape time. */
@@ -141,6 +141,7 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
       readAtScrape(registry, 'gauge', 'vigil_scheduler_runs_queued', 'Check runs waiting for a free slot (concurrency limit).', read((s) => s.queued));
       readAtScrape(registry, 'counter', 'vigil_scheduler_overruns_skipped_total', 'Runs skipped because the previous run of the same check was still going.', read((s) => s.overrunsSkipped));
       readAtScrape(registry, 'counter', 'vigil_scheduler_late_ticks_skipped_total', 'Runs skipped because the process fell more than an interval behind.', read((s) => s.lateTicksSkipped));
+      readAtScrape(registry, 'counter', 'vigil_scheduler_runs_stalled_total', "Runs whose duration left out a stall of Vigil's own event loop.", read((s) => s.runsStalled));
     },
     watchIngest(writer) {
       const read = (pick: (s: ReturnType<IngestGaugeSource['stats']>) => number) => () => pick(writer.stats());

@@ -4,8 +4,8 @@
 // (9.4 s at 6,000 cells).
 import type { VigilConfig } from '../config/types.js';
 import { checkStaleAfterMs } from '../probes/probe.js';
-import type { CheckResult } from '../store/types.js';
-import type { CellStatus, CheckStatus, ServiceStatus, StatusResponse } from './types.js';
+import { SEVERITIES, type CheckResult, type Incident } from '../store/types.js';
+import type { CellIncidents, CellStatus, CheckStatus, ServiceStatus, StatusResponse } from './types.js';
 
 interface IndexedCheck {
   readonly id: string;
@@ -56,10 +56,35 @@ export function statusIndex(config: VigilConfig): StatusIndex {
 }
 
 /** The status matrix from the indexed config and the last result of each check, at `at`. A pure function of its inputs. */
-export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, CheckResult>, at: number): StatusResponse {
-  const cells: ServiceStatus[] = new Array(index.cells.length);
-  for (let i = 0; i < index.cells.length; i++) {
+export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, CheckResult>, at: number, incidents: readonly Incident[] = []): StatusResponse {
+  const cells = statusCells(index, results, at, 0, index.cells.length, null);
+  return { generatedAt: at, environments: index.environments, services: index.services, cells, incidents: cellIncidents(index, incidents) };
+}
+
+/** Which cells a poll with a cursor takes: those holding a check changed after `since`. */
+export interface ChangedSince {
+  readonly since: number;
+  /** The cursor of each check's last change. */
+  readonly changesById: ReadonlyMap<string, number>;
+}
+
+/**
+ * Cells `start` to `end` (exclusive) of the matrix at `at`; with `changed`, only those holding a check
+ * changed after its cursor or one without a fresh result (its detail counts the seconds). A pure
+ * function of its inputs, sliced so that a large matrix is built between other work on the loop.
+ */
+export function statusCells(
+  index: StatusIndex,
+  results: ReadonlyMap<string, CheckResult>,
+  at: number,
+  start: number,
+  end: number,
+  changed: ChangedSince | null,
+): ServiceStatus[] {
+  const cells: ServiceStatus[] = [];
+  for (let i = start; i < end; i++) {
     const cell = index.cells[i]!;
+    if (changed !== null && !cellChanged(cell, results, at, changed)) continue;
     const checks: CheckStatus[] = new Array(cell.checks.length);
     let known = 0;
     let down = 0;
@@ -71,9 +96,18 @@ export function buildStatus(index: StatusIndex, results: ReadonlyMap<string, Che
       if (check.status === 'down') down++;
       else if (check.status === 'up') up++;
     }
-    cells[i] = { env: cell.env, service: cell.service, status: countsStatus(known, down, up), checks };
+    cells.push({ env: cell.env, service: cell.service, status: countsStatus(known, down, up), checks });
   }
-  return { generatedAt: at, environments: index.environments, services: index.services, cells };
+  return cells;
+}
+
+function cellChanged(cell: IndexedCell, results: ReadonlyMap<string, CheckResult>, at: number, changed: ChangedSince): boolean {
+  for (const check of cell.checks) {
+    if ((changed.changesById.get(check.id) ?? 0) > changed.since) return true;
+    const result = results.get(check.id);
+    if (result !== undefined && at - result.ts > check.staleAfterMs) return true;
+  }
+  return false;
 }
 
 function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: number): CheckStatus {
@@ -112,4 +146,26 @@ function countsStatus(known: number, down: number, up: number): CellStatus {
   if (down === known) return 'down';
   if (up !== known) return 'degraded';
   return 'up';
+}
+
+/**
+ * Open incidents per cell, in the order of `index.cells` (incidents of no known cell, e.g. one without
+ * env or service, are left out): the badge each cell of the matrix and the wall shows.
+ */
+export function cellIncidents(index: StatusIndex, incidents: readonly Incident[]): CellIncidents[] {
+  const byCell = new Map<string, { open: number; rank: number }>();
+  for (const incident of incidents) {
+    if (incident.state === 'resolved' || incident.env === null || incident.service === null) continue;
+    const key = `${incident.env}\u0000${incident.service}`;
+    const rank = SEVERITIES.indexOf(incident.severity);
+    const seen = byCell.get(key);
+    byCell.set(key, seen ? { open: seen.open + 1, rank: Math.min(seen.rank, rank) } : { open: 1, rank });
+  }
+  if (byCell.size === 0) return [];
+  const cells: CellIncidents[] = [];
+  for (const cell of index.cells) {
+    const seen = byCell.get(`${cell.env}\u0000${cell.service}`);
+    if (seen) cells.push({ env: cell.env, service: cell.service, open: seen.open, severity: SEVERITIES[seen.rank]! });
+  }
+  return cells;
 }

@@ -25,13 +25,39 @@ export interface ServiceStatus {
   readonly checks: readonly CheckStatus[];
 }
 
+/** The open (unresolved) incidents of one environment × service cell. */
+export interface CellIncidents {
+  readonly env: string;
+  readonly service: string;
+  readonly open: number;
+  /** The most urgent severity among them. */
+  readonly severity: Incident['severity'];
+}
+
 /** GET /api/v1/status */
 export interface StatusResponse {
   readonly generatedAt: number;
   readonly environments: readonly string[];
   readonly services: ReadonlyArray<{ readonly name: string; readonly owner: string | null; readonly description: string | null }>;
   readonly cells: readonly ServiceStatus[];
+  /** Cells with open incidents (whole in every answer, partial ones too: it is small). */
+  readonly incidents: readonly CellIncidents[];
 }
+
+/**
+ * GET /api/v1/status: the whole status with a `cursor`; `?since=<cursor>`: only the cells that changed
+ * after that answer (a check with a newer result, or one without a recent result, whose detail says for
+ * how long), or the whole status (`partial: false`) when the cursor is not from this run of Vigil.
+ */
+export type StatusPollResponse =
+  | (StatusResponse & { readonly partial: false; readonly cursor: string })
+  | {
+      readonly partial: true;
+      readonly generatedAt: number;
+      readonly cursor: string;
+      readonly cells: readonly ServiceStatus[];
+      readonly incidents: readonly CellIncidents[];
+    };
 
 /** GET /api/v1/series?metric=…&match=env=prod&from=…&to=…&step=1m&agg=avg */
 export interface SeriesResponse {

@@ -12,7 +12,7 @@
 // (../shared/bench/http-probe-limit.mjs) gives the ratio of checks/s. Then, while the time budget
 // (--budget, seconds) allows, a search for the largest N whose p99 lag stays under 100 ms with the
 // readers polling. Prints one JSON line.
-//   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--seconds 20] [--no-search] [--profile]
+//   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--seconds 20] [--no-search] [--profile] [--series-step 1m]
 // --profile: the server of the last listed N runs under --cpu-prof; each window is summarised (self time,
 // Vigil's frames, the longest stretches without an idle sample) and the temp dir with the profile is kept.
 import { execFileSync } from 'node:child_process';
@@ -191,7 +191,10 @@ async function poll(kind, deadline, request) {
   };
 }
 
-const seriesPath = `/api/v1/series?metric=probe_duration_seconds&match=service=${QUERIED_SERVICE}&from=now-7d&step=1m`;
+// 40 series × 7 days at 1 minute = 403,000 points (the answer that held the loop 531 ms when it was
+// stringified on the main thread); --series-step to change it.
+const SERIES_STEP = arg('series-step', '1m');
+const seriesPath = `/api/v1/series?metric=probe_duration_seconds&match=service=${QUERIED_SERVICE}&from=now-7d&step=${SERIES_STEP}`;
 const gzipHeaders = { 'accept-encoding': 'gzip' };
 const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: 1 });
 

@@ -26,6 +26,7 @@ import { DELIVERY_RESULTS, Dispatcher } from '../notify/dispatcher.js';
 import { builtinReceivers } from '../notify/index.js';
 import { enqueueNotifications } from '../notify/outbox.js';
 import { notificationsFor, notifyPlan } from '../notify/routing.js';
+import { LoopStallMonitor } from '../lib/loop-stalls.js';
 import { startHousekeeping } from '../store/housekeeping.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -84,7 +85,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     } else {
       demo = await startDemoTarget({ clock: opts.demoClock });
       closers.push(() => demo!.close());
-      config = loadDemoConfig({ demoTarget: demo.url, registry });
+      config = loadDemoConfig({ demoTarget: demo.url, webhookSecret: demo.webhookSecret, registry });
     }
 
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
@@ -103,6 +104,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     closers.push(() => writer.close());
     const receivers = builtinReceivers();
     const plan = notifyPlan(config.notify, receivers);
+    // Started once the listen address is known (below); the engine wakes it when it writes messages.
+    let dispatcher: Dispatcher | null = null;
     const alerting = new AlertingEngine({
       alerting: config.alerting,
       checks: config.checks,
@@ -111,10 +114,15 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       feed: writer,
       log: opts.log,
       rawRetentionMs: config.retention.rawMs,
+      checkError: (checkId) => live.checkResultsById().get(checkId)?.error ?? null,
       // Outbox rows commit with the incident change that causes them: a crash loses neither.
       onIncidentChanges: async (tx, changes) => {
         const messages = changes.flatMap((change) => notificationsFor(change, plan));
-        if (messages.length > 0) await enqueueNotifications(tx.outbox, messages, plan, changes[0]!.at);
+        if (messages.length === 0) return;
+        await enqueueNotifications(tx.outbox, messages, plan, changes[0]!.at);
+        // Its first store read queues behind this transaction: the messages are sent within the tick
+        // after it commits, not up to a poll interval later.
+        dispatcher?.wake();
       },
     });
     // Before the scheduler: rule state and open incidents are loaded and the windows backfilled, so the
@@ -129,8 +137,13 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       heartbeats: { read: (checkId) => store.heartbeats.get(checkId) },
     });
     closers.push(() => probeContext.close());
+    // Lets a run's duration leave out the time Vigil itself held the loop (see lib/loop-stalls.ts).
+    const loopStalls = new LoopStallMonitor();
+    loopStalls.start();
+    closers.push(() => loopStalls.stop());
     const scheduler = new Scheduler(config.checks, {
       registry,
+      loopStalls,
       writer,
       context: probeContext,
       clock,
@@ -148,7 +161,6 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     metrics.watchScheduler(scheduler);
     metrics.watchIngest(writer);
     metrics.watchAlerting(alerting);
-    let dispatcher: Dispatcher | null = null;
     const observeNotification = metrics.watchNotifications({
       receivers: config.notify.receivers.map((receiver) => receiver.name),
       results: DELIVERY_RESULTS,
@@ -162,6 +174,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       clock,
       schedulerRunning: () => scheduler.isRunning(),
       dashboardDir: DASHBOARD_DIR,
+      incidents: () => alerting.activeIncidents(),
       mounts: [
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
@@ -208,6 +221,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
         `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)})`,
     );
+    if (demo) opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);
 
     let stopping: Promise<void> | null = null;
     // Stop order: the HTTP server, the scheduler, probes' sockets, housekeeping, the rules engine's last cycle, the writer's last flush, the store.

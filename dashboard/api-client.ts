@@ -5,6 +5,7 @@ import type {
   IncidentListResponse,
   PostmortemSummaryJson,
   SeriesResponse,
+  StatusPollResponse,
   StatusResponse,
 } from '../api/types.js';
 import type { Matcher } from '../lib/matchers.js';
@@ -78,7 +79,8 @@ export interface NewSilenceRequest {
 
 /** Typed access to Vigil's HTTP API. `by` is the name a change is recorded under. */
 export interface ApiClient {
-  status(signal?: AbortSignal): Promise<StatusResponse>;
+  /** The whole status, or with the `cursor` of a previous answer only the cells changed since. */
+  status(signal?: AbortSignal, since?: string): Promise<StatusPollResponse>;
   series(query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse>;
   incidents(query: IncidentQuery, signal?: AbortSignal): Promise<IncidentListResponse>;
   incident(id: number, signal?: AbortSignal): Promise<IncidentDetailResponse>;
@@ -143,7 +145,7 @@ export function createApiClient(baseUrl = '', fetchFn: typeof fetch = (input, in
     return body as T;
   }
   return {
-    status: (signal) => getJson<StatusResponse>('/api/v1/status', signal),
+    status: (signal, since) => getJson<StatusPollResponse>(since === undefined ? '/api/v1/status' : `/api/v1/status?since=${encodeURIComponent(since)}`, signal),
     series: (query, signal) => getJson<SeriesResponse>(`/api/v1/series?${seriesSearchParams(query)}`, signal),
     incidents: (query, signal) => getJson<IncidentListResponse>(`/api/v1/incidents?${incidentSearchParams(query)}`, signal),
     incident: (id, signal) => getJson<IncidentDetailResponse>(`/api/v1/incidents/${id}`, signal),

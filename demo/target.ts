@@ -2,10 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
+import { createWebhookSink, newWebhookSecret, type DemoWebhookSnapshot } from './webhook-sink.js';
 
 // The built-in demo target: one small HTTP server that plays an app deployed in dev, staging and prod.
 // Its latency, errors, replica lag and queue depth drift with time and fail on a schedule, so that a
-// fresh `npm start` shows every state a real system goes through within minutes.
+// fresh `npm start` shows every state a real system goes through within minutes. It also plays the
+// on-call team's webhook consumer at /webhook (demo/webhook-sink.ts), so notifications flow too.
 
 export const DEMO_ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 type DemoEnv = (typeof DEMO_ENVIRONMENTS)[number];
@@ -115,6 +117,12 @@ export const DEMO_BACKUP_EVERY_MS = 10_000;
 export interface DemoTarget {
   /** Base URL, e.g. http://127.0.0.1:41234; each environment lives under `/<env>/`. */
   readonly url: string;
+  /** Where the demo's notifications go: `<url>/webhook` (POST to deliver, GET to see what arrived). */
+  readonly webhookUrl: string;
+  /** The Standard Webhooks secret the sink verifies with, made at each start. */
+  readonly webhookSecret: string;
+  /** What the sink received so far. */
+  webhooks(): DemoWebhookSnapshot;
   /**
    * Starts the app's backup job in each environment: every 10 s it POSTs to its heartbeat URL on
    * Vigil (`vigilUrl` + path, `/fail` with the error as the body), as a cron job would.
@@ -142,9 +150,15 @@ export async function startDemoTarget(opts: { port?: number; host?: string; cloc
     pending.add(timer);
   };
 
+  const webhookSecret = newWebhookSecret();
+  const sink = createWebhookSink({ secret: webhookSecret, clock: systemClock });
   const server = http.createServer((req, res) => {
     const [, env, ...rest] = (req.url ?? '/').split('?')[0].split('/');
     const route = '/' + rest.join('/');
+    if (env === 'webhook' && route === '/') {
+      sink.handle(req, res);
+      return;
+    }
     if (!isDemoEnv(env)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown environment\n');
       return;
@@ -180,19 +194,23 @@ export async function startDemoTarget(opts: { port?: number; host?: string; cloc
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const jobs: NodeJS.Timeout[] = [];
   const jobsStopped = new AbortController();
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
+    webhookUrl: `${url}/webhook`,
+    webhookSecret,
+    webhooks: sink.snapshot,
     startBackupJobs(vigilUrl, heartbeats) {
       const runOnce = (): void => {
         for (const { env, path } of heartbeats) {
           if (!isDemoEnv(env)) continue;
           const run = demoBackupRun(env, clock.now());
           if (run === null) continue;
-          const url = `${vigilUrl}${path}${run.status === 'fail' ? '/fail' : ''}`;
+          const beatUrl = `${vigilUrl}${path}${run.status === 'fail' ? '/fail' : ''}`;
           // A beat lost while Vigil stops is what a real job would see too: nothing to report.
-          fetch(url, { method: 'POST', body: run.message, signal: jobsStopped.signal }).then((res) => res.body?.cancel(), () => {});
+          fetch(beatUrl, { method: 'POST', body: run.message, signal: jobsStopped.signal }).then((res) => res.body?.cancel(), () => {});
         }
       };
       runOnce();

@@ -52,6 +52,9 @@ export class LiveView {
   readonly #byMetric = new Map<string, Map<string, Entry>>();
   readonly #perSource = new Map<string, number>();
   readonly #checks = new Map<string, CheckResult>();
+  /** When each check's result last changed, as a count of changes: what a status poll's cursor compares. */
+  readonly #checkChanges = new Map<string, number>();
+  #changes = 0;
   readonly #refused: Record<RefusalReason, number> = { per_source: 0, per_metric: 0 };
   /** Sources hand the same label object for a series run after run: key it once. */
   readonly #keys = new WeakMap<Labels, string>();
@@ -127,7 +130,20 @@ export class LiveView {
   /** Keeps a check's last result (a newer one replaces it, an older one does not). */
   recordCheck(result: CheckResult): void {
     const before = this.#checks.get(result.checkId);
-    if (!before || result.ts >= before.ts) this.#checks.set(result.checkId, result);
+    if (!before || result.ts >= before.ts) {
+      this.#checks.set(result.checkId, result);
+      this.#checkChanges.set(result.checkId, ++this.#changes);
+    }
+  }
+
+  /** Check results recorded so far (a cursor): a check changed after a cursor when its `checkChangesById` is above it. */
+  checkChanges(): number {
+    return this.#changes;
+  }
+
+  /** The cursor of each check's last change, by check id: a read-only view, not a copy. */
+  checkChangesById(): ReadonlyMap<string, number> {
+    return this.#checkChanges;
   }
 
   /** The last result of every check that has run (since start, or as loaded from the store). */

@@ -4,21 +4,22 @@
 // gone. A circuit breaker per receiver holds messages while a receiver keeps failing; a message still
 // failing past the max age is a dead letter (listed and replayable through the API). Each tick also
 // writes due escalations and repeats. At least once: a claim is a lease, so a crash between sending and
-// recording lets the next claim send again, with the same idempotency key.
+// recording lets the next claim send again, with the same idempotency key. A kind with its own transport
+// (email) gets one per receiver, opened at its first message and closed by `stop()`.
 //
 // Wiring (cli/serve.ts):
 //   const dispatcher = new Dispatcher({ store, clock: systemClock, receivers: builtinReceivers(), config: config.notify,
 //     baseUrl, secrets: config.secrets, log, maintenance, onResult: metrics.observeNotification });
-//   dispatcher.start(); … await dispatcher.stop();
+//   dispatcher.start(); … dispatcher.wake() after writing to the outbox; … await dispatcher.stop();
 import type { Clock } from '../lib/clock.js';
 import { formatDuration } from '../lib/duration.js';
 import { SecretValues } from '../lib/secret.js';
 import type { AttemptRecord, Store } from '../store/types.js';
 import { CLOSED, breakerAllows, breakerName, onFailure, onSuccess, retryDelayMs, startTrial, type BreakerState } from './breaker.js';
 import { enqueueNotifications } from './outbox.js';
-import type { Classification, ReceiverRegistry } from './receiver.js';
+import type { AnyReceiverKind, Classification, ReceiverRegistry, ReceiverTransport } from './receiver.js';
 import { NO_MAINTENANCE, applyMutes, escalationsDue, notifyPlan, repeatGroups, repeatsDue, type MaintenanceCheck, type NotifyPlan } from './routing.js';
-import { sendRequest } from './send.js';
+import { sendOnce } from './send.js';
 import type { NotifyConfig, OutboxMessage, ReceiverSpec } from './types.js';
 
 /** What a delivery ended as, for `vigil_notifications_total{receiver,result}`. */
@@ -62,8 +63,12 @@ export class Dispatcher {
   readonly #secrets: SecretValues;
   readonly #breakers = new Map<string, BreakerState>();
   readonly #disabled = new Map<string, string>();
+  /** Transports of the kinds that deliver themselves, by receiver name. */
+  readonly #transports = new Map<string, ReceiverTransport>();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
+  /** Tick again as soon as the running tick ends (woken meanwhile, or it claimed a full batch). */
+  #again = false;
   #depth: Readonly<Record<string, number>> = {};
   #depthReadAt = -Infinity;
 
@@ -79,23 +84,54 @@ export class Dispatcher {
     return this.#plan;
   }
 
-  /** Ticks every `pollMs` until `stop()`; a tick never overlaps the next. */
+  /**
+   * Ticks every `pollMs` until `stop()`, and at once when woken or when a tick claimed a full batch (a
+   * storm drains at the receivers' pace, not `batch` a poll); a tick never overlaps the next.
+   */
   start(): void {
     if (this.#timer) return;
-    this.#timer = setInterval(() => {
-      if (this.#running) return;
-      this.#running = this.tick()
-        .catch((error: unknown) => this.#log(`notifications: a dispatcher tick failed: ${(error as Error).message}`))
-        .finally(() => (this.#running = null));
-    }, this.#deps.pollMs ?? 1000);
+    this.#timer = setInterval(() => this.#kick(false), this.#deps.pollMs ?? 1000);
     this.#timer.unref?.();
   }
 
-  /** Stops ticking and waits for the tick in flight. */
+  /**
+   * New messages were written (the engine calls this with its incident changes): tick as soon as the
+   * tick in flight, if any, is done, instead of at the next poll. Before `start()` or after `stop()`, nothing.
+   * The tick's store reads queue behind the caller's transaction on SQLite; on a store where they may
+   * not, a row not yet committed is sent at the next poll.
+   */
+  wake(): void {
+    if (!this.#timer) return;
+    setImmediate(() => this.#kick(true));
+  }
+
+  /** Stops ticking, waits for the tick in flight, then closes the receivers' transports (SMTP connections). */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
     await this.#running;
+    const transports = [...this.#transports.values()];
+    this.#transports.clear();
+    await Promise.all(transports.map((transport) => transport.close().catch(() => {})));
+  }
+
+  #kick(urgent: boolean): void {
+    if (!this.#timer) return;
+    if (this.#running) {
+      // A poll finding a tick still running skips; a wake-up runs once more after it.
+      if (urgent) this.#again = true;
+      return;
+    }
+    this.#again = false;
+    this.#running = this.tick()
+      .then((report) => {
+        if (report.claimed >= (this.#deps.batch ?? 50)) this.#again = true;
+      })
+      .catch((error: unknown) => this.#log(`notifications: a dispatcher tick failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.#running = null;
+        if (this.#again) setImmediate(() => this.#kick(true));
+      });
   }
 
   /** Each receiver's circuit and whether a 410 disabled it, for the API. */
@@ -187,9 +223,9 @@ export class Dispatcher {
     let status: number | null = null;
     try {
       const request = kind.render({ config: spec.config, receiver: spec.name, message: muted.message, key: message.key, at, baseUrl: this.#deps.baseUrl });
-      const answer = await sendRequest(request, config.delivery.timeoutMs, this.#deps.fetch);
-      status = 'status' in answer ? answer.status : null;
-      verdict = kind.classify(answer);
+      const outcome = await sendOnce(kind, request, this.#transportOf(spec, kind), config.delivery.timeoutMs, this.#deps.fetch);
+      status = outcome.answer && 'status' in outcome.answer ? outcome.answer.status : null;
+      verdict = outcome.verdict;
     } catch (error) {
       // A bug in a kind's render is a failure of this message, not of the dispatcher.
       verdict = { result: 'fail', reason: `could not render: ${(error as Error).message}` };
@@ -230,6 +266,17 @@ export class Dispatcher {
         this.#log(`notifications: receiver ${spec.name} disabled until restart: ${reason}`);
         return this.#count(spec.name, 'disabled');
     }
+  }
+
+  /** The receiver's transport when its kind delivers itself, made at first use; null for HTTP kinds. */
+  #transportOf(spec: ReceiverSpec, kind: AnyReceiverKind): ReceiverTransport | null {
+    if (!kind.transport) return null;
+    let transport = this.#transports.get(spec.name);
+    if (!transport) {
+      transport = kind.transport(spec.config, { receiver: spec.name, timeoutMs: this.#deps.config.delivery.timeoutMs });
+      this.#transports.set(spec.name, transport);
+    }
+    return transport;
   }
 
   #count(receiver: string, result: DeliveryResult): DeliveryResult {

@@ -2,6 +2,7 @@
 import { alertmanager } from './alertmanager.js';
 import { alertmanagerWebhook } from './alertmanager-webhook.js';
 import { discord } from './discord.js';
+import { email } from './email.js';
 import { googlechat } from './googlechat.js';
 import { mattermost } from './mattermost.js';
 import { pagerduty } from './pagerduty.js';
@@ -12,5 +13,5 @@ import { webhook } from './webhook.js';
 
 /** Every built-in receiver kind, in an explicit registry that refuses duplicates. */
 export function builtinReceivers(): ReceiverRegistry {
-  return receiverRegistry([slack, teams, discord, googlechat, mattermost, pagerduty, webhook, alertmanagerWebhook, alertmanager]);
+  return receiverRegistry([slack, teams, discord, googlechat, mattermost, pagerduty, email, webhook, alertmanagerWebhook, alertmanager]);
 }

@@ -1,6 +1,8 @@
 // A receiver kind: how a message becomes an HTTP request for one service (Slack, PagerDuty, …) and how
 // that service's answer is judged. Each kind is one file, registered in `builtinReceivers`
 // (notify/index.ts); every kind runs the shared contract suite (test/notify/receivers.test.ts).
+// A kind that does not speak HTTP (email over SMTP) still renders purely, into the same shape, and adds
+// a `transport`: the dispatcher keeps one per receiver, delivers through it, and closes it on stop.
 //
 // Example:
 //   export const example: ReceiverKind<{ url: Secret }> = {
@@ -58,6 +60,34 @@ export interface ReceiverKind<C = unknown> {
   readonly oneIncidentPerMessage?: boolean;
   render(input: RenderInput<C>): OutgoingRequest;
   classify(answer: HttpAnswer): Classification;
+  /**
+   * Set by a kind that delivers itself instead of over HTTP: a connection for one configured receiver,
+   * opened lazily and closed when the dispatcher stops. Its `deliver` judges the answer itself (`classify`
+   * is then not asked).
+   *
+   * Example:
+   *   transport: (config, { timeoutMs }) => {
+   *     const client = connect(config.url.reveal(), timeoutMs);
+   *     return { deliver: (request, signal) => client.send(request.body, signal).then(judge), close: () => client.close() };
+   *   },
+   */
+  transport?(config: C, options: TransportOptions): ReceiverTransport;
+}
+
+/** What a kind's transport is told besides its config. */
+export interface TransportOptions {
+  /** The receiver's name in the config. */
+  readonly receiver: string;
+  /** One attempt's timeout (`notify.delivery.timeout`), for connection and greeting timeouts. */
+  readonly timeoutMs: number;
+}
+
+/** A receiver's own connection (an SMTP client). */
+export interface ReceiverTransport {
+  /** Sends one rendered message; never throws for a delivery failure (that is a judgement); stops when `signal` aborts. */
+  deliver(request: OutgoingRequest, signal: AbortSignal): Promise<Classification>;
+  /** Ends its connections; a message in flight fails (and is retried later). */
+  close(): Promise<void>;
 }
 
 // `any`: a registry holds kinds of different config types, each used only with its own config.

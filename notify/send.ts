@@ -1,5 +1,6 @@
-// The one I/O step of a delivery: send a rendered request with a timeout and read a bounded answer.
-import type { HttpAnswer, OutgoingRequest } from './receiver.js';
+// The one I/O step of a delivery: send a rendered request with a timeout and read a bounded answer, or
+// hand it to the kind's own transport (SMTP).
+import type { AnyReceiverKind, Classification, HttpAnswer, OutgoingRequest, ReceiverTransport } from './receiver.js';
 import { Secret } from '../lib/secret.js';
 
 /** The part of an answer's body kept for classification and the record. */
@@ -22,6 +23,34 @@ export async function sendRequest(request: OutgoingRequest, timeoutMs: number, f
     const code = err.cause?.code;
     if (code === 'ECONNREFUSED') return { error: 'refused', message: 'connection refused' };
     return { error: 'network', message: code ? `${code}` : err.message };
+  }
+}
+
+/** One attempt's verdict, and the HTTP answer when it went over HTTP (its status is recorded). */
+export interface AttemptOutcome {
+  readonly verdict: Classification;
+  readonly answer: HttpAnswer | null;
+}
+
+/**
+ * Sends a rendered request once: through `transport` when the kind has one (it judges its own answer),
+ * else over HTTP, judged by the kind's `classify`. Never throws: a transport's bug fails the message.
+ */
+export async function sendOnce(
+  kind: AnyReceiverKind,
+  request: OutgoingRequest,
+  transport: ReceiverTransport | null,
+  timeoutMs: number,
+  fetchImpl?: typeof fetch,
+): Promise<AttemptOutcome> {
+  if (!transport) {
+    const answer = await sendRequest(request, timeoutMs, fetchImpl);
+    return { verdict: kind.classify(answer), answer };
+  }
+  try {
+    return { verdict: await transport.deliver(request, AbortSignal.timeout(timeoutMs)), answer: null };
+  } catch (error) {
+    return { verdict: { result: 'fail', reason: `could not deliver: ${(error as Error).message}` }, answer: null };
   }
 }
 

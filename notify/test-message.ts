@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretValues } from '../lib/secret.js';
 import type { ReceiverRegistry } from './receiver.js';
-import { sendRequest } from './send.js';
+import { sendOnce } from './send.js';
 import type { Incident } from '../store/types.js';
 import type { NotificationMessage, NotifyConfig } from './types.js';
 
@@ -29,9 +29,10 @@ export async function sendTestMessage(
   const kind = opts.receivers.get(spec.kind);
   const key = `msg_test_${randomUUID().replaceAll('-', '')}`;
   const request = kind.render({ config: spec.config, receiver: name, message: testMessage(opts.at), key, at: opts.at, baseUrl: opts.baseUrl });
-  const answer = await sendRequest(request, opts.config.delivery.timeoutMs, opts.fetch);
-  const verdict = kind.classify(answer);
+  const timeoutMs = opts.config.delivery.timeoutMs;
+  const transport = kind.transport?.(spec.config, { receiver: name, timeoutMs }) ?? null;
+  const { verdict, answer } = await sendOnce(kind, request, transport, timeoutMs, opts.fetch).finally(() => transport?.close());
   const lines = [`${name} (${spec.kind}): ${verdict.result}${'reason' in verdict ? ` — ${verdict.reason}` : ''}`];
-  if ('status' in answer) lines.push(`HTTP ${answer.status}${answer.body ? `: ${answer.body.slice(0, 500)}` : ''}`);
+  if (answer && 'status' in answer) lines.push(`HTTP ${answer.status}${answer.body ? `: ${answer.body.slice(0, 500)}` : ''}`);
   return { ok: verdict.result === 'ok', lines: lines.map((line) => opts.secrets.scrub(line)) };
 }

@@ -7,6 +7,8 @@ import type { ProbeContext } from './context.js';
 import { ProbeTimeoutError } from './outcome-text.js';
 import { formatDuration } from '../lib/duration.js';
 import type { ResultSink } from '../ingest/writer.js';
+import type { LoopStalls } from '../lib/loop-stalls.js';
+import { withoutStalledTime } from './stalled-run.js';
 
 /** One finished run of one check, as `onRun` sees it. */
 export interface CheckRun {
@@ -40,6 +42,11 @@ export interface SchedulerDeps {
    */
   readonly abortGraceMs?: number;
   readonly log?: (line: string) => void;
+  /**
+   * When Vigil's event loop stalled: a run's duration leaves out the stalled part of it (the probe saw
+   * its sockets' events that much late), and its result says so. Absent: durations as measured.
+   */
+  readonly loopStalls?: LoopStalls;
 }
 
 /** Counters for /metrics and the benchmark. */
@@ -56,6 +63,8 @@ export interface SchedulerStats {
   readonly queued: number;
   readonly lagSecondsSum: number;
   readonly lagSecondsMax: number;
+  /** Runs whose duration left out a stall of Vigil's event loop. */
+  readonly runsStalled: number;
 }
 
 interface CheckState {
@@ -71,6 +80,8 @@ interface InFlight {
   readonly state: CheckState;
   readonly plannedAt: number;
   readonly startedAt: number;
+  /** performance.now() at the start, for the loop's stalls (NaN without a LoopStalls). */
+  readonly startedPerf: number;
   readonly controller: AbortController;
   deadline: NodeJS.Timeout | null;
   grace: NodeJS.Timeout | null;
@@ -108,6 +119,7 @@ export class Scheduler {
   #lateTicksSkipped = 0;
   #lagSecondsSum = 0;
   #lagSecondsMax = 0;
+  #runsStalled = 0;
 
   constructor(checks: readonly CheckSpec[], deps: SchedulerDeps) {
     if (!(deps.concurrency >= 1)) throw new Error(`scheduler concurrency must be at least 1, got ${deps.concurrency}`);
@@ -176,6 +188,7 @@ export class Scheduler {
       queued: this.#queue.length - this.#queueHead,
       lagSecondsSum: this.#lagSecondsSum,
       lagSecondsMax: this.#lagSecondsMax,
+      runsStalled: this.#runsStalled,
     };
   }
 
@@ -228,6 +241,7 @@ export class Scheduler {
       state,
       plannedAt,
       startedAt: this.#deps.clock.now(),
+      startedPerf: this.#deps.loopStalls ? performance.now() : NaN,
       controller: new AbortController(),
       deadline: null,
       grace: null,
@@ -314,11 +328,12 @@ export class Scheduler {
     }
   }
 
-  #record(run: InFlight, outcome: ProbeOutcome, forcedTimeout: boolean): void {
+  #record(run: InFlight, measured: ProbeOutcome, forcedTimeout: boolean): void {
     const { spec, labels } = run.state;
     const finishedAt = this.#deps.clock.now();
     const signal = run.controller.signal;
-    const timedOut = forcedTimeout || (!outcome.success && signal.aborted && signal.reason instanceof ProbeTimeoutError);
+    const timedOut = forcedTimeout || (!measured.success && signal.aborted && signal.reason instanceof ProbeTimeoutError);
+    const outcome = timedOut ? measured : this.#withoutStalls(run, measured);
     const ts = run.startedAt;
     const samples: Sample[] = [
       { name: 'probe_success', labels, ts, value: outcome.success ? 1 : 0 },
@@ -359,6 +374,14 @@ export class Scheduler {
         this.#log(`scheduler: onRun failed for ${spec.id}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+  }
+
+  /** The outcome with the part of the run Vigil's loop was stalled left out (see probes/stalled-run.ts). */
+  #withoutStalls(run: InFlight, outcome: ProbeOutcome): ProbeOutcome {
+    const stalledMs = this.#deps.loopStalls?.stalledMs(run.startedPerf, performance.now()) ?? 0;
+    if (stalledMs <= 0) return outcome;
+    this.#runsStalled++;
+    return withoutStalledTime(outcome, stalledMs);
   }
 }
 

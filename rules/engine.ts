@@ -40,6 +40,8 @@ export interface AlertingEngineOptions {
   readonly log?: (line: string) => void;
   /** `config.retention.rawMs`: how far back the store has raw samples (the latency SLO backfill reads them). */
   readonly rawRetentionMs?: number;
+  /** A check's last error (scrubbed, as the status page shows it): what a CheckDown incident's summary says. */
+  readonly checkError?: (checkId: string) => string | null;
   /** Called in the transaction of each set of incident changes (the cycle's, an API action's): notifications' outbox rows. */
   readonly onIncidentChanges?: IncidentChangeSink;
 }
@@ -227,7 +229,7 @@ export class AlertingEngine implements AlertingView {
   async #cycle(at: number): Promise<void> {
     this.#window.prune(at);
     this.#slo.advance(at);
-    const inputs: EvaluationInputs = { window: this.#window, at, coveredFrom: this.#startedAt, burnRate: (id, windowMs, now) => this.#slo.burnRate(id, windowMs, now) };
+    const inputs: EvaluationInputs = { window: this.#window, at, coveredFrom: this.#startedAt, burnRate: (id, windowMs, now) => this.#slo.burnRate(id, windowMs, now), sloDataSince: (id) => this.#slo.dataSince(id) };
     const drafts: Draft[] = [];
     const evaluated = new Set<RuleRuntime>();
     for (const runtime of this.#runtimes) {
@@ -371,7 +373,8 @@ export class AlertingEngine implements AlertingView {
       const decision = decideFiring(await tx.incidents.latestByFingerprint(next.fingerprint), value, at, this.#options.alerting.reopenWindowMs);
       let incident: Incident;
       if (decision.kind === 'open') {
-        const fresh = newIncident(spec, next.labels, next.fingerprint, value, at, this.#checks);
+        const reason = spec.kind === 'check_down' ? (this.#options.checkError?.(spec.checkId) ?? null) : null;
+        const fresh = newIncident(spec, next.labels, next.fingerprint, value, at, this.#checks, reason);
         incident = await tx.incidents.create(fresh.incident, fresh.event);
         changes.push({ kind: 'opened', incident, at });
       } else if (decision.kind === 'reopen') {

@@ -41,6 +41,8 @@ export interface EvaluationInputs {
   readonly coveredFrom: number;
   /** An SLO's burn rate over the `windowMs` before `at`; null with no events. */
   readonly burnRate: (sloId: string, windowMs: number, at: number) => number | null;
+  /** Since when an SLO has events at all; null with none. */
+  readonly sloDataSince: (sloId: string) => number | null;
 }
 
 export const PROBE_SUCCESS = 'probe_success';
@@ -102,7 +104,11 @@ export function observe(rule: CompiledRule, inputs: EvaluationInputs, known: rea
       // that holds (else of the fastest pair), what the summary reports.
       let value: number | null = null;
       let active = false;
+      // A pair judges only once its short window is full of data: a fresh install's first failing
+      // minute is 100 % of its "1 h" and would page at once (Prometheus's rate() over a young series does).
+      const since = inputs.sloDataSince(spec.sloId);
       for (const w of spec.windows) {
+        if (since === null || inputs.at - since < w.shortWindowMs) continue;
         const long = inputs.burnRate(spec.sloId, w.longWindowMs, inputs.at);
         const short = inputs.burnRate(spec.sloId, w.shortWindowMs, inputs.at);
         if (long === null || short === null) continue;

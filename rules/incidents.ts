@@ -42,12 +42,23 @@ export function alertPlace(labels: Labels): string {
   return [labels.env, labels.service, labels.check].filter((part) => part !== undefined && part !== '').join('/');
 }
 
-/** The incident's summary: the rule's template, or a default sentence naming the alert, its place and value. */
-export function renderSummary(rule: RuleSpec, labels: Labels, value: number | null): string {
+/** A check's error in a summary: one line, short enough for a chat message's title. */
+const MAX_REASON_CHARS = 200;
+
+/**
+ * The incident's summary: the rule's template, or a default sentence naming the alert, its place and
+ * value; a check that is down says why (`reason`: its last error, as the status page shows it).
+ */
+export function renderSummary(rule: RuleSpec, labels: Labels, value: number | null, reason: string | null = null): string {
   if (rule.summary !== null) return renderTemplate(rule.summary, value, labels);
   const place = alertPlace(labels);
   const where = place === '' ? '' : ` on ${place}`;
-  if (rule.kind === 'check_down') return `${place || rule.checkId} is down: ${formatValue(value)} failed runs in a row`;
+  if (rule.kind === 'check_down') {
+    const runs = `${formatValue(value)} failed runs in a row`;
+    if (reason === null || reason.trim() === '') return `${place || rule.checkId} is down: ${runs}`;
+    const line = reason.replace(/\s+/g, ' ').trim();
+    return `${place || rule.checkId} is down: ${line.length > MAX_REASON_CHARS ? `${line.slice(0, MAX_REASON_CHARS - 1)}…` : line} (${runs})`;
+  }
   if (rule.kind === 'nodata') return `${rule.name}${where}: no ${rule.metric} samples`;
   if (rule.kind === 'burn_rate') return `${rule.name}${where}: error budget burning ${formatValue(value)}× (alerting above ${rule.windows.map((w) => `${w.factor}×`).join(' or ')})`;
   return `${rule.name}${where}: ${rule.aggregate}(${rule.metric}) = ${formatValue(value)}, ${rule.op} ${formatValue(rule.threshold)}`;
@@ -62,8 +73,16 @@ export function renderRunbook(rule: RuleSpec, labels: Labels, value: number | nu
 }
 
 /** A new incident for a firing alert, with its `opened` event carrying the value. */
-export function newIncident(rule: RuleSpec, labels: Labels, fingerprint: string, value: number | null, at: number, checks: ReadonlyMap<string, CheckSpec>): { incident: NewIncident; event: NewIncidentEvent } {
-  const summary = renderSummary(rule, labels, value);
+export function newIncident(
+  rule: RuleSpec,
+  labels: Labels,
+  fingerprint: string,
+  value: number | null,
+  at: number,
+  checks: ReadonlyMap<string, CheckSpec>,
+  reason: string | null = null,
+): { incident: NewIncident; event: NewIncidentEvent } {
+  const summary = renderSummary(rule, labels, value, reason);
   return {
     incident: {
       fingerprint,

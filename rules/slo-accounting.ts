@@ -142,6 +142,12 @@ export class SloAccounting {
     }
   }
 
+  /** Since when the SLO has events (backfilled or live); null with none yet. */
+  dataSince(sloId: string): number | null {
+    const earliest = this.#byId.get(sloId)?.events.earliest ?? Infinity;
+    return Number.isFinite(earliest) ? earliest : null;
+  }
+
   /** The burn rate of an SLO over the `windowMs` up to `at`; null with no events there. */
   burnRate(sloId: string, windowMs: number, at: number): number | null {
     const slo = this.#byId.get(sloId);

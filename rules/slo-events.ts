@@ -24,6 +24,13 @@ export class SloEvents {
   readonly #hours = new Map<number, EventCount>();
   /** The newest time seen, which places the minute ring. */
   #latest = 0;
+  /** The oldest time seen: how much of a window holds data at all. */
+  #earliest = Infinity;
+
+  /** The time of the oldest event added; Infinity before the first. */
+  get earliest(): number {
+    return this.#earliest;
+  }
 
   /** Adds `total` events of which `good` were good, at `ts`. */
   add(ts: number, good: number, total: number): void {
@@ -33,6 +40,7 @@ export class SloEvents {
     counts.total += total;
     this.#hours.set(hour, counts);
     if (ts > this.#latest) this.#latest = ts;
+    if (ts < this.#earliest) this.#earliest = ts;
     const minute = Math.floor(ts / MINUTE_MS);
     if (minute * MINUTE_MS < this.#ringStart()) return;
     const slot = minute % this.#minuteSlots;

@@ -1,5 +1,5 @@
 import type { ReadonlySignal } from '@preact/signals';
-import type { ServiceStatus } from '../../api/types.js';
+import type { CellIncidents, ServiceStatus } from '../../api/types.js';
 import { formatClock, formatCount, formatSeconds } from '../format.js';
 import { failingChecks, type MatrixRow } from '../models/matrix.js';
 import { pure } from './pure.js';
@@ -8,6 +8,8 @@ import { StatusBadge } from './status-badge.js';
 export interface MatrixRowViewProps {
   /** The row's own signal: the row re-renders when one of its cells changes, and for nothing else. */
   readonly row: ReadonlySignal<MatrixRow | undefined>;
+  /** A cell's open incidents (the badge re-renders alone when they change). */
+  readonly incidents: (env: string, service: string) => ReadonlySignal<CellIncidents | undefined>;
   readonly environments: readonly string[];
   readonly selected: boolean;
   onSelect(service: string): void;
@@ -17,7 +19,7 @@ export interface MatrixRowViewProps {
  * A service and its cell per environment; a click selects the service for the latency chart. It reads
  * its row signal, so @preact/signals skips it when its parent re-renders with the same props.
  */
-export function MatrixRowView({ row, environments, selected, onSelect }: MatrixRowViewProps) {
+export function MatrixRowView({ row, incidents, environments, selected, onSelect }: MatrixRowViewProps) {
   const current = row.value;
   if (current === undefined) return null;
   const { service } = current;
@@ -36,14 +38,14 @@ export function MatrixRowView({ row, environments, selected, onSelect }: MatrixR
         </button>
       </th>
       {environments.map((env, index) => (
-        <MatrixCell key={env} env={env} cell={current.cells[index]} />
+        <MatrixCell key={env} env={env} cell={current.cells[index]} incidents={incidents(env, service.name)} />
       ))}
     </tr>
   );
 }
 
 /** One cell; reconciled cells keep their identity, so an unchanged cell is not rendered again. */
-const MatrixCell = pure(function MatrixCell({ env, cell }: { env: string; cell: ServiceStatus | undefined }) {
+const MatrixCell = pure(function MatrixCell({ env, cell, incidents }: { env: string; cell: ServiceStatus | undefined; incidents: ReadonlySignal<CellIncidents | undefined> }) {
   if (cell === undefined) {
     return (
       <td class="matrix__cell matrix__cell--absent" data-env={env} data-status="absent" title={`Not deployed in ${env}`}>
@@ -56,9 +58,28 @@ const MatrixCell = pure(function MatrixCell({ env, cell }: { env: string; cell: 
     <td class={`matrix__cell matrix__cell--${cell.status}`} data-env={env} data-status={cell.status} title={cellTitle(cell)}>
       <StatusBadge status={cell.status} />
       <span class={failing ? 'matrix__summary matrix__summary--error' : 'matrix__summary'}>{cellSummary(cell)}</span>
+      <IncidentBadge env={env} service={cell.service} incidents={incidents} />
     </td>
   );
 });
+
+/** "2 open" in the severity's colour, linking to the cell's incidents; nothing when none is open. */
+function IncidentBadge({ env, service, incidents }: { env: string; service: string; incidents: ReadonlySignal<CellIncidents | undefined> }) {
+  const open = incidents.value;
+  if (open === undefined) return null;
+  const query = new URLSearchParams({ env, service, state: 'open,acknowledged' });
+  return (
+    <a
+      class={`matrix__incidents matrix__incidents--${open.severity}`}
+      href={`#/incidents?${query.toString()}`}
+      title={`${open.open} open incident${open.open === 1 ? '' : 's'} (${open.severity})`}
+      data-testid="cell-incidents"
+      onClick={(event) => event.stopPropagation()}
+    >
+      {open.open} open
+    </a>
+  );
+}
 
 export interface FoldLineProps {
   readonly count: number;

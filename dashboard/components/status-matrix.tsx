@@ -58,6 +58,7 @@ function FullMatrix({ matrix, selection }: StatusMatrixProps) {
             <MatrixRowView
               key={item.service}
               row={matrix.row(item.service)}
+              incidents={matrix.cellIncidents}
               environments={environments}
               selected={item.service === selected}
               onSelect={selection.select}
@@ -151,7 +152,7 @@ interface MatrixLineProps extends StatusMatrixProps {
 function MatrixLine({ item, matrix, selection, filter, environments, selected, columns }: MatrixLineProps) {
   if (item.kind === 'fold') return <FoldLine count={item.count} expanded={item.expanded} columns={columns} onToggle={filter.setShowHealthy} />;
   return (
-    <MatrixRowView row={matrix.row(item.service)} environments={environments} selected={item.service === selected} onSelect={selection.select} />
+    <MatrixRowView row={matrix.row(item.service)} incidents={matrix.cellIncidents} environments={environments} selected={item.service === selected} onSelect={selection.select} />
   );
 }
 

@@ -1,5 +1,5 @@
 import { computed, type ReadonlySignal } from '@preact/signals';
-import type { StatusResponse } from '../../api/types.js';
+import type { CellIncidents, StatusResponse } from '../../api/types.js';
 import {
   countCells,
   layoutFor,
@@ -45,6 +45,8 @@ export interface MatrixModel {
   readonly problems: ReadonlySignal<readonly Problem[]>;
   /** One service's row; the same signal for the same name, changing only when one of its cells does. */
   row(service: string): ReadonlySignal<MatrixRow | undefined>;
+  /** Open incidents of one cell; the same signal for the same cell, changing only when they do. */
+  cellIncidents(env: string, service: string): ReadonlySignal<CellIncidents | undefined>;
 }
 
 const NO_SERVICES: readonly ServiceInfo[] = [];
@@ -85,6 +87,8 @@ export function createMatrixModel(status: ReadonlySignal<StatusResponse | null>,
     return current === null ? [] : problemsOf(current, ordered.value);
   }, sameProblems);
 
+  const incidentsByCell = computed(() => new Map((status.value?.incidents ?? []).map((cell) => [`${cell.env}\u0000${cell.service}`, cell])));
+  const incidentSignals = new Map<string, ReadonlySignal<CellIncidents | undefined>>();
   const rowSignals = new Map<string, ReadonlySignal<MatrixRow | undefined>>();
   return {
     snapshot,
@@ -99,6 +103,13 @@ export function createMatrixModel(status: ReadonlySignal<StatusResponse | null>,
       let row = rowSignals.get(service);
       if (row === undefined) rowSignals.set(service, (row = computed(() => snapshot.value?.rows.get(service))));
       return row;
+    },
+    cellIncidents(env, service) {
+      const key = `${env}\u0000${service}`;
+      let cell = incidentSignals.get(key);
+      const same = (a: CellIncidents | undefined, b: CellIncidents | undefined) => a?.open === b?.open && a?.severity === b?.severity;
+      if (cell === undefined) incidentSignals.set(key, (cell = stableComputed(() => incidentsByCell.value.get(key), same)));
+      return cell;
     },
   };
 }

@@ -1,10 +1,10 @@
 import { computed, signal, type ReadonlySignal } from '@preact/signals';
-import type { StatusResponse } from '../../api/types.js';
+import type { ServiceStatus, StatusPollResponse, StatusResponse } from '../../api/types.js';
 import type { ApiClient } from '../api-client.js';
 import { createPoller, isCancelled, type Poller, type VisibilitySource } from './poller.js';
 
 export interface StatusModelOptions {
-  readonly api: ApiClient;
+  readonly api: Pick<ApiClient, 'status'>;
   readonly now: () => number;
   readonly visibility?: VisibilitySource;
   readonly intervalMs?: number;
@@ -28,6 +28,7 @@ export function createStatusModel(options: StatusModelOptions): StatusModel {
   const status = signal<StatusResponse | null>(null);
   const receivedAt = signal<number | null>(null);
   const error = signal<string | null>(null);
+  let cursor: string | undefined;
 
   const poller = createPoller({
     intervalMs: options.intervalMs ?? 5_000,
@@ -35,8 +36,9 @@ export function createStatusModel(options: StatusModelOptions): StatusModel {
     visibility: options.visibility,
     async run(abortSignal) {
       try {
-        const answer = await options.api.status(abortSignal);
-        status.value = answer;
+        const answer = await options.api.status(abortSignal, status.peek() === null ? undefined : cursor);
+        status.value = mergeStatus(status.peek(), answer);
+        cursor = answer.cursor;
         receivedAt.value = options.now();
         error.value = null;
       } catch (failure) {
@@ -47,6 +49,22 @@ export function createStatusModel(options: StatusModelOptions): StatusModel {
   });
 
   return { status, receivedAt, error, stale: computed(() => error.value !== null), poller };
+}
+
+/**
+ * The status after a poll: a whole answer as it is, a partial one (the cells changed since the previous
+ * poll) laid over the previous status. Cells the answer does not name stay the same objects.
+ */
+export function mergeStatus(previous: StatusResponse | null, answer: StatusPollResponse): StatusResponse {
+  if (!answer.partial) {
+    return { generatedAt: answer.generatedAt, environments: answer.environments, services: answer.services, cells: answer.cells, incidents: answer.incidents };
+  }
+  if (previous === null) throw new Error('a partial status answer needs a previous one');
+  const changed = new Map<string, ServiceStatus>();
+  for (const cell of answer.cells) changed.set(`${cell.env}\u0000${cell.service}`, cell);
+  const cells = changed.size === 0 ? previous.cells : previous.cells.map((cell) => changed.get(`${cell.env}\u0000${cell.service}`) ?? cell);
+  // The cells' incidents come whole in every answer.
+  return { ...previous, generatedAt: answer.generatedAt, cells, incidents: answer.incidents };
 }
 
 /** A one-line reason for a failed request, for the stale banner. */

@@ -10,8 +10,9 @@ import type { WallModel, WallTile, WallTiles } from '../models/wall.js';
 import type { ViewProps } from './overview.js';
 
 /** What fits on a 1080-line screen without scrolling, at a size read from across the room. */
-const WALL_INCIDENTS = 5;
-const WALL_SLOS = 6;
+// What fits a 1080p side column in type read from across a room: the counts above say the rest.
+const WALL_INCIDENTS = 3;
+const WALL_SLOS = 3;
 
 /** `#/wall`: the SRE wall for a TV. Read-only, refreshed on its own, no header, no scrolling. */
 export function WallView({ models }: ViewProps) {

@@ -48,6 +48,7 @@ import { createSilence, expireSilence, getSilence, listSilences } from './silenc
 import * as outbox from './outbox.js';
 import { beatHeartbeat, ensureHeartbeats, getHeartbeat, listHeartbeats, rotateHeartbeat } from './heartbeats.js';
 import { querySeries } from './snapshot.js';
+import { encodeSeriesResult } from '../series-json.js';
 
 export interface PostgresStoreOptions {
   /** Connections in the pool (default 10). */
@@ -78,6 +79,8 @@ export class PostgresStore implements Store {
     this.samples = {
       append: (samples) => this.#run(() => this.#append(samples)),
       query: (query, limits) => this.#run(() => querySeries(pool, query, limits)),
+      // Rows arrive on the main thread here: serialize a slice at a time between other work on the loop.
+      queryJson: (query, limits) => this.#run(async () => encodeSeriesResult(await querySeries(pool, query, limits), yieldToLoop)),
       rollUp: (at, maxSeries) => this.#run(() => inTransaction(pool, (client) => rollUpStep(client, at, maxSeries))),
       rolledUpTo: () => this.#run(() => inTransaction(pool, rolledUpTo)),
       enforceRetention: (at, retention: Retention, batch = 5000) =>
@@ -277,4 +280,8 @@ function scrubbed(error: unknown, location: string, secrets: ReturnType<typeof u
   const wrapped = new Error(`${location}: ${error.message}`, { cause: error });
   wrapped.name = error.name;
   return wrapped;
+}
+
+function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

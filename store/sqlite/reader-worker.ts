@@ -3,8 +3,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { runSeriesQuery } from '../query.js';
+import { encodeSeriesResult } from '../series-json.js';
 import { SqliteReader } from './core.js';
 import type { ReaderRequest, ReaderResponse } from './reader-pool.js';
+import type { SeriesQueryResult } from '../types.js';
 
 const { file } = workerData as { file: string };
 const db = new Database(file, { fileMustExist: true });
@@ -16,16 +18,26 @@ const reader = new SqliteReader(db);
 
 parentPort!.on('message', async (request: ReaderRequest) => {
   let response: ReaderResponse;
-  db.exec('BEGIN');
+  let transfer: ArrayBuffer[] = [];
   try {
-    const result = await runSeriesQuery(reader.snapshot(), request.query, request.limits);
-    response = { id: request.id, ok: true, result };
+    const result = await readSnapshot(request);
+    // Serialized after the read transaction ends: it holds back WAL checkpoints while open.
+    const answer = request.json ? await encodeSeriesResult(result) : result;
+    if ('seriesJson' in answer) transfer = [answer.seriesJson.buffer as ArrayBuffer];
+    response = { id: request.id, ok: true, result: answer };
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
     response = { id: request.id, ok: false, error: { name: err.name, message: err.message } };
+  }
+  parentPort!.postMessage(response, transfer);
+});
+
+async function readSnapshot(request: ReaderRequest): Promise<SeriesQueryResult> {
+  db.exec('BEGIN');
+  try {
+    return await runSeriesQuery(reader.snapshot(), request.query, request.limits);
   } finally {
     db.exec('COMMIT');
   }
-  parentPort!.postMessage(response);
-});
+}
 parentPort!.postMessage({ ready: true });

@@ -4,8 +4,10 @@
 import { availableParallelism } from 'node:os';
 import { SerialQueue } from '../../lib/serial.js';
 import { runSeriesQuery } from '../query.js';
+import { encodeSeriesResult } from '../series-json.js';
 import type {
   CheckResult,
+  EncodedSeriesQueryResult,
   CheckResultStore,
   HeartbeatStore,
   IncidentStore,
@@ -63,6 +65,7 @@ export class SqliteStore implements Store {
     this.samples = {
       append: (samples) => this.#write(() => core.inTransaction(() => core.appendRows(samples))),
       query: (query, limits) => this.#query(query, limits),
+      queryJson: (query, limits) => this.#queryJson(query, limits),
       rollUp: (at, maxSeries) => this.#write(() => core.rollUp(at, maxSeries)),
       rolledUpTo: () => this.#write(() => core.rolledUpTo),
       enforceRetention: (at, retention, batch = 5000) => this.#write(() => core.enforceRetention(at, retention, batch)),
@@ -163,6 +166,12 @@ export class SqliteStore implements Store {
   #write<T>(task: () => T | Promise<T>): Promise<T> {
     if (this.#closed && this.#core.db.open === false) return Promise.reject(new Error('the store is closed'));
     return this.#writer.run(task);
+  }
+
+  #queryJson(query: SeriesQuery, limits?: QueryLimits): Promise<EncodedSeriesQueryResult> {
+    if (this.#closed) return Promise.reject(new Error('the store is closed'));
+    if (this.#readers) return this.#readers.queryJson(query, limits);
+    return this.#write(async () => encodeSeriesResult(await runSeriesQuery(this.#core.snapshot(), query, limits)));
   }
 
   #query(query: SeriesQuery, limits?: QueryLimits): Promise<SeriesQueryResult> {

@@ -100,6 +100,17 @@ describe('the HTTP API', () => {
     expect(db).toMatchObject({ id: 'staging/api/db', kind: 'tcp', status: 'down', error: 'connection refused to db.staging.internal:5432', runbook: 'https://runbooks.example.com/api/db' });
   });
 
+  it('answers a status poll that already holds the current answer with 304, and a poll with its cursor with the changed cells', async () => {
+    recordCheckResults([result('prod/web/http')]);
+    const first = await app.request('/api/v1/status');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"/);
+    expect((await app.request('/api/v1/status', { headers: { 'if-none-match': etag } })).status).toBe(304);
+    const { cursor } = (await first.json()) as { cursor: string };
+    const delta = await get(`/api/v1/status?since=${encodeURIComponent(cursor)}`);
+    expect(delta.body).toMatchObject({ partial: true, cells: [] });
+  });
+
   it('calls a check unknown when its last result is older than three intervals', async () => {
     recordCheckResults([result('prod/web/http', { ts: NOW - 10 * 60_000 })]);
     const s = (await get('/api/v1/status')).body as StatusResponse;
@@ -171,6 +182,36 @@ describe('the HTTP API', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ incidents: [] });
     expect((await withPart.request('/api/v1/nope')).status).toBe(404);
+  });
+
+  it('answers a large series query gzipped in one piece, framed with the query it answers', async () => {
+    const from = NOW - 3_600_000;
+    const samples = [];
+    for (let i = 0; i < 3000; i++) for (const env of ['staging', 'prod']) samples.push({ name: 'probe_duration_seconds', labels: { env, service: 'api', check: 'http' }, ts: from + i * 1000, value: i / 7 });
+    await store.samples.append(samples);
+    const url = `/api/v1/series?metric=probe_duration_seconds&from=${from}&to=${from + 3_000_000}&step=1s&agg=max`;
+    const zipped = await app.request(url, { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    const body = JSON.parse(gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8')) as SeriesResponse;
+    expect(body).toMatchObject({ metric: 'probe_duration_seconds', from, to: from + 3_000_000, stepMs: 1000, aggregate: 'max', resolution: 'raw' });
+    expect(body.series.map((s) => [s.labels.env, s.points.length])).toEqual([['prod', 3000], ['staging', 3000]]);
+    expect(body.series[0].points[7]).toEqual([from + 7000, 1]);
+    const plain = await app.request(url);
+    expect(plain.headers.get('content-encoding')).toBeNull();
+    expect(await plain.json()).toEqual(body);
+  });
+
+  it('gzips a large /metrics in one piece, the same text as streamed', async () => {
+    // One source per queue: a source may have at most 100 live series.
+    for (let i = 0; i < 2_000; i++) live.admit([{ name: 'queue_depth', labels: { env: 'prod', service: 'api', queue: `q${i}` }, ts: NOW, value: i }], `queue-${i}`, NOW, 60_000);
+    const zipped = await app.request('/metrics', { headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers.get('content-encoding')).toBe('gzip');
+    expect(zipped.headers.get('content-type')).toBe(metrics.contentType);
+    const text = gunzipSync(Buffer.from(await zipped.arrayBuffer())).toString('utf8');
+    expect(text.length).toBeGreaterThan(64 * 1024);
+    const lines = (body: string) => body.split('\n').filter((line) => line.startsWith('vigil_queue_depth'));
+    expect(lines(text)).toHaveLength(2_000);
+    expect(lines(text)).toEqual(lines(await (await app.request('/metrics')).text()));
   });
 
   it.each(['/api/v1/status', '/metrics'])('compresses %s with gzip when the client accepts it', async (url) => {

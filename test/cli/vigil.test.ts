@@ -29,7 +29,7 @@ describe('the vigil command', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('alerting: evaluated every 5s, reopen window 30m');
-    expect(stdout).toContain('rules: 39 (15 default, 2 written, 22 from SLOs)');
+    expect(stdout).toContain('rules: 29 (15 default, 2 written, 12 from SLOs)');
     expect(stdout).toMatch(/ReplicaLagHigh\s+page\s+max\(replica_lag_seconds\{env="prod"\}\[5m\]\) > 30 for 2m, recovers below 10, keeps firing 5m/);
     expect(stdout).toMatch(/api\/availability\s+staging, prod: availability 99\.9% over a rolling 28d\n\s+page\s+13\.44×\s+over 1h and 5m\s+2% of the budget in 1h/);
     expect(stdout).toMatch(/ticket\s+0\.93×\s+over 3d and 6h\s+10% of the budget in 3d/);

@@ -8,9 +8,10 @@ import { loadConfigText } from '../../config/load.js';
 import { DEMO_BACKUP_EVERY_MS, demoBackupRun } from '../../demo/target.js';
 
 const registry = builtinProbes();
+const DEMO_SECRET = 'whsec_ZGVtby1zZWNyZXQtZm9yLXRoZS10ZXN0cw==';
 
 describe('the embedded demo config', () => {
-  const config = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', registry });
+  const config = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', webhookSecret: DEMO_SECRET, registry });
 
   it('loads, with every service in dev, staging and prod', () => {
     expect(config.source).toBe(DEMO_SOURCE);
@@ -126,13 +127,13 @@ describe('the JSON Schema for editors', () => {
 });
 
 describe('the embedded demo alerting', () => {
-  const { alerting } = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', registry });
+  const { alerting } = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', webhookSecret: DEMO_SECRET, registry });
 
   it('gives every check its default rules, plus rules on what the health endpoint reports', () => {
     expect(alerting.rules.filter((r) => r.kind === 'check_down')).toHaveLength(12);
     expect(alerting.rules.filter((r) => r.name === 'TlsCertExpiring')).toHaveLength(9);
     expect(alerting.rules.filter((r) => r.origin === 'config').map((r) => r.name)).toEqual(['ComponentDown', 'ReplicaLagHigh', 'ExportsBacklog']);
-    expect(alerting.inhibit).toHaveLength(1);
+    expect(alerting.inhibit).toHaveLength(2);
     expect(alerting.maintenance.map((m) => m.environments)).toEqual([['dev']]);
   });
 
@@ -146,5 +147,23 @@ describe('the embedded demo alerting', () => {
     });
     // One page and one ticket alert per SLO, each over its two window pairs.
     expect(alerting.rules.filter((r) => r.kind === 'burn_rate')).toHaveLength(alerting.slos.length * 2);
+  });
+});
+
+describe('the embedded demo notifications', () => {
+  const config = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', webhookSecret: DEMO_SECRET, registry });
+
+  it('sends every incident to the demo target\'s webhook sink, signed with the secret made at start', () => {
+    expect(config.notify.receivers.map((r) => [r.name, r.kind, r.rateLimit])).toEqual([['demo-hook', 'webhook', { max: 30, perMs: 60_000 }]]);
+    const hook = config.notify.receivers[0]!.config as { url: { reveal(): string }; secret: { reveal(): string } };
+    expect(hook.url.reveal()).toBe('http://127.0.0.1:41234/webhook');
+    expect(hook.secret.reveal()).toBe(DEMO_SECRET);
+    expect(config.notify.routes).toMatchObject([{ matchers: [], to: ['demo-hook'], groupBy: ['env', 'service'], groupWaitMs: 5_000, groupIntervalMs: 30_000, sendResolved: true }]);
+  });
+
+  it('keeps the signing secret out of what it prints, but not the checks\' URLs', () => {
+    expect(config.secrets.scrub(`signed with ${DEMO_SECRET}`)).toBe('signed with ***');
+    expect(config.secrets.scrub('http://127.0.0.1:41234/staging/')).toBe('http://127.0.0.1:41234/staging/');
+    expect(describeConfig(config, { color: false })).not.toContain(DEMO_SECRET);
   });
 });

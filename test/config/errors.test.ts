@@ -123,7 +123,7 @@ describe('config problems name the file, line and path', () => {
     {
       name: 'an unknown probe kind, listing the known ones',
       text: yaml(...head, '    checks:', '      - htp: { url: "https://example.com" }'),
-      problems: ['vigil.yaml:5 services.api.checks[0].htp: unknown probe kind "htp" (did you mean "http"?); known kinds: http, tcp, health'],
+      problems: ['vigil.yaml:5 services.api.checks[0].htp: unknown probe kind "htp" (did you mean "http"?); known kinds: http, tcp, health, queue_depth'],
     },
     {
       name: 'a check with two kinds',
@@ -133,7 +133,7 @@ describe('config problems name the file, line and path', () => {
     {
       name: 'a check with no kind',
       text: yaml(...head, '    checks:', '      - {}'),
-      problems: ['vigil.yaml:5 services.api.checks[0]: a check needs a probe kind; known kinds: http, tcp, health'],
+      problems: ['vigil.yaml:5 services.api.checks[0]: a check needs a probe kind; known kinds: http, tcp, health, queue_depth'],
     },
     {
       name: 'a common field outside the kind',
@@ -260,7 +260,7 @@ describe('config problems name the file, line and path', () => {
       'vigil.yaml:5 services.api.ownr: unknown key "ownr" (did you mean "owner"?)',
       'vigil.yaml:7 services.api.checks[0].http.timeout: expected a duration like "5s"',
       'vigil.yaml:8 services.api.checks[1].health.url: environment variable API_URL_PROD is not set',
-      'vigil.yaml:9 services.api.checks[2].htp: unknown probe kind "htp" (did you mean "http"?); known kinds: http, tcp, health',
+      'vigil.yaml:9 services.api.checks[2].htp: unknown probe kind "htp" (did you mean "http"?); known kinds: http, tcp, health, queue_depth',
     ]);
   });
 

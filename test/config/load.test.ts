@@ -236,8 +236,9 @@ describe('defaults', () => {
   it('loads the example vigil.yaml', () => {
     const text = readFileSync(new URL('../../vigil.example.yaml', import.meta.url), 'utf8');
     const config = load(text, { API_TOKEN_STAGING: 'a', API_TOKEN_PROD: 'b' });
-    expect(config.checks.length).toBe(4 * 2 + 3);
+    expect(config.checks.length).toBe(5 * 2 + 3);
     expect(check(config, 'prod/api/health').target.url).toBe('https://prod.example.com/health/ready');
+    expect(check(config, 'prod/api/queue_depth').target).toMatchObject({ bullmq: 'redis://cache.prod.internal:6379', queue: 'emails' });
   });
 });
 

@@ -245,6 +245,7 @@ function status(services: number, failing: (env: string, i: number) => 'up' | 'd
   return {
     generatedAt: AT,
     environments,
+    incidents: [],
     services: names.map((name) => ({ name, owner: null, description: null })),
     cells: names.flatMap((service, i) =>
       environments.map((env) => {

@@ -61,6 +61,7 @@ function answer(rows: Record<string, string>, opts: { latencyMs?: number; genera
     environments: ENVIRONMENTS,
     services: Object.keys(rows).map((name) => ({ name, owner: `team-${name}`, description: null })),
     cells,
+    incidents: [],
   };
 }
 

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import type { SeriesResponse } from '../../api/types.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { CellStatus, SeriesResponse, ServiceStatus, StatusPollResponse } from '../../api/types.js';
+import { createStatusModel, mergeStatus } from '../../dashboard/models/status.js';
 import { formatAge, formatMs } from '../../dashboard/format.js';
 import { latencyQuery, resolutionFor, toLatencyChartData } from '../../dashboard/models/latency.js';
 import { parseHash } from '../../dashboard/models/route.js';
@@ -86,5 +87,45 @@ describe('dashboard formatting and routes', () => {
     const route = parseHash(hash);
     expect(route.path).toBe(path);
     expect(route.query.toString()).toBe(query);
+  });
+});
+
+describe('the status model', () => {
+  const cell = (env: string, service: string, status: CellStatus): ServiceStatus => ({ env, service, status, checks: [] });
+  const whole: StatusPollResponse = {
+    partial: false,
+    cursor: 'run.5',
+    generatedAt: AT,
+    environments: ['dev', 'prod'],
+    services: [{ name: 'api', owner: null, description: null }],
+    cells: [cell('dev', 'api', 'up'), cell('prod', 'api', 'up')],
+    incidents: [],
+  };
+
+  it('lays a partial answer over the previous status, keeping the cells it does not name', () => {
+    const before = mergeStatus(null, whole);
+    const after = mergeStatus(before, { partial: true, cursor: 'run.9', generatedAt: AT + 5_000, cells: [cell('prod', 'api', 'down')], incidents: [{ env: 'prod', service: 'api', open: 1, severity: 'page' }] });
+    expect(after.generatedAt).toBe(AT + 5_000);
+    expect(after.cells.map((c) => c.status)).toEqual(['up', 'down']);
+    expect(after.cells[0]).toBe(before.cells[0]);
+    // Open incidents come whole in every answer, partial ones too.
+    expect(after.incidents).toEqual([{ env: 'prod', service: 'api', open: 1, severity: 'page' }]);
+    expect(mergeStatus(after, { partial: true, cursor: 'run.9', generatedAt: AT + 10_000, cells: [], incidents: [] }).cells).toBe(after.cells);
+  });
+
+  it('asks for the cells changed since the cursor of its previous answer', async () => {
+    const asked: Array<string | undefined> = [];
+    const answers: StatusPollResponse[] = [whole, { partial: true, cursor: 'run.7', generatedAt: AT + 5_000, cells: [cell('dev', 'api', 'degraded')], incidents: [] }];
+    const api = {
+      // After its two answers the API stops answering, so the model keeps the second.
+      status: (_signal?: AbortSignal, since?: string) => (asked.push(since), answers.length > 0 ? Promise.resolve(answers.shift()!) : new Promise<never>(() => {})),
+      series: () => Promise.reject(new Error('not used')),
+    };
+    const model = createStatusModel({ api, now: () => AT, intervalMs: 1, timeoutMs: 1_000 });
+    model.poller.start();
+    await vi.waitFor(() => expect(asked).toHaveLength(3));
+    model.poller.stop();
+    expect(asked).toEqual([undefined, 'run.5', 'run.7']);
+    expect(model.status.value?.cells.map((c) => c.status)).toEqual(['degraded', 'up']);
   });
 });

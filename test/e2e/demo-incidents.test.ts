@@ -17,7 +17,8 @@ const CYCLE = 30 * MINUTE;
 const START_IN_CYCLE = 20 * MINUTE + 5_000;
 
 // The embedded demo, unchanged, as `npm start` runs it: with no rule written by the user, incidents
-// open and resolve on their own, each with its runbook and timeline.
+// open and resolve on their own, each with its runbook and timeline, and each change is notified to the
+// demo target's webhook sink.
 describe('the embedded demo opens and resolves incidents on its own', () => {
   let vigil: RunningVigil;
   let dir: string;
@@ -74,10 +75,28 @@ describe('the embedded demo opens and resolves incidents on its own', () => {
     );
     const outage = find(resolved, 'CheckDown', 'staging', 'api')!;
     expect(outage.resolvedBy).toBeNull();
-    const detail = (await fetch(`${vigil.url}/api/v1/incidents/${outage.id}`).then((r) => r.json())) as { timeline: Array<{ kind: string }> };
-    expect(detail.timeline.map((e) => e.kind)).toEqual(['opened', 'resolved']);
+    // Its opening and its resolution reach the demo's webhook sink (a resolution waits up to the
+    // route's 30 s group_interval after the message before it).
+    const detail = await waitFor(
+      () => fetch(`${vigil.url}/api/v1/incidents/${outage.id}`).then((r) => r.json() as Promise<{ timeline: Array<{ kind: string; text: string | null }> }>),
+      (d) => d.timeline.filter((e) => e.kind === 'notified').length === 2,
+      60_000,
+      "the outage's resolution notified",
+    );
+    expect(detail.timeline.map((e) => e.kind)).toEqual(['opened', 'notified', 'resolved', 'notified']);
+    expect(detail.timeline.filter((e) => e.kind === 'notified').map((e) => e.text)).toEqual(['notified demo-hook ✓', 'notified demo-hook ✓']);
+
+    const deliveries = (await fetch(`${vigil.url}/api/v1/notifications?incident=${outage.id}`).then((r) => r.json())) as { notifications: Array<{ receiver: string; state: string }> };
+    expect(deliveries.notifications.map((n) => [n.receiver, n.state])).toEqual([['demo-hook', 'delivered'], ['demo-hook', 'delivered']]);
+    const sinkUrl = /see what arrived at (\S+)/.exec(lines.join('\n'))?.[1];
+    expect(sinkUrl).toBeDefined();
+    const sink = (await fetch(sinkUrl!).then((r) => r.json())) as { received: number; verified: number; messages: Array<{ alerts: Array<{ rule: string; env: string; service: string; change: string }> }> };
+    expect(sink.received).toBeGreaterThanOrEqual(2);
+    expect(sink.verified).toBe(sink.received);
+    const outageAlerts = sink.messages.flatMap((m) => m.alerts).filter((a) => a.rule === 'CheckDown' && a.env === 'staging' && a.service === 'api');
+    expect(outageAlerts.map((a) => a.change).sort()).toEqual(['opened', 'resolved']);
     expect(lines.join('\n')).not.toMatch(/error|failed/i);
-  }, 240_000);
+  }, 300_000);
 
   it("has the demo app's backup job beat on each environment's heartbeat URL", async () => {
     type Listed = { heartbeats: Array<{ checkId: string; path: string; lastStatus: string | null; lastMessage: string | null }> };

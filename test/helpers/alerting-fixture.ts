@@ -62,6 +62,7 @@ function statusAt(at: number, count?: number): StatusResponse {
   return {
     generatedAt: at,
     environments,
+    incidents: [],
     services: services.map((name) => ({ name, owner: `team-${name}`, description: null })),
     cells: environments.flatMap((env) =>
       services.map((service) => {

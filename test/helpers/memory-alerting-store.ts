@@ -1,6 +1,7 @@
 // An in-memory store of exactly the concerns the rules engine uses (samples, incidents, rule state,
 // transactions), for its tests until the SQL stores implement them: small and honest — a transaction
 // runs alone and rolls every change back when it throws.
+import { encodeSeriesResult } from '../../store/series-json.js';
 import { NotFoundError } from '../../lib/errors.js';
 import { SerialQueue } from '../../lib/serial.js';
 import { labelsKey, matchesLabels } from '../../store/labels.js';
@@ -38,6 +39,7 @@ export class MemoryAlertingStore implements AlertingStore {
       this.#samples.push(...samples);
     },
     query: async (query) => this.#query(query),
+    queryJson: async (query) => encodeSeriesResult(await this.#query(query)),
     rollUp: async () => ({ buckets: 0, more: false }),
     rolledUpTo: async () => null,
     enforceRetention: async () => 0,

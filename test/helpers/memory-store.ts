@@ -20,6 +20,7 @@ export class MemoryStore implements IngestStore {
         all.push(...samples);
       },
       query: () => Promise.reject(new Error('MemoryStore does not answer queries')),
+      queryJson: () => Promise.reject(new Error('MemoryStore does not answer queries')),
       rollUp: async () => ({ buckets: 0, more: false }),
       rolledUpTo: async () => null,
       enforceRetention: async () => 0,

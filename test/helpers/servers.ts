@@ -137,9 +137,12 @@ export async function startTlsServer(
   return Object.assign(testServer(server, tracked, port, `https://127.0.0.1:${port}`), { notAfter, certPem });
 }
 
-/** A TCP server that accepts connections and never sends a byte (stalls HTTP and TLS handshakes alike). */
+/**
+ * A TCP server that accepts connections and never sends a byte (stalls HTTP and TLS handshakes alike).
+ * It reads and discards what clients send: an unread byte would keep it from seeing the client's close.
+ */
 export async function startSilentServer(): Promise<TestServer> {
-  const server = net.createServer(() => {});
+  const server = net.createServer((socket) => socket.resume());
   const tracked = track(server);
   const port = await listen(server);
   return testServer(server, tracked, port, `http://127.0.0.1:${port}`);

@@ -13,6 +13,8 @@ export interface VigilProcess {
   readonly dbPath: string;
   /** Everything the process printed so far. */
   output(): string;
+  /** Kills the process with SIGKILL (no graceful stop: what a crash or the OOM killer does) and waits for it. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -63,8 +65,12 @@ export async function startVigil(opts: { args?: string[]; env?: Record<string, s
     url,
     dbPath,
     output: () => output,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;

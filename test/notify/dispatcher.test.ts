@@ -14,6 +14,7 @@ import { T0 } from '../helpers/notify.js';
 import { startReceiverSink, type ReceiverSink } from '../helpers/receiver-sink.js';
 import { tempDbPath } from '../helpers/temp-db.js';
 import { onTestFinished } from 'vitest';
+import { waitFor } from '../helpers/wait-for.js';
 
 const SECRET = `whsec_${Buffer.from('0123456789abcdef0123456789abcdef').toString('base64')}`;
 const registry = builtinReceivers();
@@ -51,7 +52,7 @@ interface Harness {
   row(id?: number): Promise<Awaited<ReturnType<Store['outbox']['list']>>['messages'][number]>;
 }
 
-async function harness(delivery: Partial<DeliverySettings> = {}): Promise<Harness> {
+async function harness(delivery: Partial<DeliverySettings> = {}, timing: { pollMs?: number; batch?: number } = {}): Promise<Harness> {
   const store = await openSqliteStore(tempDbPath(), { readers: 0 });
   onTestFinished(() => store.close());
   const sink = await startReceiverSink();
@@ -66,7 +67,7 @@ async function harness(delivery: Partial<DeliverySettings> = {}): Promise<Harnes
   const logs: string[] = [];
   const dispatcher = new Dispatcher({
     store, clock, receivers: registry, config, baseUrl: 'https://vigil.example.com', random: () => 0.5,
-    onResult: (receiver, result) => results.push([receiver, result]), log: (line) => logs.push(line),
+    onResult: (receiver, result) => results.push([receiver, result]), log: (line) => logs.push(line), ...timing,
   });
   const plan = notifyPlan(config, registry);
   return {
@@ -209,6 +210,54 @@ describe('the dispatcher', () => {
     await h.change('opened', await h.incident());
     expect((await h.dispatcher.tick()).results[0]!.result).toBe('suppressed');
     expect(await h.row()).toMatchObject({ state: 'suppressed', lastError: `silenced by silence ${silence.id} (service="api")` });
+    expect(h.sink.received).toHaveLength(0);
+  });
+});
+
+describe('the running dispatcher', () => {
+  const started = (h: Harness) => {
+    h.dispatcher.start();
+    onTestFinished(() => h.dispatcher.stop());
+  };
+  /** `count` messages due now for one incident, each its own group (nothing folds them together). */
+  const due = async (h: Harness, count: number) => {
+    const incident = await h.incident();
+    await h.store.transaction((tx) =>
+      tx.outbox.enqueue(
+        Array.from({ length: count }, (_, i) => ({
+          receiver: 'hook', groupKey: `g${i}`, dueAt: T0, createdAt: T0, dedupe: null, incidentIds: [incident.id],
+          message: { kind: 'alert' as const, groupKey: `g${i}`, groupLabels: {}, alerts: [{ change: 'opened' as const, at: T0, incident }], folded: 0, escalation: null },
+        })),
+      ),
+    );
+  };
+
+  it('sends a new message as soon as it is woken, not at the next poll', async () => {
+    const h = await harness({}, { pollMs: 60_000 });
+    started(h);
+    await h.change('opened', await h.incident());
+    h.dispatcher.wake();
+    await waitFor(async () => h.sink.received.length, (n) => n === 1, 5_000, 'the woken delivery');
+    expect(await h.row()).toMatchObject({ state: 'delivered' });
+  });
+
+  it('keeps ticking while a tick claims a full batch, so a storm drains at the receiver\'s pace', async () => {
+    const h = await harness({}, { pollMs: 60_000, batch: 2 });
+    started(h);
+    await due(h, 5);
+    h.dispatcher.wake();
+    await waitFor(async () => h.sink.received.length, (n) => n === 5, 5_000, 'all five delivered without a poll');
+    expect(new Set(h.sink.received.map((r) => r.headers['webhook-id'])).size).toBe(5);
+  });
+
+  it('ignores a wake-up before start and after stop', async () => {
+    const h = await harness({}, { pollMs: 60_000 });
+    await due(h, 1);
+    h.dispatcher.wake();
+    h.dispatcher.start();
+    await h.dispatcher.stop();
+    h.dispatcher.wake();
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(h.sink.received).toHaveLength(0);
   });
 });

@@ -26,6 +26,7 @@ const CONFIGS: Record<string, { config: Record<string, unknown>; secrets: string
   webhook: { config: { url: HOOK, secret: WHSEC, headers: { Authorization: 'Bearer T0KENSECRET' } }, secrets: [HOOK, WHSEC, 'T0KENSECRET'], allowedIn: { headers: true } },
   'alertmanager-webhook': { config: { url: HOOK }, secrets: [HOOK] },
   alertmanager: { config: { url: 'http://alertmanager:9093', bearer_token: 'AMT0KENSECRET' }, secrets: ['AMT0KENSECRET'], allowedIn: { headers: true } },
+  email: { config: { smtp: 'smtp://vigil:SMTPPASSW0RDSECRET@mail.internal:587', from: 'vigil@example.com', to: ['sre@example.com'] }, secrets: ['SMTPPASSW0RDSECRET', 'smtp://vigil:SMTPPASSW0RDSECRET@mail.internal:587'] },
 };
 
 const registry = builtinReceivers();
@@ -68,7 +69,7 @@ describe.each(registry.kinds())('the %s receiver', (name) => {
     expect(request.method).toBe('POST');
     expect(request.headers['content-type']).toBe('application/json');
     // Teams refuses ~28 KB, Google Chat 32,000 bytes; the others are kept as readable.
-    const maxBytes: Record<string, number> = { teams: 28_000, googlechat: 32_000, slack: 40_000, discord: 40_000, mattermost: 40_000 };
+    const maxBytes: Record<string, number> = { teams: 28_000, googlechat: 32_000, slack: 40_000, discord: 40_000, mattermost: 40_000, email: 300_000 };
     if (maxBytes[name]) expect(Buffer.byteLength(request.body)).toBeLessThan(maxBytes[name]!);
   });
 

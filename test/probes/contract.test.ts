@@ -29,6 +29,7 @@ const targets: Record<string, (port: number) => Record<string, unknown>> = {
   http: (port) => ({ url: `http://127.0.0.1:${port}/` }),
   health: (port) => ({ url: `http://127.0.0.1:${port}/health` }),
   tcp: (port) => ({ host: '127.0.0.1', port, tls: { insecure: true } }),
+  queue_depth: (port) => ({ redis: `redis://127.0.0.1:${port}`, queue: 'jobs' }),
   mysql_replica_lag: (port) => ({ dsn: `mysql://monitor:pw-in-dsn@127.0.0.1:${port}/` }),
 };
 
@@ -75,6 +76,20 @@ const silentPeers: Record<string, () => Promise<SilentPeer>> = {
   },
 };
 
+/** A kind with several backends runs the contract once per backend: each has its own client library. */
+const backendTargets: Record<string, { kind: string; target: (port: number) => Record<string, unknown> }> = {
+  'queue_depth bullmq': { kind: 'queue_depth', target: (port) => ({ bullmq: `redis://127.0.0.1:${port}`, queue: 'emails' }) },
+  'queue_depth celery': { kind: 'queue_depth', target: (port) => ({ celery: `redis://127.0.0.1:${port}`, queue: 'celery' }) },
+  'queue_depth redis_stream': { kind: 'queue_depth', target: (port) => ({ redis_stream: `redis://127.0.0.1:${port}`, stream: 'events', group: 'workers' }) },
+  'queue_depth rabbitmq': { kind: 'queue_depth', target: (port) => ({ rabbitmq: `amqp://guest:guest@127.0.0.1:${port}`, queue: 'jobs' }) },
+  'queue_depth nats': { kind: 'queue_depth', target: (port) => ({ nats: `nats://127.0.0.1:${port}`, stream: 'ORDERS', consumer: 'billing' }) },
+};
+
+const cases: [string, string, (port: number) => Record<string, unknown>][] = [
+  ...builtinProbes().kinds().filter((kind) => kind in targets).map((kind): [string, string, (port: number) => Record<string, unknown>] => [kind, kind, (port) => targets[kind](port)]),
+  ...Object.entries(backendTargets).map(([name, { kind, target }]): [string, string, (port: number) => Record<string, unknown>] => [name, kind, target]),
+];
+
 afterAll(() => {
   // A kind registered without a target here would silently skip the contract.
   expect([...Object.keys(targets), ...Object.keys(silentPeers)].sort()).toEqual(builtinProbes().kinds().sort());
@@ -120,9 +135,9 @@ describe.each(Object.keys(silentPeers))('the %s probe (no TCP)', (kind) => {
   });
 });
 
-describe.each(builtinProbes().kinds().filter((kind) => kind in targets))('the %s probe', (kind) => {
+describe.each(cases)('the %s probe', (_name, kind, fields) => {
   const probe = builtinProbes().get(kind);
-  const target = (port: number) => probe.schema.parse(targets[kind](port));
+  const target = (port: number) => probe.schema.parse(fields(port));
 
   it('stops when the signal aborts against a server that accepts and never answers, leaving no socket open', async () => {
     const server = await use(startSilentServer());

@@ -157,6 +157,13 @@ describe('rules engine: check_down', () => {
     ]);
   });
 
+  it("says in the summary why the check is down: its last error, on one line", async () => {
+    const h = await new Harness(alerting([checkDownRule({ afterFailures: 2, orAfterMs: 10 * MINUTE })])).begin();
+    h.checkErrors.set('prod/api/http', 'expected status 200, got 503;\n  body: "maintenance"');
+    await h.run(probe('0 0'));
+    expect(h.store.allIncidents()[0]!.summary).toBe('prod/api/http is down: expected status 200, got 503; body: "maintenance" (2 failed runs in a row)');
+  });
+
   it('counts failures across a restart', async () => {
     const h = await new Harness(alerting([checkDownRule({ afterFailures: 3, orAfterMs: 60 * MINUTE })])).begin();
     await h.run(probe('0 0'));

@@ -66,6 +66,8 @@ export class Harness<S extends AlertingStore = MemoryAlertingStore> {
   readonly clock = new TestClock(T0);
   readonly feed = new TestFeed();
   readonly logs: string[] = [];
+  /** Each check's last error, as the live view would hand it to the engine. */
+  readonly checkErrors = new Map<string, string>();
   engine: AlertingEngine;
   /** Steps so far: every step after the first one is one interval later. */
   #steps = 0;
@@ -75,7 +77,15 @@ export class Harness<S extends AlertingStore = MemoryAlertingStore> {
   }
 
   #newEngine(checks: CheckSpec[]): AlertingEngine {
-    return new AlertingEngine({ alerting: this.config, checks, store: this.store, clock: this.clock, feed: this.feed, log: (line) => this.logs.push(line) });
+    return new AlertingEngine({
+      alerting: this.config,
+      checks,
+      store: this.store,
+      clock: this.clock,
+      feed: this.feed,
+      log: (line) => this.logs.push(line),
+      checkError: (checkId) => this.checkErrors.get(checkId) ?? null,
+    });
   }
 
   /** Loads state and subscribes like start(), without the timer: the test steps cycles itself. */

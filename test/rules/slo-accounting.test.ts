@@ -132,4 +132,14 @@ describe('an SLO alert with two window pairs', () => {
     expect(h.store.allIncidents()).toHaveLength(1);
     expect(h.store.allIncidents()[0]).toMatchObject({ rule: 'SloBurnRate', severity: 'page', labels: { slo: 'availability', env: 'prod', service: 'api' } });
   });
+
+  it('waits for a short window of data before judging: a fresh install\'s first bad minutes do not page at once', async () => {
+    const h = await new Harness(alerting([rule], { slos: [spec] })).begin();
+    // Every run fails from the first: 100 % bad is 100× the budget, over both pairs' factors.
+    const states = await h.run({ probe: { name: 'probe_success', labels: { check: 'http', env: 'prod', service: 'api' }, values: '0x9' } });
+    const firstFiring = states.findIndex((s) => s.includes('firing'));
+    // The 1h/5m pair holds once 5 minutes of data exist (the 6h/30m pair needs 30).
+    expect(firstFiring).toBe(5);
+    expect(h.store.allIncidents()).toHaveLength(1);
+  });
 });

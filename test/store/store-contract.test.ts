@@ -191,6 +191,36 @@ describeEachEngine('store samples', (engine) => {
   });
 });
 
+describeEachEngine('store series answers as JSON text', (engine) => {
+  it('serializes the same series as query answers, from raw samples and from rollups', async () => {
+    const store = await engine.open();
+    const samples: Sample[] = [];
+    for (const env of ['prod', 'staging']) for (let i = 0; i < 300; i++) samples.push(latency(env, 'api', T0 + i * 1000, (i % 17) / 8, { zone: 'é"\\' }));
+    await store.samples.append(samples);
+    await store.samples.rollUp(T0 + 3_600_000);
+    for (const q of [query({ to: T0 + 300_000 }), query({ to: T0 + 300_000, stepMs: 60_000, aggregate: 'p99' }), query({ matchers: [{ label: 'env', op: '=', value: 'none' }] })]) {
+      const plain = await store.samples.query(q);
+      const encoded = await store.samples.queryJson(q);
+      expect(JSON.parse(new TextDecoder().decode(encoded.seriesJson))).toEqual(plain.series.map((s) => ({ labels: s.labels, points: s.points })));
+      expect({ resolution: encoded.resolution, seriesCount: encoded.seriesCount, rowsScanned: encoded.rowsScanned }).toEqual({
+        resolution: plain.resolution,
+        seriesCount: plain.series.length,
+        rowsScanned: plain.rowsScanned,
+      });
+    }
+    await store.close();
+  });
+
+  it('refuses a query over the bounds as query does', async () => {
+    const store = await engine.open();
+    await store.samples.append([latency('prod', 'a', T0, 1), latency('prod', 'b', T0, 1)]);
+    const bounds: QueryLimits = { maxSeries: 1, maxPoints: 500_000, maxRowsScanned: 2_000_000 };
+    await expect(store.samples.queryJson(query({}), bounds)).rejects.toThrow(QueryTooLargeError);
+    await expect(store.samples.queryJson(query({}), bounds)).rejects.toThrow('probe_duration_seconds matches 2 series, over the limit of 1 per query');
+    await store.close();
+  });
+});
+
 describeEachEngine('store check results', (engine) => {
   it('keeps the last result of every check', async () => {
     const store = await engine.open();
