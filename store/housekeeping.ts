@@ -24,7 +24,7 @@ export interface HousekeepingOptions {
  * enforces retention, both in bounded steps with the event loop free between them, so that neither
  * folding 60,000 series nor deleting a week of data stalls probes or the API.
  */
-export function startHousekeeping(store: Store, retention: Retention, clock: Clock, opts: HousekeepingOptions = {}) {
+export function startHousekeeping(store: Pick<Store, 'samples' | 'outbox'>, retention: Retention, clock: Clock, opts: HousekeepingOptions = {}) {
   const log = opts.log ?? ((m: string) => console.error(m));
   const graceMs = opts.rollupGraceMs ?? ROLLUP_GRACE_MS;
   let stopped = false;
@@ -54,9 +54,13 @@ export function startHousekeeping(store: Store, retention: Retention, clock: Clo
       const at = clock.now();
       try {
         while (!stopped && (await store.samples.enforceRetention(at, retention)) > 0) await yieldToEventLoop();
-        while (!stopped && (await store.outbox.prune(at - NOTIFICATION_RETENTION_MS)) > 0) await yieldToEventLoop();
       } catch (err) {
         log(`retention failed (will retry): ${(err as Error).message}`);
+      }
+      try {
+        while (!stopped && (await store.outbox.prune(at - NOTIFICATION_RETENTION_MS)) > 0) await yieldToEventLoop();
+      } catch (err) {
+        log(`pruning delivered notifications failed (will retry): ${(err as Error).message}`);
       }
     })().finally(() => (retentionPass = null));
   };

@@ -17,7 +17,7 @@ describe('the vigil command', () => {
     const { code, stdout, stderr } = vigil(['check', '--config', 'vigil.example.yaml'], { API_TOKEN_STAGING: 'tok-staging-123', API_TOKEN_PROD: 'tok-prod-456' });
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^vigil\.example\.yaml: 3 environments, 2 services, 11 checks/);
+    expect(stdout).toMatch(/^vigil\.example\.yaml: 3 environments, 2 services, 13 checks/);
     expect(stdout).toMatch(/prod\/api\/pg\s+tcp\s+every 15s\s+timeout 5s\s+db\.prod\.internal:5432/);
     expect(stdout).toMatch(/staging\/api\/http\s+http\s+every 15s\s+timeout 5s\s+https:\/\/staging\.example\.com\/health\/ready/);
     expect(stdout).not.toContain('tok-prod-456');
@@ -29,7 +29,7 @@ describe('the vigil command', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(stdout).toContain('alerting: evaluated every 5s, reopen window 30m');
-    expect(stdout).toContain('rules: 29 (15 default, 2 written, 12 from SLOs)');
+    expect(stdout).toContain('rules: 31 (17 default, 2 written, 12 from SLOs)');
     expect(stdout).toMatch(/ReplicaLagHigh\s+page\s+max\(replica_lag_seconds\{env="prod"\}\[5m\]\) > 30 for 2m, recovers below 10, keeps firing 5m/);
     expect(stdout).toMatch(/api\/availability\s+staging, prod: availability 99\.9% over a rolling 28d\n\s+page\s+13\.44×\s+over 1h and 5m\s+2% of the budget in 1h/);
     expect(stdout).toMatch(/ticket\s+0\.93×\s+over 3d and 6h\s+10% of the budget in 3d/);

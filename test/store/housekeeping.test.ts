@@ -22,6 +22,7 @@ function steppingStore(callsPerPass: number) {
       },
       enforceRetention: async () => 0,
     },
+    outbox: { prune: async () => 0 },
   } as unknown as Store;
   return { store, calls };
 }
@@ -71,6 +72,7 @@ describe('housekeeping rollups', () => {
         },
         enforceRetention: async () => 0,
       },
+      outbox: { prune: async () => 0 },
     } as unknown as Store;
     const housekeeping = startHousekeeping(store, DEFAULT_RETENTION, { now: () => NOW }, { rollupEveryMs: 10_000, log: (m) => messages.push(m) });
     vi.advanceTimersByTime(10_000);
