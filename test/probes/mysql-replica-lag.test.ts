@@ -2,7 +2,7 @@
 // and a replica on free ports, see test/helpers/mariadb-replication.ts): a running replica, stopped
 // threads, a replication error, the source itself (not a replica), a wrong password, a missing grant.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mysqlReplicaLagProbe, mysqlReplicaLagSchema, readReplicaChannel, type MysqlReplicaLagTarget } from '../../probes/mysql-replica-lag.js';
+import { channelProblem, mysqlReplicaLagProbe, mysqlReplicaLagSchema, readReplicaChannel, type MysqlReplicaLagTarget } from '../../probes/mysql-replica-lag.js';
 import type { ProbeOutcome } from '../../probes/probe.js';
 import {
   MONITOR_PASSWORD,
@@ -136,6 +136,13 @@ describe('the mysql_replica_lag status rows and DSN', () => {
     },
   ])('reads the $name', ({ row, channel }) => {
     expect(readReplicaChannel(row)).toMatchObject(channel);
+  });
+
+  it('fails a replica at or over lag_under, naming the channel and the source', () => {
+    const channel = readReplicaChannel({ Replica_IO_Running: 'Yes', Replica_SQL_Running: 'Yes', Seconds_Behind_Source: 45, Source_Host: 'db1', Source_Port: 3306, Channel_Name: 'eu' });
+    expect(channelProblem(channel, 30_000)).toBe('channel "eu": replica is 45s behind db1:3306, expected under 30s');
+    expect(channelProblem({ ...channel, lagSeconds: 29 }, 30_000)).toBeNull();
+    expect(channelProblem(channel, undefined)).toBeNull();
   });
 
   it('shows a DSN written in the config with its password as *** in the API and vigil check, literal or from ${VAR}', () => {
