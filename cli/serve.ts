@@ -5,6 +5,7 @@ import { serve as serveHttp } from '@hono/node-server';
 import { Registry } from 'prom-client';
 import { alertingRoutes } from '../api/alerting.js';
 import { createApp } from '../api/app.js';
+import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
 import { createVigilMetrics } from '../api/metrics.js';
@@ -18,6 +19,7 @@ import { IngestWriter } from '../ingest/writer.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createProbeContext } from '../probes/context.js';
 import { builtinProbes } from '../probes/index.js';
+import { heartbeatPath } from '../probes/heartbeat.js';
 import { Scheduler } from '../probes/scheduler.js';
 import { AlertingEngine } from '../rules/engine.js';
 import { activeMaintenance } from '../rules/maintenance.js';
@@ -89,6 +91,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
 
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
     closers.push(() => store.close());
+    // Before the scheduler and the API: a heartbeat check's token is made once and kept across restarts.
+    const heartbeats = await ensureHeartbeatTokens(store, config.checks, clock.now());
     const live = new LiveView();
     const metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
     const writer = new IngestWriter(store, live, {
@@ -128,7 +132,11 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     closers.push(() => alerting.stop());
     const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
     closers.push(() => housekeeping.stop());
-    const probeContext = createProbeContext({ clock, secrets: config.secrets });
+    const probeContext = createProbeContext({
+      clock,
+      secrets: config.secrets,
+      heartbeats: { read: (checkId) => store.heartbeats.get(checkId) },
+    });
     closers.push(() => probeContext.close());
     // Lets a run's duration leave out the time Vigil itself held the loop (see lib/loop-stalls.ts).
     const loopStalls = new LoopStallMonitor();
@@ -175,6 +183,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
         ['/api/v1', notificationRoutes({ store, clock, receivers: () => dispatcher?.receiverStates() ?? [], log: opts.log })],
         ...(collector ? [['/v1', collector.routes] as const] : []),
+        ['/api/v1', heartbeatRoutes({ store, clock, checks: config.checks, log: opts.log })],
       ],
     });
 
@@ -217,6 +226,9 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     dispatcher = started;
     started.start();
     closers.push(() => started.stop());
+    // The demo app's backup job beats on this Vigil's own heartbeat URLs, as a cron job would.
+    const ownUrl = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${boundPort}` : url;
+    demo?.startBackupJobs(ownUrl, heartbeats.map((record) => ({ env: record.checkId.split('/')[0]!, path: heartbeatPath(record.token) })));
     opts.log(
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
         `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)}${otlpNote})`,

@@ -9,14 +9,15 @@ import { builtinProbes } from '../probes/index.js';
 import { builtinReceivers } from '../notify/index.js';
 import { describeNotify } from '../config/describe-notify.js';
 import { sendTestMessage } from '../notify/test-message.js';
-import { serve, StartError } from './serve.js';
+import { serve, StartError, DEFAULT_DB } from './serve.js';
+import { describeHeartbeats } from './heartbeats.js';
 
 const HELP: Record<string, string> = {
   main: `Vigil — self-hosted observability and SLA monitoring.
 
 Usage:
   vigil serve [--config vigil.yaml] [--port 8080] [--host 0.0.0.0] [--db ./data/vigil.db]
-  vigil check --config vigil.yaml
+  vigil check --config vigil.yaml [--db ./data/vigil.db]
   vigil notify test <receiver> [--config vigil.yaml]
   vigil --version
 
@@ -32,14 +33,17 @@ Options:
   --db PATH|URL   SQLite database file, or a postgres://user@host/db URL (default: $VIGIL_DB, else the
                   config's storage:, else ./data/vigil.db)
   -h, --help      show this help`,
-  check: `Usage: vigil check --config FILE
+  check: `Usage: vigil check --config FILE [--db PATH|URL]
 
 Validates a config and prints its checks expanded per environment, then its alerting: the compiled
-rules, each SLO with its burn-rate tiers, inhibition and the next maintenance windows. Exits 1 with
-every problem (file:line path: message) when the config is invalid.
+rules, each SLO with its burn-rate tiers, inhibition and the next maintenance windows, and the URL
+each heartbeat check's job calls (its token is kept in the store). Exits 1 with every problem
+(file:line path: message) when the config is invalid.
 
 Options:
   --config FILE   vigil.yaml to validate (default: $VIGIL_CONFIG)
+  --db PATH|URL   the store vigil serve uses, for the heartbeat URLs (default: $VIGIL_DB, else the
+                  config's storage:, else ./data/vigil.db)
   -h, --help      show this help`,
   notify: `Usage: vigil notify test <receiver> [--config FILE]
 
@@ -83,7 +87,8 @@ async function main(argv: string[]): Promise<void> {
       options: {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-        ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' } } : {}),
+        ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
+        ...(command === 'serve' || command === 'check' ? { db: { type: 'string' } } : {}),
       },
       strict: true,
     }));
@@ -103,6 +108,9 @@ async function main(argv: string[]): Promise<void> {
       const color = useColor(process.stdout);
       process.stdout.write(describeConfig(config, { color }) + describeAlerting(config, { color, now: Date.now() }));
       process.stdout.write(describeNotify(config, builtinReceivers()));
+      const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? config.storage ?? DEFAULT_DB;
+      const baseUrl = config.server.publicUrl ?? `http://localhost:${config.server.port}`;
+      process.stdout.write(await describeHeartbeats(config, db, baseUrl, Date.now()));
       return;
     }
     if (command === 'notify') {

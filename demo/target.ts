@@ -97,6 +97,23 @@ export function demoState(env: DemoEnv, at: number, random: () => number = Math.
   }
 }
 
+/** What the demo's backup job does in one slot: beats, reports a failure, or does not run at all. */
+export type DemoBackupRun = { readonly status: 'ok' | 'fail'; readonly message: string } | null;
+
+/**
+ * The backup job's schedule, a pure function of time: prod's always runs; staging's does not run while
+ * its database is down (its heartbeat check fails ~15 s into the outage); dev's reports a full disk
+ * for 1 minute in 12.
+ */
+export function demoBackupRun(env: DemoEnv, at: number): DemoBackupRun {
+  if (env === 'staging' && inWindow(at, 6 * MINUTE, 90_000, 4 * MINUTE)) return null;
+  if (env === 'dev' && inWindow(at, 12 * MINUTE, MINUTE, 7 * MINUTE)) return { status: 'fail', message: 'pg_dump: no space left on /backups' };
+  return { status: 'ok', message: `dumped orders_${env} in ${(1.5 + Math.abs(wave(at, 5 * MINUTE))).toFixed(1)}s` };
+}
+
+/** How often the demo's backup job runs (the demo config's heartbeat check says `every: 10s`). */
+export const DEMO_BACKUP_EVERY_MS = 10_000;
+
 export interface DemoTarget {
   /** Base URL, e.g. http://127.0.0.1:41234; each environment lives under `/<env>/`. */
   readonly url: string;
@@ -106,6 +123,11 @@ export interface DemoTarget {
   readonly webhookSecret: string;
   /** What the sink received so far. */
   webhooks(): DemoWebhookSnapshot;
+  /**
+   * Starts the app's backup job in each environment: every 10 s it POSTs to its heartbeat URL on
+   * Vigil (`vigilUrl` + path, `/fail` with the error as the body), as a cron job would.
+   */
+  startBackupJobs(vigilUrl: string, heartbeats: ReadonlyArray<{ readonly env: string; readonly path: string }>): void;
   close(): Promise<void>;
 }
 
@@ -173,13 +195,31 @@ export async function startDemoTarget(opts: { port?: number; host?: string; cloc
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const jobs: NodeJS.Timeout[] = [];
+  const jobsStopped = new AbortController();
   return {
     url,
     webhookUrl: `${url}/webhook`,
     webhookSecret,
     webhooks: sink.snapshot,
+    startBackupJobs(vigilUrl, heartbeats) {
+      const runOnce = (): void => {
+        for (const { env, path } of heartbeats) {
+          if (!isDemoEnv(env)) continue;
+          const run = demoBackupRun(env, clock.now());
+          if (run === null) continue;
+          const beatUrl = `${vigilUrl}${path}${run.status === 'fail' ? '/fail' : ''}`;
+          // A beat lost while Vigil stops is what a real job would see too: nothing to report.
+          fetch(beatUrl, { method: 'POST', body: run.message, signal: jobsStopped.signal }).then((res) => res.body?.cancel(), () => {});
+        }
+      };
+      runOnce();
+      jobs.push(setInterval(runOnce, DEMO_BACKUP_EVERY_MS));
+    },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const job of jobs) clearInterval(job);
+        jobsStopped.abort();
         for (const timer of pending) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());

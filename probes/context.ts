@@ -3,12 +3,38 @@
 import type { Clock } from '../lib/clock.js';
 import { SecretValues } from '../lib/secret.js';
 
+/** A heartbeat check's last beat, as the heartbeat probe reads it. */
+export interface HeartbeatState {
+  /** When the check got its token: a check never beaten is aged from here. */
+  readonly createdAt: number;
+  readonly lastBeatAt: number | null;
+  readonly lastStatus: 'ok' | 'fail' | null;
+  readonly lastMessage: string | null;
+}
+
+/**
+ * Where heartbeat checks read their last beat. The composition root fills it from the store; probes
+ * never import the store.
+ *
+ * @example
+ * const heartbeats: HeartbeatBook = { read: (checkId) => store.heartbeats.get(checkId) };
+ */
+export interface HeartbeatBook {
+  /** The check's last beat; null for a check that has no token yet. */
+  read(checkId: string): Promise<HeartbeatState | null>;
+}
+
+/** A book that knows no check: what a context made without one holds. */
+export const NO_HEARTBEATS: HeartbeatBook = { read: () => Promise.resolve(null) };
+
 /** Shared state of the probes of one running Vigil. */
 export interface ProbeContext {
   /** The one source of "now" for probes (certificate expiry, ages). */
   readonly clock: Clock;
   /** Every secret value of the config: probes strip headers holding one on cross-origin redirects. */
   readonly secrets: SecretValues;
+  /** The last beats of heartbeat checks (push checks: the job calls Vigil). */
+  readonly heartbeats: HeartbeatBook;
   /** Per-kind state (keep-alive agents, parsed targets, CA files): created on first use, closed with the context. */
   resource<T extends { close(): void | Promise<void> }>(key: string, create: () => T): T;
   /** Closes every resource (sockets, pools); runs after this fail. */
@@ -18,6 +44,7 @@ export interface ProbeContext {
 export interface ProbeContextOptions {
   readonly clock: Clock;
   readonly secrets?: SecretValues;
+  readonly heartbeats?: HeartbeatBook;
 }
 
 /** A fresh context; the caller closes it when it stops running checks. */
@@ -27,6 +54,7 @@ export function createProbeContext(opts: ProbeContextOptions): ProbeContext {
   return {
     clock: opts.clock,
     secrets: opts.secrets ?? SecretValues.none,
+    heartbeats: opts.heartbeats ?? NO_HEARTBEATS,
     resource<T extends { close(): void | Promise<void> }>(key: string, create: () => T): T {
       if (closed) throw new Error(`probe context is closed; cannot open "${key}"`);
       let resource = resources.get(key);

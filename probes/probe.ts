@@ -71,6 +71,11 @@ export interface Probe<Target = any> {
   readonly kind: string;
   readonly schema: z.ZodObject<any>;
   run(target: Target, signal: AbortSignal, ctx: ProbeContext): Promise<ProbeOutcome>;
+  /**
+   * How the scheduler runs a check of this kind when not as written; absent → as written. A heartbeat
+   * check's `every` is how often its job beats, so it is polled more often and told its own id.
+   */
+  scheduled?(check: CheckSpec): CheckSpec;
 }
 
 /** The explicit map of probe kinds; registering a kind twice is a bug and throws. */

@@ -127,11 +127,13 @@ export class Scheduler {
     this.#random = deps.random ?? Math.random;
     this.#graceMs = deps.abortGraceMs ?? DEFAULT_ABORT_GRACE_MS;
     this.#log = deps.log ?? ((line) => console.error(line));
-    this.#states = checks.map((spec) => {
+    this.#states = checks.map((written) => {
+      const probe = deps.registry.get(written.kind);
+      const spec = probe.scheduled?.(written) ?? written;
       if (!(spec.everyMs > 0) || !(spec.timeoutMs > 0)) throw new Error(`check ${spec.id}: every and timeout must be positive`);
       return {
         spec,
-        probe: deps.registry.get(spec.kind),
+        probe,
         labels: Object.freeze({ env: spec.env, service: spec.service, check: spec.name }),
         nextPlannedAt: 0,
         busy: false,

@@ -425,6 +425,47 @@ export interface OutboxStore extends OutboxWrites {
   prune(before: number, batch?: number): Promise<number>;
 }
 
+// ---- Heartbeats: push checks ([P1]) ----
+
+/** How a job's last beat went: `POST …/heartbeat/{token}` is ok, `…/fail` a failure. */
+export type BeatStatus = 'ok' | 'fail';
+
+/** One heartbeat check's token and last beat. */
+export interface HeartbeatRecord {
+  readonly checkId: string;
+  /** The secret in the beat URL: unguessable, stable across restarts, replaced by a rotation. */
+  readonly token: string;
+  /** When the check first got a token: a check never beaten is aged from here (a rotation keeps it). */
+  readonly createdAt: number;
+  readonly lastBeatAt: number | null;
+  readonly lastStatus: BeatStatus | null;
+  /** The body of the last beat (bounded), e.g. a backup job's summary or error; null when it had none. */
+  readonly lastMessage: string | null;
+}
+
+/** A beat as received. */
+export interface Beat {
+  readonly at: number;
+  readonly status: BeatStatus;
+  readonly message: string | null;
+}
+
+/** Heartbeat tokens and beats. Tokens are made by the caller (crypto), never by the store. */
+export interface HeartbeatStore {
+  /**
+   * The records of `checks`, in their order; a check without one gets the token offered with it, made
+   * at `at`. A check that has one keeps it (the offered token is dropped).
+   */
+  ensure(checks: ReadonlyArray<{ readonly checkId: string; readonly token: string }>, at: number): Promise<HeartbeatRecord[]>;
+  /** Records a beat for the check holding `token`; null when no check holds it. */
+  beat(token: string, beat: Beat): Promise<HeartbeatRecord | null>;
+  get(checkId: string): Promise<HeartbeatRecord | null>;
+  /** Every record, by check id. */
+  list(): Promise<HeartbeatRecord[]>;
+  /** Replaces the check's token (the old one stops working at once), keeping its beats; NotFoundError for a check without one. */
+  rotate(checkId: string, token: string): Promise<HeartbeatRecord>;
+}
+
 /** What a transaction sees: the concerns' writes (and reads of what it wrote), committed together. */
 export interface StoreTx {
   readonly samples: SampleWrites;
@@ -453,6 +494,7 @@ export interface Store {
   readonly silences: SilenceStore;
   readonly postmortems: PostmortemStore;
   readonly outbox: OutboxStore;
+  readonly heartbeats: HeartbeatStore;
   /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws (and rethrows). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when a write goes through (for /health/ready). */

@@ -6,6 +6,7 @@ import { SerialQueue } from '../../lib/serial.js';
 import type {
   CheckResult,
   CheckResultStore,
+  HeartbeatStore,
   IncidentStore,
   IncidentWrites,
   OutboxStore,
@@ -45,6 +46,7 @@ import { migrate } from './schema.js';
 import { SeriesCatalog } from './series.js';
 import { createSilence, expireSilence, getSilence, listSilences } from './silences.js';
 import * as outbox from './outbox.js';
+import { beatHeartbeat, ensureHeartbeats, getHeartbeat, listHeartbeats, rotateHeartbeat } from './heartbeats.js';
 import { querySeries } from './snapshot.js';
 import { encodeSeriesResult } from '../series-json.js';
 
@@ -65,6 +67,7 @@ export class PostgresStore implements Store {
   readonly silences: SilenceStore;
   readonly postmortems: PostmortemStore;
   readonly outbox: OutboxStore;
+  readonly heartbeats: HeartbeatStore;
   readonly #pool: Pool;
   readonly #catalog = new SeriesCatalog();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -117,6 +120,13 @@ export class PostgresStore implements Store {
       replay: (id, at) => on((client) => outbox.replayOutbox(client, id, at)),
       counts: () => on(outbox.outboxCounts),
       prune: (before, batch = 5000) => on((client) => outbox.pruneOutbox(client, before, batch)),
+    };
+    this.heartbeats = {
+      ensure: (checks, at) => on((client) => ensureHeartbeats(client, checks, at)),
+      beat: (token, beat) => on((client) => beatHeartbeat(client, token, beat)),
+      get: (checkId) => on((client) => getHeartbeat(client, checkId)),
+      list: () => on(listHeartbeats),
+      rotate: (checkId, token) => on((client) => rotateHeartbeat(client, checkId, token)),
     };
   }
 

@@ -9,6 +9,7 @@ import type {
   CheckResult,
   EncodedSeriesQueryResult,
   CheckResultStore,
+  HeartbeatStore,
   IncidentStore,
   IncidentWrites,
   OutboxStore,
@@ -50,6 +51,7 @@ export class SqliteStore implements Store {
   readonly silences: SilenceStore;
   readonly postmortems: PostmortemStore;
   readonly outbox: OutboxStore;
+  readonly heartbeats: HeartbeatStore;
   readonly #core: SqliteCore;
   readonly #writer = new SerialQueue();
   readonly #readers: ReaderPool | null;
@@ -105,6 +107,13 @@ export class SqliteStore implements Store {
       replay: (id, at) => write(() => core.outbox.replay(id, at)),
       counts: () => read(() => core.outbox.counts()),
       prune: (before, batch = 5000) => write(() => core.outbox.prune(before, batch)),
+    };
+    this.heartbeats = {
+      ensure: (checks, at) => write(() => core.heartbeats.ensure(checks, at)),
+      beat: (token, beat) => write(() => core.heartbeats.beat(token, beat)),
+      get: (checkId) => read(() => core.heartbeats.get(checkId)),
+      list: () => read(() => core.heartbeats.list()),
+      rotate: (checkId, token) => write(() => core.heartbeats.rotate(checkId, token)),
     };
     this.#tx = tx;
   }

@@ -5,6 +5,7 @@ import { DEMO_SOURCE, loadDemoConfig } from '../../config/demo.js';
 import { describeConfig } from '../../config/describe.js';
 import { JSON_SCHEMA_FILE, renderJsonSchema } from '../../config/json-schema.js';
 import { loadConfigText } from '../../config/load.js';
+import { DEMO_BACKUP_EVERY_MS, demoBackupRun } from '../../demo/target.js';
 
 const registry = builtinProbes();
 const DEMO_SECRET = 'whsec_ZGVtby1zZWNyZXQtZm9yLXRoZS10ZXN0cw==';
@@ -17,13 +18,19 @@ describe('the embedded demo config', () => {
     expect(config.environments).toEqual(['dev', 'staging', 'prod']);
     expect(config.services.map((s) => s.name)).toEqual(['web', 'api', 'db']);
     expect(config.checks.map((c) => c.id)).toEqual(
-      ['dev', 'staging', 'prod'].flatMap((env) => [`${env}/web/http`, `${env}/api/http`, `${env}/db/health`]),
+      ['dev', 'staging', 'prod'].flatMap((env) => [`${env}/web/http`, `${env}/api/http`, `${env}/db/health`, `${env}/db/backup`]),
     );
-    for (const check of config.checks) expect(check).toMatchObject({ everyMs: 5_000, timeoutMs: 2_000 });
+    for (const check of config.checks.filter((c) => c.kind !== 'heartbeat')) expect(check).toMatchObject({ everyMs: 5_000, timeoutMs: 2_000 });
+  });
+
+  it("has a heartbeat check per environment that the demo app's backup job beats every 10s", () => {
+    const backups = config.checks.filter((c) => c.kind === 'heartbeat');
+    expect(backups.map((c) => c.id)).toEqual(['dev/db/backup', 'staging/db/backup', 'prod/db/backup']);
+    for (const check of backups) expect(check).toMatchObject({ everyMs: DEMO_BACKUP_EVERY_MS, target: { grace: 5_000 } });
   });
 
   it('points every check at the demo target', () => {
-    const urls = config.checks.filter((c) => c.env === 'staging').map((c) => c.target.url);
+    const urls = config.checks.filter((c) => c.env === 'staging' && c.kind !== 'heartbeat').map((c) => c.target.url);
     expect(urls).toEqual([
       'http://127.0.0.1:41234/staging/',
       'http://127.0.0.1:41234/staging/api/orders',
@@ -40,6 +47,19 @@ describe('the embedded demo config', () => {
       { name: 'queue_depth', path: '$.queues.emails.depth', labels: { queue: 'emails' } },
     ]);
     expect(db?.runbook).toBe('https://runbooks.example.com/db/health');
+  });
+});
+
+describe('the demo backup job', () => {
+  const MINUTE = 60_000;
+  it("runs in prod always, skips staging's runs during its outage, and reports dev's full disk 1 minute in 12", () => {
+    const at = (minute: number) => 10 * 60 * MINUTE * 12 + minute * MINUTE;
+    expect(demoBackupRun('prod', at(4.5))).toMatchObject({ status: 'ok' });
+    // Staging's outage: 90 s from minute 2 of every 6 (the same window as its health endpoint's).
+    expect(demoBackupRun('staging', at(2.5))).toBeNull();
+    expect(demoBackupRun('staging', at(4))).toMatchObject({ status: 'ok' });
+    expect(demoBackupRun('dev', at(5.5))).toEqual({ status: 'fail', message: 'pg_dump: no space left on /backups' });
+    expect(demoBackupRun('dev', at(7))).toMatchObject({ status: 'ok' });
   });
 });
 
@@ -110,7 +130,7 @@ describe('the embedded demo alerting', () => {
   const { alerting } = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', webhookSecret: DEMO_SECRET, registry });
 
   it('gives every check its default rules, plus rules on what the health endpoint reports', () => {
-    expect(alerting.rules.filter((r) => r.kind === 'check_down')).toHaveLength(9);
+    expect(alerting.rules.filter((r) => r.kind === 'check_down')).toHaveLength(12);
     expect(alerting.rules.filter((r) => r.name === 'TlsCertExpiring')).toHaveLength(9);
     expect(alerting.rules.filter((r) => r.origin === 'config').map((r) => r.name)).toEqual(['ComponentDown', 'ReplicaLagHigh', 'ExportsBacklog']);
     expect(alerting.inhibit).toHaveLength(2);

@@ -97,4 +97,20 @@ describe('the embedded demo opens and resolves incidents on its own', () => {
     expect(outageAlerts.map((a) => a.change).sort()).toEqual(['opened', 'resolved']);
     expect(lines.join('\n')).not.toMatch(/error|failed/i);
   }, 300_000);
+
+  it("has the demo app's backup job beat on each environment's heartbeat URL", async () => {
+    type Listed = { heartbeats: Array<{ checkId: string; path: string; lastStatus: string | null; lastMessage: string | null }> };
+    const listed = await waitFor(
+      async () => (await fetch(`${vigil.url}/api/v1/heartbeats`).then((r) => r.json())) as Listed,
+      (body) => body.heartbeats.find((h) => h.checkId === 'prod/db/backup')?.lastStatus === 'ok',
+      30_000,
+      "prod's backup job to beat",
+    );
+    expect(listed.heartbeats.map((h) => h.checkId)).toEqual(['dev/db/backup', 'staging/db/backup', 'prod/db/backup']);
+    expect(listed.heartbeats[2]!.lastMessage).toMatch(/^dumped orders_prod in \d\.\ds$/);
+    expect(listed.heartbeats[2]!.path).toMatch(/^\/api\/v1\/heartbeat\/[A-Za-z0-9_-]{43}$/);
+    // The token is in what the API lists (the job needs it), never in the server log.
+    const token = listed.heartbeats[2]!.path.split('/').pop()!;
+    expect(lines.join('\n')).not.toContain(token);
+  });
 });

@@ -1,7 +1,11 @@
 // The contract every probe kind keeps: a target that hangs ends when the signal aborts as a failed
 // outcome saying it timed out, never as an exception and without leaving a socket open; a run whose
 // signal is already aborted does not touch the network at all.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createProbeContext, type ProbeContext } from '../../probes/context.js';
+import { dnsProbe } from '../../probes/dns.js';
+import { heartbeatProbe } from '../../probes/heartbeat.js';
+import { systemClock } from '../../lib/clock.js';
 import { builtinProbes } from '../../probes/index.js';
 import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 import {
@@ -11,6 +15,7 @@ import {
   probeContextPerTest,
   startSilentServer,
 } from '../helpers/servers.js';
+import { startDnsServer } from '../helpers/dns-server.js';
 
 let refused: number;
 beforeAll(async () => {
@@ -29,6 +34,50 @@ const targets: Record<string, (port: number) => Record<string, unknown>> = {
   // The MySQL backend keeps the same contract in test/probes/sql.test.ts.
   sql: (port) => ({ dsn: `postgres://vigil:contract-secret@127.0.0.1:${port}/postgres`, query: 'select 1 as one' }),
   tls: (port) => ({ host: '127.0.0.1', port }),
+  mysql_replica_lag: (port) => ({ dsn: `mysql://monitor:pw-in-dsn@127.0.0.1:${port}/` }),
+};
+
+/** A peer of a kind that speaks no TCP: it is contacted, and never answers. */
+interface SilentPeer {
+  /** What a run reads, pointed at this peer. */
+  readonly target: Record<string, unknown>;
+  /** The context a run uses (one that holds the peer, for kinds that read through the context). */
+  readonly context: ProbeContext;
+  /** Requests the peer has received. */
+  readonly contacted: number;
+  /** The kind's fields pointed at a peer that refuses, and the error that says so; null where nothing can refuse. */
+  readonly refused: { readonly target: Record<string, unknown>; readonly error: string } | null;
+  close(): Promise<void>;
+}
+
+/** Kinds that speak no TCP keep the same contract against their own silent peer. */
+const silentPeers: Record<string, () => Promise<SilentPeer>> = {
+  dns: async () => {
+    const server = await startDnsServer({});
+    server.mode = 'silent';
+    return {
+      target: dnsProbe.schema.parse({ query: 'api.example.com', resolver: server.address }),
+      context: contexts.current(),
+      get contacted() {
+        return server.received;
+      },
+      refused: { target: { query: 'api.example.com', resolver: `127.0.0.1:${refused}` }, error: `connection refused to 127.0.0.1:${refused}` },
+      close: () => server.close(),
+    };
+  },
+  heartbeat: async () => {
+    let reads = 0;
+    const context = createProbeContext({ clock: systemClock, heartbeats: { read: () => (reads++, new Promise(() => {})) } });
+    return {
+      target: { ...heartbeatProbe.schema.parse({}), checkId: 'prod/backup/heartbeat', everyMs: 86_400_000 },
+      context,
+      get contacted() {
+        return reads;
+      },
+      refused: null,
+      close: () => context.close(),
+    };
+  },
 };
 
 /** A kind with several backends runs the contract once per backend: each has its own client library. */
@@ -41,13 +90,53 @@ const backendTargets: Record<string, { kind: string; target: (port: number) => R
 };
 
 const cases: [string, string, (port: number) => Record<string, unknown>][] = [
-  ...builtinProbes().kinds().map((kind): [string, string, (port: number) => Record<string, unknown>] => [kind, kind, (port) => targets[kind](port)]),
+  ...builtinProbes().kinds().filter((kind) => kind in targets).map((kind): [string, string, (port: number) => Record<string, unknown>] => [kind, kind, (port) => targets[kind](port)]),
   ...Object.entries(backendTargets).map(([name, { kind, target }]): [string, string, (port: number) => Record<string, unknown>] => [name, kind, target]),
 ];
 
 afterAll(() => {
   // A kind registered without a target here would silently skip the contract.
-  expect(Object.keys(targets).sort()).toEqual(builtinProbes().kinds().sort());
+  expect([...Object.keys(targets), ...Object.keys(silentPeers)].sort()).toEqual(builtinProbes().kinds().sort());
+});
+
+describe.each(Object.keys(silentPeers))('the %s probe (no TCP)', (kind) => {
+  const probe = builtinProbes().get(kind);
+  const peers: SilentPeer[] = [];
+  afterEach(async () => {
+    await Promise.all(peers.splice(0).map((peer) => peer.close()));
+  });
+  const start = async (): Promise<SilentPeer> => {
+    const peer = await silentPeers[kind]!();
+    peers.push(peer);
+    return peer;
+  };
+
+  it('stops when the signal aborts against a peer that never answers', async () => {
+    const peer = await start();
+    const controller = new AbortController();
+    const running = probe.run(peer.target, controller.signal, peer.context);
+    await expect.poll(() => peer.contacted, { timeout: 2000 }).toBe(1);
+    controller.abort(new ProbeTimeoutError(300));
+    const outcome = await running;
+    expect(outcome.success).toBe(false);
+    expect(outcome.error).toMatch(/^timed out after 300ms (while|during) /);
+  });
+
+  it('returns at once, without contacting its peer, for a signal already aborted', async () => {
+    const peer = await start();
+    const outcome = await probe.run(peer.target, AbortSignal.abort(new ProbeTimeoutError(5000)), peer.context);
+    expect(outcome.success).toBe(false);
+    expect(outcome.error).toMatch(/^timed out after 5s /);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(peer.contacted).toBe(0);
+  });
+
+  it('reports a refusing peer as data, not an exception', async () => {
+    const peer = await start();
+    if (peer.refused === null) return;
+    const outcome = await probe.run(probe.schema.parse(peer.refused.target), AbortSignal.timeout(2000), peer.context);
+    expect(outcome).toMatchObject({ success: false, error: peer.refused.error });
+  });
 });
 
 describe.each(cases)('the %s probe', (_name, kind, fields) => {

@@ -2,6 +2,7 @@ import type { PoolClient } from '../connection.js';
 import { initial } from './0001-initial.js';
 import { alerting } from './0002-alerting.js';
 import { outbox } from './0003-outbox.js';
+import { heartbeats } from './0004-heartbeats.js';
 
 /** One schema change: `up` runs inside a transaction that also records `version` in schema_version. */
 export interface PostgresMigration {
@@ -11,4 +12,4 @@ export interface PostgresMigration {
 }
 
 /** Every migration, in order; append only — never edit or reorder a shipped one. */
-export const MIGRATIONS: readonly PostgresMigration[] = [initial, alerting, outbox];
+export const MIGRATIONS: readonly PostgresMigration[] = [initial, alerting, outbox, heartbeats];
