@@ -15,6 +15,7 @@ import { StatusFeed } from './status-feed.js';
 import { parseSeriesParams } from './series-params.js';
 import { errorResponse, notFound } from './errors.js';
 import { mutationGuard } from './mutations.js';
+import { maintenanceMarks } from '../rules/maintenance.js';
 import { acceptsGzip, bytesBody, jsonBytes, readAll } from './encoding.js';
 
 export interface AppDeps {
@@ -90,7 +91,8 @@ export function createApp(deps: AppDeps): Hono {
     const result = await store.samples.queryJson(query);
     const { metric, from, to, stepMs, aggregate } = query;
     const head = JSON.stringify({ metric, from, to, stepMs, aggregate, resolution: result.resolution });
-    const body = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"series":`), result.seriesJson, Buffer.from('}')]);
+    const maintenance = JSON.stringify(maintenanceMarks(config.alerting.maintenance, from, to, query.matchers));
+    const body = Buffer.concat([Buffer.from(`${head.slice(0, -1)},"series":`), result.seriesJson, Buffer.from(`,"maintenance":${maintenance}}`)]);
     return jsonBytes(c, body);
   });
 

@@ -68,6 +68,22 @@ export interface SeriesResponse {
   readonly aggregate: string;
   readonly resolution: 'raw' | '1m' | '1h';
   readonly series: ReadonlyArray<{ readonly labels: Record<string, string>; readonly points: ReadonlyArray<readonly [number, number]> }>;
+  /**
+   * Maintenance windows overlapping [from, to) that the query's env/service matchers do not rule out:
+   * time that SLOs leave out, for charts to shade. A series is covered when its env is in `environments`
+   * (null: all) and its service in `services` (null: all).
+   */
+  readonly maintenance: readonly MaintenanceMark[];
+}
+
+/** One maintenance window in a series answer. */
+export interface MaintenanceMark {
+  readonly id: string;
+  readonly start: number;
+  readonly end: number;
+  readonly environments: readonly string[] | null;
+  readonly services: readonly string[] | null;
+  readonly reason: string | null;
 }
 
 /** Every error response: `{ error: { code, message } }` with the matching HTTP status. */

@@ -105,3 +105,32 @@ export function coveredMs(windows: readonly TimeRange[], from: number, to: numbe
   }
   return total;
 }
+
+/** At most this many windows in one answer (a cron every minute over a year is half a million). */
+export const MAX_MARKED_WINDOWS = 1_000;
+
+/**
+ * The windows of `specs` overlapping [from, to) that could cover a series matching `matchers` (a spec
+ * whose environments or services an `=` matcher rules out is left out), in time order, at most
+ * MAX_MARKED_WINDOWS.
+ */
+export function maintenanceMarks(
+  specs: readonly MaintenanceSpec[],
+  from: number,
+  to: number,
+  matchers: ReadonlyArray<{ readonly label: string; readonly op: string; readonly value: string }>,
+): Array<{ id: string; start: number; end: number; environments: readonly string[] | null; services: readonly string[] | null; reason: string | null }> {
+  const equal = (label: string) => matchers.find((m) => m.label === label && m.op === '=')?.value;
+  const env = equal('env');
+  const service = equal('service');
+  const marks = [];
+  for (const spec of specs) {
+    if (env !== undefined && spec.environments !== null && !spec.environments.includes(env)) continue;
+    if (service !== undefined && spec.services !== null && !spec.services.includes(service)) continue;
+    for (const [start, end] of maintenanceWindows(spec, from, to)) {
+      marks.push({ id: spec.id, start, end, environments: spec.environments, services: spec.services, reason: spec.reason });
+      if (marks.length >= MAX_MARKED_WINDOWS) break;
+    }
+  }
+  return marks.sort((a, b) => a.start - b.start).slice(0, MAX_MARKED_WINDOWS);
+}

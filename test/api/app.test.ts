@@ -253,3 +253,43 @@ describe('the HTTP API', () => {
     expect(text).toContain('vigil_probe_runs_total{kind="http",result="failure"} 0');
   });
 });
+
+describe('series answers mark maintenance', () => {
+  const MAINTENANCE_CONFIG = `
+environments: [staging, prod]
+services:
+  api:
+    checks:
+      - tcp: { host: "db.{{env}}.internal", port: 5432, every: 10s, timeout: 2s }
+maintenance:
+  - { environments: [staging], cron: "0 * * * *", duration: 10m, timezone: UTC, reason: hourly reset }
+  - { services: [api], start: 2026-11-21T11:30:00Z, end: 2026-11-21T11:45:00Z, reason: PG 16 upgrade }
+`;
+
+  it('lists the windows in the range that the env and service matchers do not rule out', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-api-maintenance-'));
+    const store = await openSqliteStore(path.join(dir, 'vigil.db'), { readers: 0 });
+    try {
+      const registry = builtinProbes();
+      const config = loadConfigText(MAINTENANCE_CONFIG, { file: 'vigil.yaml', env: {}, registry });
+      const live = new LiveView();
+      const app = createApp({ config, store, live, metrics: createVigilMetrics(new Registry(), registry.kinds(), live), clock: { now: () => NOW }, schedulerRunning: () => true });
+      const marks = async (match: string) => {
+        const res = await app.request(`/api/v1/series?metric=probe_success&${match}from=${NOW - 2 * 3_600_000}&to=${NOW}&step=1m`);
+        return ((await res.json()) as SeriesResponse).maintenance.map((m) => [m.id, new Date(m.start).toISOString(), new Date(m.end).toISOString()]);
+      };
+      // NOW is 12:00: the hourly staging windows at 10:00 and 11:00, and the one-off api upgrade.
+      expect(await marks('match=env=staging&')).toEqual([
+        ['maintenance[0]', '2026-11-21T10:00:00.000Z', '2026-11-21T10:10:00.000Z'],
+        ['maintenance[0]', '2026-11-21T11:00:00.000Z', '2026-11-21T11:10:00.000Z'],
+        ['maintenance[1]', '2026-11-21T11:30:00.000Z', '2026-11-21T11:45:00.000Z'],
+      ]);
+      expect(await marks('match=env=prod&')).toEqual([['maintenance[1]', '2026-11-21T11:30:00.000Z', '2026-11-21T11:45:00.000Z']]);
+      expect(await marks('match=env=prod&match=service=web&')).toEqual([]);
+      expect(await marks('')).toHaveLength(3);
+    } finally {
+      await store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

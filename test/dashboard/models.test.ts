@@ -16,6 +16,7 @@ function response(series: Array<{ env: string; check?: string; points: Array<[nu
     aggregate: 'max',
     resolution: 'raw',
     series: series.map((s) => ({ labels: { env: s.env, service: 'api', check: s.check ?? 'http' }, points: s.points })),
+    maintenance: [],
   };
 }
 
