@@ -86,7 +86,13 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     } else {
       demo = await startDemoTarget({ clock: opts.demoClock });
       closers.push(() => demo!.close());
-      config = loadDemoConfig({ demoTarget: demo.url, webhookSecret: demo.webhookSecret, registry });
+      config = loadDemoConfig({
+        demoTarget: demo.url,
+        demoDns: demo.dnsAddress,
+        demoTlsPort: demo.tlsPort,
+        webhookSecret: demo.webhookSecret,
+        registry,
+      });
     }
 
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);

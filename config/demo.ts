@@ -18,17 +18,24 @@ export function demoConfigText(): string {
 }
 
 /**
- * The demo config, its checks pointed at the demo target (a base URL like http://127.0.0.1:41234) and
- * its `demo-hook` receiver at the target's webhook sink, signing with `webhookSecret` (a `whsec_` secret
- * made at start). The two reach the config as `${DEMO_WEBHOOK_URL}` and `${DEMO_WEBHOOK_SECRET}`, the
- * way a real config takes secrets, from this map and never from the process environment.
+ * The demo config, its checks pointed at the demo target (a base URL like http://127.0.0.1:41234, its
+ * DNS zone's `127.0.0.1:port` and its TLS port: `{{demo_target}}`, `{{demo_dns}}`, `{{demo_tls_port}}`)
+ * and its `demo-hook` receiver at the target's webhook sink, signing with `webhookSecret` (a `whsec_`
+ * secret made at start). The two reach the config as `${DEMO_WEBHOOK_URL}` and `${DEMO_WEBHOOK_SECRET}`,
+ * the way a real config takes secrets, from this map and never from the process environment.
  */
-export function loadDemoConfig(opts: { demoTarget: string; webhookSecret: string; registry: ProbeRegistry }): VigilConfig {
+export function loadDemoConfig(opts: {
+  demoTarget: string;
+  demoDns: string;
+  demoTlsPort: number;
+  webhookSecret: string;
+  registry: ProbeRegistry;
+}): VigilConfig {
   const demoTarget = opts.demoTarget.replace(/\/+$/, '');
   return loadConfigText(demoConfigText(), {
     file: DEMO_SOURCE,
     env: { DEMO_WEBHOOK_URL: `${demoTarget}/webhook`, DEMO_WEBHOOK_SECRET: opts.webhookSecret },
-    vars: { demo_target: demoTarget },
+    vars: { demo_target: demoTarget, demo_dns: opts.demoDns, demo_tls_port: String(opts.demoTlsPort) },
     registry: opts.registry,
   });
 }

@@ -1,13 +1,17 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../lib/clock.js';
 import { systemClock } from '../lib/clock.js';
+import { startDnsResponder, type DnsAnswer } from './dns.js';
+import { selfSignedCertificate } from './self-signed-cert.js';
 import { createWebhookSink, newWebhookSecret, type DemoWebhookSnapshot } from './webhook-sink.js';
 
 // The built-in demo target: one small HTTP server that plays an app deployed in dev, staging and prod.
 // Its latency, errors, replica lag and queue depth drift with time and fail on a schedule, so that a
 // fresh `npm start` shows every state a real system goes through within minutes. It also plays the
-// on-call team's webhook consumer at /webhook (demo/webhook-sink.ts), so notifications flow too.
+// on-call team's webhook consumer at /webhook (demo/webhook-sink.ts), so notifications flow too, its DNS
+// zone over UDP (demo/dns.ts), and the same app over HTTPS with a certificate made at start.
 
 export const DEMO_ENVIRONMENTS = ['dev', 'staging', 'prod'] as const;
 type DemoEnv = (typeof DEMO_ENVIRONMENTS)[number];
@@ -30,6 +34,11 @@ const MINUTE = 60_000;
 /** Position in a repeating cycle: true during the first `activeMs` of every `periodMs` (offset by `phaseMs`). */
 function inWindow(at: number, periodMs: number, activeMs: number, phaseMs = 0): boolean {
   return (at + phaseMs) % periodMs < activeMs;
+}
+
+/** Staging's database outage: 90 s every 6 minutes, from minute 4 of the cycle. */
+function stagingDown(at: number): boolean {
+  return inWindow(at, 6 * MINUTE, 90_000, 4 * MINUTE);
 }
 
 function wave(at: number, periodMs: number, phaseMs = 0): number {
@@ -62,7 +71,7 @@ export function demoState(env: DemoEnv, at: number, random: () => number = Math.
       };
     }
     case 'staging': {
-      const outage = inWindow(at, 6 * MINUTE, 90_000, 4 * MINUTE);
+      const outage = stagingDown(at);
       const lagging = inWindow(at, 6 * MINUTE, 150_000, 4 * MINUTE);
       return {
         pageLatencyMs: 140 + 60 * wave(at, 8 * MINUTE) + noise(30),
@@ -106,10 +115,24 @@ export type DemoBackupRun = { readonly status: 'ok' | 'fail'; readonly message: 
  * for 1 minute in 12.
  */
 export function demoBackupRun(env: DemoEnv, at: number): DemoBackupRun {
-  if (env === 'staging' && inWindow(at, 6 * MINUTE, 90_000, 4 * MINUTE)) return null;
+  if (env === 'staging' && stagingDown(at)) return null;
   if (env === 'dev' && inWindow(at, 12 * MINUTE, MINUTE, 7 * MINUTE)) return { status: 'fail', message: 'pg_dump: no space left on /backups' };
   return { status: 'ok', message: `dumped orders_${env} in ${(1.5 + Math.abs(wave(at, 5 * MINUTE))).toFixed(1)}s` };
 }
+
+/**
+ * The demo's DNS zone, a pure function of time: `api.<env>.demo.internal` is `A 127.0.0.1` in each
+ * environment, except that staging's record is gone (NXDOMAIN) while its database is down, as if the
+ * service had deregistered itself. Any other name is NXDOMAIN.
+ */
+export function demoDnsAnswer(name: string, at: number): DnsAnswer {
+  const env = /^api\.([a-z]+)\.demo\.internal$/.exec(name)?.[1];
+  if (env === undefined || !isDemoEnv(env) || (env === 'staging' && stagingDown(at))) return 'nxdomain';
+  return { records: [{ type: 'A', address: '127.0.0.1' }] };
+}
+
+/** How long the demo's TLS certificate is valid from its start (the demo config expects 14 days left). */
+export const DEMO_CERT_VALIDITY_MS = 365 * 24 * 60 * MINUTE;
 
 /** How often the demo's backup job runs (the demo config's heartbeat check says `every: 10s`). */
 export const DEMO_BACKUP_EVERY_MS = 10_000;
@@ -119,6 +142,12 @@ export interface DemoTarget {
   readonly url: string;
   /** Where the demo's notifications go: `<url>/webhook` (POST to deliver, GET to see what arrived). */
   readonly webhookUrl: string;
+  /** Its DNS zone's UDP address, `127.0.0.1:port`, as a dns check's `resolver:` is written. */
+  readonly dnsAddress: string;
+  /** The port serving the same app over HTTPS, with a self-signed certificate for 127.0.0.1 made at start. */
+  readonly tlsPort: number;
+  /** The PEM certificate served on `tlsPort`. */
+  readonly certPem: string;
   /** The Standard Webhooks secret the sink verifies with, made at each start. */
   readonly webhookSecret: string;
   /** What the sink received so far. */
@@ -152,7 +181,7 @@ export async function startDemoTarget(opts: { port?: number; host?: string; cloc
 
   const webhookSecret = newWebhookSecret();
   const sink = createWebhookSink({ secret: webhookSecret, clock: systemClock });
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const [, env, ...rest] = (req.url ?? '/').split('?')[0].split('/');
     const route = '/' + rest.join('/');
     if (env === 'webhook' && route === '/') {
@@ -188,18 +217,42 @@ export async function startDemoTarget(opts: { port?: number; host?: string; cloc
     } else {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
     }
+  };
+  const server = http.createServer(handler);
+  const listening = (listener: http.Server, port: number): Promise<number> =>
+    new Promise<number>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(port, host, () => resolve((listener.address() as AddressInfo).port));
+    });
+  const port = await listening(server, opts.port ?? 0);
+  const startedAt = new Date(clock.now());
+  const certificate = selfSignedCertificate({
+    commonName: 'Vigil demo',
+    names: ['127.0.0.1', 'localhost', ...DEMO_ENVIRONMENTS.map((env) => `api.${env}.demo.internal`)],
+    // An hour back: a client whose clock runs a little behind still sees it valid.
+    notBefore: new Date(startedAt.getTime() - 60 * MINUTE),
+    notAfter: new Date(startedAt.getTime() + DEMO_CERT_VALIDITY_MS),
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => resolve());
+  const secureServer = https.createServer({ key: certificate.key, cert: certificate.cert }, handler);
+  // Each listener is closed if a later one fails to start, as close() would.
+  const tlsPort = await listening(secureServer, 0).catch((error: unknown) => {
+    server.close();
+    throw error;
   });
-  const { port } = server.address() as AddressInfo;
+  const dns = await startDnsResponder({ host, answer: (name) => demoDnsAnswer(name, clock.now()) }).catch((error: unknown) => {
+    server.close();
+    secureServer.close();
+    throw error;
+  });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const jobs: NodeJS.Timeout[] = [];
   const jobsStopped = new AbortController();
   return {
     url,
     webhookUrl: `${url}/webhook`,
+    dnsAddress: dns.address,
+    tlsPort,
+    certPem: certificate.cert,
     webhookSecret,
     webhooks: sink.snapshot,
     startBackupJobs(vigilUrl, heartbeats) {
@@ -221,8 +274,12 @@ export async function startDemoTarget(opts: { port?: number; host?: string; cloc
         for (const job of jobs) clearInterval(job);
         jobsStopped.abort();
         for (const timer of pending) clearTimeout(timer);
-        server.closeAllConnections();
-        server.close(() => resolve());
+        for (const listener of [server, secureServer]) listener.closeAllConnections();
+        void Promise.all([
+          new Promise<void>((done) => server.close(() => done())),
+          new Promise<void>((done) => secureServer.close(() => done())),
+          dns.close(),
+        ]).then(() => resolve());
       }),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { port } from '../lib/port.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
@@ -8,7 +9,7 @@ import { caFilesOf, peerCertExpiresAt, secondsUntil, tlsConnectOptions, type Tls
 
 export const tcpSchema = z.strictObject({
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  port: port(),
   /** Also complete a TLS handshake (and record the certificate's expiry). */
   tls: z.union([z.boolean(), tlsSchema]).default(false),
 });

@@ -2,6 +2,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { z } from 'zod';
 import { duration } from '../../lib/duration.js';
+import { port } from '../../lib/port.js';
 import type { Probe, ProbeOutcome, ProbeSample } from '../probe.js';
 import { abortMessage, networkErrorMessage } from '../outcome-text.js';
 import { caFilesOf, certValidityProblem, formatRemaining, peerCertExpiresAt, secondsUntil } from '../tls-info.js';
@@ -9,7 +10,7 @@ import { STARTTLS_PROTOCOLS, StartTlsRefused, negotiateStartTls, type StartTlsPr
 
 export const tlsProbeSchema = z.strictObject({
   host: z.string().min(1),
-  port: z.number().int().min(1).max(65535),
+  port: port(),
   /** Upgrade a plain connection first: PostgreSQL's SSLRequest, or SMTP's EHLO/STARTTLS. */
   starttls: z.enum(STARTTLS_PROTOCOLS).optional().meta({ description: 'Upgrade a plain connection first: postgres (SSLRequest) or smtp (EHLO/STARTTLS)' }),
   /** The name sent as SNI and checked against the certificate; default `host`. */

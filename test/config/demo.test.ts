@@ -9,16 +9,19 @@ import { DEMO_BACKUP_EVERY_MS, demoBackupRun } from '../../demo/target.js';
 
 const registry = builtinProbes();
 const DEMO_SECRET = 'whsec_ZGVtby1zZWNyZXQtZm9yLXRoZS10ZXN0cw==';
+const DEMO_TARGET = { demoTarget: 'http://127.0.0.1:41234/', demoDns: '127.0.0.1:41235', demoTlsPort: 41236, webhookSecret: DEMO_SECRET, registry };
 
 describe('the embedded demo config', () => {
-  const config = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', webhookSecret: DEMO_SECRET, registry });
+  const config = loadDemoConfig(DEMO_TARGET);
 
   it('loads, with every service in dev, staging and prod', () => {
     expect(config.source).toBe(DEMO_SOURCE);
     expect(config.environments).toEqual(['dev', 'staging', 'prod']);
-    expect(config.services.map((s) => s.name)).toEqual(['web', 'api', 'db']);
+    expect(config.services.map((s) => s.name)).toEqual(['web', 'api', 'db', 'edge']);
     expect(config.checks.map((c) => c.id)).toEqual(
-      ['dev', 'staging', 'prod'].flatMap((env) => [`${env}/web/http`, `${env}/api/http`, `${env}/db/health`, `${env}/db/backup`]),
+      ['dev', 'staging', 'prod'].flatMap((env) =>
+        [`${env}/web/http`, `${env}/api/http`, `${env}/db/health`, `${env}/db/backup`, `${env}/edge/dns`, `${env}/edge/tls`],
+      ),
     );
     for (const check of config.checks.filter((c) => c.kind !== 'heartbeat')) expect(check).toMatchObject({ everyMs: 5_000, timeoutMs: 2_000 });
   });
@@ -30,12 +33,28 @@ describe('the embedded demo config', () => {
   });
 
   it('points every check at the demo target', () => {
-    const urls = config.checks.filter((c) => c.env === 'staging' && c.kind !== 'heartbeat').map((c) => c.target.url);
+    const urls = config.checks.filter((c) => c.env === 'staging' && c.target.url !== undefined).map((c) => c.target.url);
     expect(urls).toEqual([
       'http://127.0.0.1:41234/staging/',
       'http://127.0.0.1:41234/staging/api/orders',
       'http://127.0.0.1:41234/staging/health/ready',
     ]);
+  });
+
+  it("asks the demo target's DNS zone for the API's name, and checks its HTTPS certificate", () => {
+    expect(config.checks.find((c) => c.id === 'staging/edge/dns')?.target).toEqual({
+      query: 'api.staging.demo.internal',
+      type: 'A',
+      resolver: '127.0.0.1:41235',
+      expect: { contains: ['127.0.0.1'] },
+    });
+    // A self-signed certificate: its chain cannot verify, its lifetime and name can.
+    expect(config.checks.find((c) => c.id === 'staging/edge/tls')?.target).toEqual({
+      host: '127.0.0.1',
+      port: 41236,
+      server_name: 'api.staging.demo.internal',
+      expect: { valid_for: 14 * 86_400_000, chain_valid: false, hostname_match: true },
+    });
   });
 
   it('reads replica lag and queue depth from the health endpoint', () => {
@@ -127,11 +146,12 @@ describe('the JSON Schema for editors', () => {
 });
 
 describe('the embedded demo alerting', () => {
-  const { alerting } = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', webhookSecret: DEMO_SECRET, registry });
+  const { alerting } = loadDemoConfig(DEMO_TARGET);
 
   it('gives every check its default rules, plus rules on what the health endpoint reports', () => {
-    expect(alerting.rules.filter((r) => r.kind === 'check_down')).toHaveLength(12);
-    expect(alerting.rules.filter((r) => r.name === 'TlsCertExpiring')).toHaveLength(9);
+    // A CheckDown per check (6 in each of 3 environments), a TlsCertExpiring per service and environment.
+    expect(alerting.rules.filter((r) => r.kind === 'check_down')).toHaveLength(18);
+    expect(alerting.rules.filter((r) => r.name === 'TlsCertExpiring')).toHaveLength(12);
     expect(alerting.rules.filter((r) => r.origin === 'config').map((r) => r.name)).toEqual(['ComponentDown', 'ReplicaLagHigh', 'ExportsBacklog']);
     expect(alerting.inhibit).toHaveLength(2);
     expect(alerting.maintenance.map((m) => m.environments)).toEqual([['dev']]);
@@ -151,7 +171,7 @@ describe('the embedded demo alerting', () => {
 });
 
 describe('the embedded demo notifications', () => {
-  const config = loadDemoConfig({ demoTarget: 'http://127.0.0.1:41234/', webhookSecret: DEMO_SECRET, registry });
+  const config = loadDemoConfig(DEMO_TARGET);
 
   it('sends every incident to the demo target\'s webhook sink, signed with the secret made at start', () => {
     expect(config.notify.receivers.map((r) => [r.name, r.kind, r.rateLimit])).toEqual([['demo-hook', 'webhook', { max: 30, perMs: 60_000 }]]);

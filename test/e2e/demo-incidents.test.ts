@@ -52,10 +52,15 @@ describe('the embedded demo opens and resolves incidents on its own', () => {
   it('opens incidents for staging\'s outage and prod\'s cache failure, then resolves them', async () => {
     const opened = await waitFor(
       incidents,
-      (list) => find(list, 'CheckDown', 'staging', 'api') !== undefined && find(list, 'ComponentDown', 'prod', 'db') !== undefined,
+      (list) =>
+        find(list, 'CheckDown', 'staging', 'api') !== undefined &&
+        find(list, 'CheckDown', 'staging', 'edge') !== undefined &&
+        find(list, 'ComponentDown', 'prod', 'db') !== undefined,
       60_000,
       "staging's outage and prod's cache failure to open incidents",
     );
+    // Staging's DNS record goes missing with its database (the demo target's zone answers NXDOMAIN).
+    expect(find(opened, 'CheckDown', 'staging', 'edge')).toMatchObject({ check: 'dns', runbook: 'https://runbooks.example.com/edge/dns' });
     expect(find(opened, 'CheckDown', 'staging', 'api')).toMatchObject({ severity: 'page', runbook: 'https://runbooks.example.com/api/http' });
     expect(find(opened, 'ComponentDown', 'prod', 'db')).toMatchObject({
       severity: 'ticket',
@@ -97,6 +102,19 @@ describe('the embedded demo opens and resolves incidents on its own', () => {
     expect(outageAlerts.map((a) => a.change).sort()).toEqual(['opened', 'resolved']);
     expect(lines.join('\n')).not.toMatch(/error|failed/i);
   }, 300_000);
+
+  it("finds the demo target's DNS record and certificate good in prod", async () => {
+    type Status = { cells: Array<{ env: string; service: string; checks: Array<{ name: string; status: string; detail: string | null }> }> };
+    const status = await waitFor(
+      async () => (await fetch(`${vigil.url}/api/v1/status`).then((r) => r.json())) as Status,
+      (body) => body.cells.find((c) => c.env === 'prod' && c.service === 'edge')?.checks.every((check) => check.status === 'up') === true,
+      30_000,
+      "prod's dns and tls checks to report up",
+    );
+    const edge = status.cells.find((c) => c.env === 'prod' && c.service === 'edge')!;
+    expect(edge.checks.map((check) => [check.name, check.status])).toEqual([['dns', 'up'], ['tls', 'up']]);
+    expect(edge.checks[0]!.detail).toBe('127.0.0.1');
+  });
 
   it("has the demo app's backup job beat on each environment's heartbeat URL", async () => {
     type Listed = { heartbeats: Array<{ checkId: string; path: string; lastStatus: string | null; lastMessage: string | null }> };
