@@ -89,7 +89,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
     closers.push(() => store.close());
     const live = new LiveView();
-    const metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
+    const metrics = createVigilMetrics(new Registry(), registry.kinds(), live, config.checks);
     const writer = new IngestWriter(store, live, {
       clock,
       secrets: config.secrets,
@@ -147,6 +147,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
           success: run.outcome.success,
           lagSeconds: (run.startedAt - run.plannedAt) / 1000,
           timedOut: run.timedOut,
+          checkId: run.check.id,
+          durationSeconds: run.result.durationSeconds,
         }),
     });
     closers.push(() => scheduler.stop());

@@ -63,7 +63,9 @@ describe.each(['sqlite', 'postgres'] as const)('Vigil serving the embedded demo 
       'every check and a health reading on /metrics',
     );
     for (const env of ENVIRONMENTS) expect(text).toMatch(new RegExp(`^vigil_probe_success\\{[^}]*env="${env}"[^}]*\\} [01]$`, 'm'));
-    expect(text).toMatch(/^# TYPE vigil_probe_duration_seconds gauge$/m);
+    // The latency histogram took this name in [G1]; the last run's duration is vigil_probe_last_duration_seconds.
+    expect(text).toMatch(/^# TYPE vigil_probe_duration_seconds histogram$/m);
+    expect(text).toMatch(/^# TYPE vigil_probe_last_duration_seconds gauge$/m);
     expect(text).toMatch(/^vigil_replica_lag_seconds\{/m);
     expect(text).toMatch(/^vigil_queue_depth\{[^}]*queue="exports"/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
