@@ -10,6 +10,8 @@ import { builtinReceivers } from '../notify/index.js';
 import { describeNotify } from '../config/describe-notify.js';
 import { sendTestMessage } from '../notify/test-message.js';
 import { serve, StartError } from './serve.js';
+import { loadDemoConfigForExport } from '../config/demo.js';
+import { prometheusRuleGroups, prometheusRulesYaml } from '../rules/prometheus-export.js';
 
 const HELP: Record<string, string> = {
   main: `Vigil — self-hosted observability and SLA monitoring.
@@ -18,6 +20,7 @@ Usage:
   vigil serve [--config vigil.yaml] [--port 8080] [--host 0.0.0.0] [--db ./data/vigil.db]
   vigil check --config vigil.yaml
   vigil notify test <receiver> [--config vigil.yaml]
+  vigil export prometheus-rules [--config vigil.yaml]
   vigil --version
 
 Run "vigil <command> --help" for a command's options.`,
@@ -40,6 +43,15 @@ every problem (file:line path: message) when the config is invalid.
 
 Options:
   --config FILE   vigil.yaml to validate (default: $VIGIL_CONFIG)
+  -h, --help      show this help`,
+  export: `Usage: vigil export prometheus-rules [--config FILE]
+
+Prints Prometheus recording and alerting rules equivalent to the config's alerting (SLO burn-rate
+alerts, threshold and nodata rules, CheckDown) over the metrics Vigil exposes on /metrics, as a rule
+file for Prometheus's rule_files. Without a config, the embedded demo's.
+
+Options:
+  --config FILE   vigil.yaml (default: $VIGIL_CONFIG, else the embedded demo)
   -h, --help      show this help`,
   notify: `Usage: vigil notify test <receiver> [--config FILE]
 
@@ -79,7 +91,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     ({ values, positionals } = parseArgs({
       args: rest,
-      allowPositionals: command === 'notify',
+      allowPositionals: command === 'notify' || command === 'export',
       options: {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -103,6 +115,13 @@ async function main(argv: string[]): Promise<void> {
       const color = useColor(process.stdout);
       process.stdout.write(describeConfig(config, { color }) + describeAlerting(config, { color, now: Date.now() }));
       process.stdout.write(describeNotify(config, builtinReceivers()));
+      return;
+    }
+    if (command === 'export') {
+      const [what, ...extra] = positionals;
+      if (what !== 'prometheus-rules' || extra.length) fail(`expected "export prometheus-rules"\n\n${HELP.export}`);
+      const config = configFile ? loadConfigFile(configFile, { env: process.env, registry: builtinProbes() }) : loadDemoConfigForExport(builtinProbes());
+      process.stdout.write(prometheusRulesYaml(prometheusRuleGroups(config.alerting, config.checks), configFile ?? 'the embedded demo'));
       return;
     }
     if (command === 'notify') {
