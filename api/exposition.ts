@@ -101,7 +101,7 @@ export function escapeOpenMetricsHelp(text: string): string {
 /**
  * prom-client's text exposition (0.0.4) rewritten as OpenMetrics 1.0 lines (without `# EOF`): a counter's
  * family is named without `_total` (its samples keep it, and get it if they lacked it), HELP escapes
- * double quotes, `untyped` is `unknown`, and NaN is spelled `NaN`.
+ * double quotes, `untyped` is `unknown`, NaN is spelled `NaN`, and empty lines go.
  */
 export function textToOpenMetrics(text: string): string {
   const counters = new Set<string>();
@@ -126,7 +126,9 @@ export function textToOpenMetrics(text: string): string {
       lines[i] = (counters.has(name) && !name.endsWith('_total') ? `${name}_total` : name) + rest;
     }
   }
-  return lines.join('\n');
+  // OpenMetrics has no empty lines (prom-client writes one between families).
+  const kept = lines.filter((line) => line !== '');
+  return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
 }
 
 /** A sample value as Prometheus parses it (Go's ParseFloat: `NaN`, `+Inf`, `-Inf`, JavaScript's `1e+21`). */

@@ -129,6 +129,8 @@ describe('OpenMetrics exposition', () => {
     expect(metrics.contentTypeOf('text')).toBe(EXPOSITION_CONTENT_TYPE);
     expect(text.endsWith('\n# EOF\n')).toBe(true);
     expect(text.match(/^# EOF$/gm)).toHaveLength(1);
+    // OpenMetrics has no empty lines; Prometheus refuses the whole scrape for one.
+    expect(text).not.toMatch(/\n\n/);
     expect(text).toMatch(/^# TYPE vigil_probe_runs counter$/m);
     expect(text).toMatch(/^vigil_probe_runs_total\{kind="http",result="success"\} 0$/m);
     expect(text).toMatch(/^# TYPE process_cpu_seconds counter$/m);
@@ -159,6 +161,7 @@ describe('OpenMetrics exposition', () => {
     ['untyped becomes unknown', '# HELP x X.\n# TYPE x untyped\nx 1\n', '# HELP x X.\n# TYPE x unknown\nx 1\n'],
     ['NaN is spelled NaN', '# HELP g G.\n# TYPE g gauge\ng{a="b"} Nan\n', '# HELP g G.\n# TYPE g gauge\ng{a="b"} NaN\n'],
     ['escapes stay escapes', '# HELP g a \\\\ b\\nc "d"\n# TYPE g gauge\ng 1\n', '# HELP g a \\\\ b\\nc \\"d\\"\n# TYPE g gauge\ng 1\n'],
+    ['empty lines between families go', '# HELP a A.\n# TYPE a gauge\na 1\n\n# HELP b B.\n# TYPE b gauge\nb 2\n', '# HELP a A.\n# TYPE a gauge\na 1\n# HELP b B.\n# TYPE b gauge\nb 2\n'],
   ])('rewrites prom-client text for OpenMetrics: %s', (_name, text, openMetrics) => {
     expect(textToOpenMetrics(text)).toBe(openMetrics);
   });
