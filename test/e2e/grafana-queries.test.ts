@@ -1,5 +1,6 @@
 // Every query of grafana/ and of the exported rules, run by a real Prometheus scraping the demo: what a
 // platform team sees after `docker compose up`, minus Grafana itself (its variables substituted here).
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +61,15 @@ describe('Grafana dashboards and exported rules against a real Prometheus scrapi
     expect(target!.lastError).toBe('');
     const groups = ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string; rules: Array<{ health: string; lastError?: string }> }> } }).data.groups;
     expect(groups.map((g) => g.name).sort()).toEqual(['vigil-check-down', 'vigil-rules', 'vigil-slos']);
+  }, 40_000);
+
+  it.skipIf(!fs.existsSync('/usr/bin/promtool'))("passes promtool check metrics on the demo's own /metrics", async () => {
+    // After a run of every check, so that every family the demo has is there.
+    const text = await waitFor(() => fetch(`${vigil.url}/metrics`).then((r) => r.text()), (t) => (t.match(/^vigil_probe_last_run_timestamp_seconds\{/gm) ?? []).length === 9, 30_000, 'every check run');
+    const run = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 60_000 });
+    expect({ status: run.status, output: `${run.stdout}${run.stderr}` }).toEqual({ status: 0, output: '' });
+    expect(text).toMatch(/^vigil_check_info\{check="http",env="prod",interval_seconds="5",kind="http",service="api",timeout_seconds="2"\} 1$/m);
+    expect(text).toMatch(/^vigil_probe_duration_seconds_bucket\{check="health",env="prod",le="\+Inf",service="db"\} [1-9]/m);
   }, 40_000);
 
   it("answers every dashboard panel's query with data", async () => {
