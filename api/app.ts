@@ -9,6 +9,7 @@ import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
 import type { Incident, Store } from '../store/types.js';
 import type { VigilMetrics } from './metrics.js';
+import { negotiateExposition } from './exposition.js';
 import { randomBytes } from 'node:crypto';
 import { statusIndex } from './status.js';
 import { StatusFeed } from './status-feed.js';
@@ -67,9 +68,12 @@ export function createApp(deps: AppDeps): Hono {
   // Made a chunk at a time between other work on the loop (~8 MB at 60,000 series). Streamed as it is
   // made; when the scraper takes gzip (Prometheus does), gathered and gzipped in one piece in the thread
   // pool: CompressionStream's per-chunk callbacks cost the loop ~27 ms a scrape of 3.6 MB (bench/loop.mjs profile).
+  // OpenMetrics when the scraper asks for it (Prometheus does), else the text format.
   app.get('/metrics', async (c) => {
-    if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(metrics.scrape(), 200, { 'content-type': metrics.contentType });
-    return bytesBody(c, await readAll(metrics.scrape()), metrics.contentType);
+    const format = negotiateExposition(c.req.header('accept'));
+    const contentType = metrics.contentTypeOf(format);
+    if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(metrics.scrape(format), 200, { 'content-type': contentType });
+    return bytesBody(c, await readAll(metrics.scrape(format)), contentType);
   });
 
   const status = new StatusFeed(statusIndex(config), live, clock, {

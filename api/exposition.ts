@@ -8,13 +8,48 @@ import type { LiveSeries, LiveView } from '../ingest/live-view.js';
 
 /** The content type of the text exposition format that both prom-client and this module write. */
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+/** The content type of OpenMetrics 1.0, written when the scraper asks for it (Prometheus does). */
+export const OPENMETRICS_CONTENT_TYPE = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
+
+/** Which exposition format a scrape is written in. */
+export type ExpositionFormat = 'text' | 'openmetrics';
+
+/**
+ * The format an `Accept` header asks for: OpenMetrics when it accepts `application/openmetrics-text`
+ * (version 1.0.0 or unversioned) at least as much as the text format, else the text format (0.0.4),
+ * which every scraper takes. Prometheus 2.x sends `application/openmetrics-text;version=1.0.0,…,
+ * text/plain;version=0.0.4;q=0.5,*\/*;q=0.1`.
+ */
+export function negotiateExposition(accept: string | undefined): ExpositionFormat {
+  if (!accept) return 'text';
+  let openMetrics = 0;
+  let text = 0;
+  for (const range of accept.split(',')) {
+    const [type, ...params] = range.split(';').map((part) => part.trim().toLowerCase());
+    let q = 1;
+    let version: string | null = null;
+    for (const param of params) {
+      const [key, value = ''] = param.split('=').map((part) => part.trim());
+      if (key === 'q') q = Number.isFinite(Number(value)) ? Number(value) : 0;
+      else if (key === 'version') version = value;
+    }
+    if (type === 'application/openmetrics-text' && (version === null || version === '1.0.0')) openMetrics = Math.max(openMetrics, q);
+    else if (type === 'text/plain' || type === 'text/*' || type === '*/*') text = Math.max(text, q);
+  }
+  return openMetrics > 0 && openMetrics >= text ? 'openmetrics' : 'text';
+}
+
+/** The content type of a format. */
+export function contentTypeOf(format: ExpositionFormat): string {
+  return format === 'openmetrics' ? OPENMETRICS_CONTENT_TYPE : EXPOSITION_CONTENT_TYPE;
+}
 
 /** Series per chunk: ~1–3 ms of work and ~175 KB of text each (bench/metrics.mjs, 60,000 series). */
 export const DEFAULT_SERIES_PER_CHUNK = 2_000;
 
 const HELP: Readonly<Record<string, string>> = {
   probe_success: 'Whether the last run of the check succeeded (1) or failed (0).',
-  probe_duration_seconds: 'Duration of the last run of the check.',
+  probe_duration_seconds: 'Duration of the last run of the check, in seconds (percentiles: vigil_probe_duration_seconds, a histogram).',
   probe_http_status_code: 'HTTP status code of the last run of the check.',
   tls_cert_expiry_seconds: 'Seconds until the TLS certificate of the target expires.',
   replica_lag_seconds: 'Replication lag reported by the target, in seconds.',
@@ -26,6 +61,20 @@ const HELP: Readonly<Record<string, string>> = {
 
 /** Prefix of every live-view metric on /metrics. */
 export const LIVE_METRIC_PREFIX = 'vigil_';
+
+/**
+ * Live metrics exposed under another name. The last run's duration leaves `vigil_probe_duration_seconds`
+ * to the latency histogram (api/probe-metrics.ts) and is `vigil_probe_last_duration_seconds` on /metrics
+ * (it was `vigil_probe_duration_seconds`, a gauge, before [G1]); inside Vigil (store, rules, API) it
+ * keeps its name.
+ */
+export const LIVE_METRIC_RENAMES: Readonly<Record<string, string>> = { probe_duration_seconds: 'probe_last_duration_seconds' };
+const RENAMED_TO = new Set(Object.values(LIVE_METRIC_RENAMES));
+
+/** The name a live metric has on /metrics. */
+export function exposedName(name: string): string {
+  return LIVE_METRIC_PREFIX + (LIVE_METRIC_RENAMES[name] ?? name);
+}
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -42,6 +91,44 @@ export function escapeLabelValue(value: string): string {
 export function escapeHelp(text: string): string {
   if (!HELP_SPECIAL.test(text)) return text;
   return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+/** A HELP text as OpenMetrics wants it: backslash, line feed and double quote escaped. */
+export function escapeOpenMetricsHelp(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+/**
+ * prom-client's text exposition (0.0.4) rewritten as OpenMetrics 1.0 lines (without `# EOF`): a counter's
+ * family is named without `_total` (its samples keep it, and get it if they lacked it), HELP escapes
+ * double quotes, `untyped` is `unknown`, NaN is spelled `NaN`, and empty lines go.
+ */
+export function textToOpenMetrics(text: string): string {
+  const counters = new Set<string>();
+  for (const match of text.matchAll(/^# TYPE (\S+) counter$/gm)) counters.add(match[1]!);
+  const family = (name: string) => (counters.has(name) ? name.replace(/_total$/, '') : name);
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('# HELP ')) {
+      const space = line.indexOf(' ', 7);
+      const name = space < 0 ? line.slice(7) : line.slice(7, space);
+      const help = space < 0 ? '' : line.slice(space + 1).replace(/\\(.)/g, (all, c: string) => (c === 'n' ? '\n' : c === '\\' ? '\\' : all));
+      lines[i] = `# HELP ${family(name)} ${escapeOpenMetricsHelp(help)}`;
+    } else if (line.startsWith('# TYPE ')) {
+      const [, , name, type] = line.split(' ');
+      lines[i] = `# TYPE ${family(name!)} ${type === 'untyped' ? 'unknown' : type}`;
+    } else if (line !== '' && !line.startsWith('#')) {
+      const end = line.search(/[{ ]/);
+      const name = line.slice(0, end);
+      let rest = line.slice(end);
+      if (/ nan$/i.test(rest)) rest = rest.replace(/ nan$/i, ' NaN');
+      lines[i] = (counters.has(name) && !name.endsWith('_total') ? `${name}_total` : name) + rest;
+    }
+  }
+  // OpenMetrics has no empty lines (prom-client writes one between families).
+  const kept = lines.filter((line) => line !== '');
+  return kept.length === 0 ? '' : `${kept.join('\n')}\n`;
 }
 
 /** A sample value as Prometheus parses it (Go's ParseFloat: `NaN`, `+Inf`, `-Inf`, JavaScript's `1e+21`). */
@@ -67,7 +154,7 @@ export class LiveExposition {
    * series object, which lives exactly as long as the series does.
    */
   readonly #prefixes = new WeakMap<LiveSeries, string>();
-  readonly #headers = new Map<string, string>();
+  readonly #headers: Record<ExpositionFormat, Map<string, string>> = { text: new Map(), openmetrics: new Map() };
   /**
    * Metrics that have had a series with a label name the format does not allow (left out), so that
    * two series may render the same prefix: their scrapes write a repeated prefix once (the first).
@@ -84,10 +171,15 @@ export class LiveExposition {
    * series (fewer when series are new); the caller may let other work run between chunks. The metric
    * names are read when the scrape starts, and each family's series when its turn comes: a series that
    * arrives before then is in it, one that went stale is not, and each series appears once. Metrics
-   * named in `taken` (full names: Vigil's own) are left out.
+   * named in `taken` (full names: Vigil's own) are left out, and so is a live metric named like where
+   * another is renamed to. A metric whose name ends in `_total` is a counter (its last value is the
+   * source's count), so in OpenMetrics its family drops the suffix.
    */
-  *chunks(taken: ReadonlySet<string> = new Set()): Generator<string, void, undefined> {
-    const names = this.#live.metricNames().filter((name) => METRIC_NAME.test(name) && !taken.has(LIVE_METRIC_PREFIX + name)).sort();
+  *chunks(taken: ReadonlySet<string> = new Set(), format: ExpositionFormat = 'text'): Generator<string, void, undefined> {
+    const names = this.#live
+      .metricNames()
+      .filter((name) => METRIC_NAME.test(name) && !RENAMED_TO.has(name) && !taken.has(exposedName(name)))
+      .sort((a, b) => (exposedName(a) < exposedName(b) ? -1 : 1));
     this.#forgetAllBut(new Set(names));
     let out = '';
     let cost = 0;
@@ -95,7 +187,7 @@ export class LiveExposition {
       // A snapshot, so that a series pruned and admitted again while the scrape yields is written once.
       const series = Array.from(this.#live.seriesOf(name));
       if (series.length === 0) continue;
-      out += this.#header(name);
+      out += this.#header(name, format);
       let seen = this.#lossyMetrics.has(name) ? new Set<string>() : null;
       for (let i = 0; i < series.length; i++) {
         const entry = series[i]!;
@@ -126,16 +218,19 @@ export class LiveExposition {
 
   /** Metrics that left the live view leave these too (OTLP metric names come and go). */
   #forgetAllBut(names: ReadonlySet<string>): void {
-    for (const name of this.#headers.keys()) if (!names.has(name)) this.#headers.delete(name);
+    for (const headers of Object.values(this.#headers)) for (const name of headers.keys()) if (!names.has(name)) headers.delete(name);
     for (const name of this.#lossyMetrics) if (!names.has(name)) this.#lossyMetrics.delete(name);
   }
 
-  #header(name: string): string {
-    let header = this.#headers.get(name);
+  #header(name: string, format: ExpositionFormat): string {
+    let header = this.#headers[format].get(name);
     if (header === undefined) {
-      const fullName = LIVE_METRIC_PREFIX + name;
-      header = `# HELP ${fullName} ${escapeHelp(HELP[name] ?? `Last value of ${name}.`)}\n# TYPE ${fullName} gauge\n`;
-      this.#headers.set(name, header);
+      const fullName = exposedName(name);
+      const counter = fullName.endsWith('_total');
+      const family = counter && format === 'openmetrics' ? fullName.slice(0, -'_total'.length) : fullName;
+      const help = HELP[name] ?? `Last value of ${name}.`;
+      header = `# HELP ${family} ${format === 'openmetrics' ? escapeOpenMetricsHelp(help) : escapeHelp(help)}\n# TYPE ${family} ${counter ? 'counter' : 'gauge'}\n`;
+      this.#headers[format].set(name, header);
     }
     return header;
   }
@@ -153,7 +248,7 @@ function renderPrefix(series: LiveSeries): [prefix: string, lossy: boolean] {
     else lossy = true;
   }
   names.sort();
-  const parts = [LIVE_METRIC_PREFIX, series.name];
+  const parts = [exposedName(series.name)];
   for (let i = 0; i < names.length; i++) parts.push(i === 0 ? '{' : ',', names[i]!, '="', escapeLabelValue(series.labels[names[i]!]!), '"');
   parts.push(names.length > 0 ? '} ' : ' ');
   // join() makes one flat string; `+=` would keep a rope of ~15 pieces that every scrape copies again

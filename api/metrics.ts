@@ -2,11 +2,14 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { LiveView } from '../ingest/live-view.js';
 import type { AlertingView } from '../rules/types.js';
 import { SEVERITIES } from '../store/types.js';
-import { EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody } from './exposition.js';
+import { DEFAULT_SERIES_PER_CHUNK, EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody, contentTypeOf, textToOpenMetrics, type ExpositionFormat } from './exposition.js';
+import { PROBE_METRIC_NAMES, ProbeMetrics, type ProbeMetricsCheck } from './probe-metrics.js';
 
 // /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix,
-// rendered by LiveExposition off prom-client) plus Vigil's own health (probe runs, scheduling lag, store
-// writes) and Node's process metrics, which prom-client renders from the registry passed in.
+// rendered by LiveExposition off prom-client), each check's facts, latency histogram and last run time
+// (ProbeMetrics, also by hand), plus Vigil's own health (probe runs, scheduling lag, store writes) and
+// Node's process metrics, which prom-client renders from the registry passed in. In the text format
+// (0.0.4) or, when the scraper asks for it, OpenMetrics 1.0.
 
 /** A finished check run as /metrics sees it. */
 export interface RunObservation {
@@ -15,6 +18,9 @@ export interface RunObservation {
   /** How late the run started against its planned time. */
   readonly lagSeconds: number;
   readonly timedOut: boolean;
+  /** The check (`env/service/check`) and its run's duration, for the latency histogram; absent: not counted there. */
+  readonly checkId?: string;
+  readonly durationSeconds?: number;
 }
 
 /** The scheduler's own counters, read at scrape time. */
@@ -33,25 +39,36 @@ function readAtScrape(registry: Registry, type: 'gauge' | 'counter', name: strin
   else new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
 }
 
-/** Vigil's own metrics first (a live metric by the same name is left out), then the live view's. */
-async function* exposition(registry: Registry, latest: LiveExposition): AsyncGenerator<string, void, undefined> {
+/**
+ * prom-client's default metrics include three gauges named `nodejs_active_{handles,requests,resources}_total`,
+ * which `promtool check metrics` flags (a `_total` that is not a counter) and OpenMetrics reserves for
+ * counters. They are left out: each is the sum of its per-type gauge, `sum(nodejs_active_handles)`.
+ */
+const REDUNDANT_TOTAL_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/** Vigil's own metrics first (a live metric by the same name is left out), the checks' metrics, then the live view's. */
+async function* exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat): AsyncGenerator<string, void, undefined> {
   const own = await registry.metrics();
-  yield own;
-  const taken = new Set(registry.getMetricsAsArray().map((metric) => metric.name));
-  yield* latest.chunks(taken);
+  yield format === 'openmetrics' ? textToOpenMetrics(own) : own;
+  yield* probes.chunks(format, DEFAULT_SERIES_PER_CHUNK);
+  const taken = new Set([...registry.getMetricsAsArray().map((metric) => metric.name), ...PROBE_METRIC_NAMES]);
+  yield* latest.chunks(taken, format);
+  if (format === 'openmetrics') yield '# EOF\n';
 }
 
 export interface VigilMetrics {
   readonly registry: Registry;
-  /** The content type of what `scrape` and `render` produce. */
+  /** The content type of what `scrape` and `render` produce in the text format. */
   readonly contentType: string;
+  /** The content type of a format's exposition. */
+  contentTypeOf(format: ExpositionFormat): string;
   /**
-   * The exposition as a response body: Vigil's own metrics, then the live view's last values in chunks
-   * made as the reader asks for them, yielding to the event loop between chunks.
+   * The exposition as a response body: Vigil's own metrics, the checks' metrics, then the live view's
+   * last values in chunks made as the reader asks for them, yielding to the event loop between chunks.
    */
-  scrape(): ReadableStream<Uint8Array>;
+  scrape(format?: ExpositionFormat): ReadableStream<Uint8Array>;
   /** The whole exposition text at once (tests, small callers): `scrape` read to its end. */
-  render(): Promise<string>;
+  render(format?: ExpositionFormat): Promise<string>;
   observeRun(run: RunObservation): void;
   observeStoreWrite(samples: number, failed: boolean): void;
   /** Exposes the scheduler's queue and skip counters, read at each scrape. */
@@ -75,10 +92,15 @@ export interface NotificationGaugeSource {
   depth(): Readonly<Record<string, number>>;
 }
 
-/** Creates Vigil's metrics on the registry passed in (a fresh one per app; no global registry). */
-export function createVigilMetrics(registry: Registry, probeKinds: readonly string[], live: LiveView): VigilMetrics {
+/**
+ * Creates Vigil's metrics on the registry passed in (a fresh one per app; no global registry); `checks`
+ * (the config's) get `vigil_check_info`, the latency histogram and their last run time.
+ */
+export function createVigilMetrics(registry: Registry, probeKinds: readonly string[], live: LiveView, checks: readonly ProbeMetricsCheck[] = []): VigilMetrics {
   collectDefaultMetrics({ register: registry });
+  for (const name of REDUNDANT_TOTAL_GAUGES) registry.removeSingleMetric(name);
   const latest = new LiveExposition(live);
+  const probes = new ProbeMetrics(checks, live);
   const runs = new Counter({
     name: 'vigil_probe_runs_total',
     help: 'Check runs by probe kind and result.',
@@ -120,15 +142,17 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
   return {
     registry,
     contentType: EXPOSITION_CONTENT_TYPE,
-    scrape() {
-      return chunkedBody(exposition(registry, latest));
+    contentTypeOf,
+    scrape(format = 'text') {
+      return chunkedBody(exposition(registry, probes, latest, format));
     },
-    render() {
-      return new Response(chunkedBody(exposition(registry, latest))).text();
+    render(format = 'text') {
+      return new Response(chunkedBody(exposition(registry, probes, latest, format))).text();
     },
     observeRun(run) {
       runs.inc({ kind: run.kind, result: run.timedOut ? 'timeout' : run.success ? 'success' : 'failure' });
       lag.observe(Math.max(0, run.lagSeconds));
+      if (run.checkId !== undefined && run.durationSeconds !== undefined) probes.observe(run.checkId, run.durationSeconds);
     },
     observeStoreWrite(samples, failed) {
       if (failed) writeErrors.inc();

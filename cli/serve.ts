@@ -100,7 +100,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     // Before the scheduler and the API: a heartbeat check's token is made once and kept across restarts.
     const heartbeats = await ensureHeartbeatTokens(store, config.checks, clock.now());
     const live = new LiveView();
-    const metrics = createVigilMetrics(new Registry(), registry.kinds(), live);
+    const metrics = createVigilMetrics(new Registry(), registry.kinds(), live, config.checks);
     const writer = new IngestWriter(store, live, {
       clock,
       secrets: config.secrets,
@@ -162,6 +162,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
           success: run.outcome.success,
           lagSeconds: (run.startedAt - run.plannedAt) / 1000,
           timedOut: run.timedOut,
+          checkId: run.check.id,
+          durationSeconds: run.result.durationSeconds,
         }),
     });
     closers.push(() => scheduler.stop());

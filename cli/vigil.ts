@@ -11,6 +11,8 @@ import { describeNotify } from '../config/describe-notify.js';
 import { sendTestMessage } from '../notify/test-message.js';
 import { serve, StartError, DEFAULT_DB } from './serve.js';
 import { describeHeartbeats } from './heartbeats.js';
+import { loadDemoConfigForExport } from '../config/demo.js';
+import { prometheusRuleGroups, prometheusRulesYaml } from '../rules/prometheus-export.js';
 
 const HELP: Record<string, string> = {
   main: `Vigil — self-hosted observability and SLA monitoring.
@@ -19,6 +21,7 @@ Usage:
   vigil serve [--config vigil.yaml] [--port 8080] [--host 0.0.0.0] [--db ./data/vigil.db]
   vigil check --config vigil.yaml [--db ./data/vigil.db]
   vigil notify test <receiver> [--config vigil.yaml]
+  vigil export prometheus-rules [--config vigil.yaml]
   vigil --version
 
 Run "vigil <command> --help" for a command's options.`,
@@ -44,6 +47,15 @@ Options:
   --config FILE   vigil.yaml to validate (default: $VIGIL_CONFIG)
   --db PATH|URL   the store vigil serve uses, for the heartbeat URLs (default: $VIGIL_DB, else the
                   config's storage:, else ./data/vigil.db)
+  -h, --help      show this help`,
+  export: `Usage: vigil export prometheus-rules [--config FILE]
+
+Prints Prometheus recording and alerting rules equivalent to the config's alerting (SLO burn-rate
+alerts, threshold and nodata rules, CheckDown) over the metrics Vigil exposes on /metrics, as a rule
+file for Prometheus's rule_files. Without a config, the embedded demo's.
+
+Options:
+  --config FILE   vigil.yaml (default: $VIGIL_CONFIG, else the embedded demo)
   -h, --help      show this help`,
   notify: `Usage: vigil notify test <receiver> [--config FILE]
 
@@ -83,7 +95,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     ({ values, positionals } = parseArgs({
       args: rest,
-      allowPositionals: command === 'notify',
+      allowPositionals: command === 'notify' || command === 'export',
       options: {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -111,6 +123,13 @@ async function main(argv: string[]): Promise<void> {
       const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? config.storage ?? DEFAULT_DB;
       const baseUrl = config.server.publicUrl ?? `http://localhost:${config.server.port}`;
       process.stdout.write(await describeHeartbeats(config, db, baseUrl, Date.now()));
+      return;
+    }
+    if (command === 'export') {
+      const [what, ...extra] = positionals;
+      if (what !== 'prometheus-rules' || extra.length) fail(`expected "export prometheus-rules"\n\n${HELP.export}`);
+      const config = configFile ? loadConfigFile(configFile, { env: process.env, registry: builtinProbes() }) : loadDemoConfigForExport(builtinProbes());
+      process.stdout.write(prometheusRulesYaml(prometheusRuleGroups(config.alerting, config.checks), configFile ?? 'the embedded demo'));
       return;
     }
     if (command === 'notify') {

@@ -39,3 +39,17 @@ export function loadDemoConfig(opts: {
     registry: opts.registry,
   });
 }
+
+/**
+ * The demo config as `vigil export` reads it: its targets and webhook never reach what is exported
+ * (rules, dashboards), so placeholders stand in for the demo target's address and signing secret.
+ */
+export function loadDemoConfigForExport(registry: ProbeRegistry): VigilConfig {
+  return loadDemoConfig({
+    demoTarget: 'http://demo.invalid',
+    demoDns: '127.0.0.1:53',
+    demoTlsPort: 443,
+    webhookSecret: `whsec_${Buffer.alloc(24).toString('base64')}`,
+    registry,
+  });
+}

@@ -214,6 +214,22 @@ describe('the HTTP API', () => {
     expect(lines(text)).toEqual(lines(await (await app.request('/metrics')).text()));
   });
 
+  it.each([
+    ['plain', {}],
+    ['gzipped', { 'accept-encoding': 'gzip' }],
+  ])('answers a scraper that asks for OpenMetrics in OpenMetrics (%s)', async (_name, headers) => {
+    const prometheusAccept = 'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+    const res = await app.request('/metrics', { headers: { accept: prometheusAccept, ...headers } });
+    expect(res.headers.get('content-type')).toBe('application/openmetrics-text; version=1.0.0; charset=utf-8');
+    const body = Buffer.from(await res.arrayBuffer());
+    const text = (res.headers.get('content-encoding') === 'gzip' ? gunzipSync(body) : body).toString('utf8');
+    expect(text.endsWith('# EOF\n')).toBe(true);
+    expect(text).toMatch(/^# TYPE vigil_probe_runs counter$/m);
+    const plain = await app.request('/metrics', { headers: { accept: 'text/plain;version=0.0.4' } });
+    expect(plain.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+    expect(await plain.text()).not.toContain('# EOF');
+  });
+
   it.each(['/api/v1/status', '/metrics'])('compresses %s with gzip when the client accepts it', async (url) => {
     const plain = await app.request(url);
     const zipped = await app.request(url, { headers: { 'accept-encoding': 'gzip, deflate, br' } });

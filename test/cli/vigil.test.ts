@@ -148,13 +148,39 @@ describe('the vigil command', () => {
     ['an unknown option', ['serve', '--prot', '80'], /Unknown option '--prot'/],
     ['a port that is not a number', ['serve', '--port', 'http'], /--port: expected a port number 0-65535, got "http"/],
     ['check without a config', ['check'], /check needs --config FILE/],
+    ['export of something unknown', ['export', 'grafana'], /expected "export prometheus-rules"/],
   ])('refuses %s with a usable message', (_name, args, message) => {
     const { code, stderr } = vigil(args);
     expect(code).toBe(1);
     expect(stderr).toMatch(message);
   });
 
-  it.each([['serve'], ['check']])('explains %s with --help', (command) => {
+  it("exports the demo's alerting as Prometheus rules, the file docker compose loads", () => {
+    const { code, stdout } = vigil(['export', 'prometheus-rules']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(fs.readFileSync(path.join(ROOT, 'deploy', 'vigil-rules.yml'), 'utf8'));
+  });
+
+  it('exports the rules of a config file, and refuses an invalid one with its problems', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-export-'));
+    try {
+      const file = path.join(dir, 'vigil.yaml');
+      fs.writeFileSync(file, 'environments: [prod]\nservices:\n  api:\n    checks: [ { http: { url: "http://127.0.0.1:1/" } } ]\n    slos: [ { availability: { objective: 99.9%, window: 30d } } ]\n');
+      const { code, stdout } = vigil(['export', 'prometheus-rules', '--config', file]);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`in ${file}`);
+      expect(stdout).toMatch(/- alert: SloBurnRate\n/);
+      expect(stdout).toContain('expr: vigil_probe_success{env="prod",service="api",check="http"} == 0');
+      fs.writeFileSync(file, 'environments: [prod]\nservices: { api: { checks: [ { http: { url: 5 } } ] } }\n');
+      const bad = vigil(['export', 'prometheus-rules', '--config', file]);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/invalid config\n.*vigil\.yaml:2/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([['serve'], ['check'], ['export']])('explains %s with --help', (command) => {
     const { code, stdout } = vigil([command, '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain(`Usage: vigil ${command}`);

@@ -3,9 +3,13 @@ import type { SeriesResponse, StatusResponse } from '../../api/types.js';
 import { startVigil, type VigilProcess } from '../helpers/vigil-server.js';
 import { startPrometheus, type PrometheusProcess } from '../helpers/prometheus.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { loadDemoConfigForExport } from '../../config/demo.js';
+import { builtinProbes } from '../../probes/index.js';
 import { createSuiteDatabase, type SuiteDatabase } from '../helpers/postgres-db.js';
 
 const ENVIRONMENTS = ['dev', 'staging', 'prod'];
+/** Every check of the embedded demo, counted from its config (web, api, db's health and backup heartbeat, edge's dns and tls, per environment). */
+const DEMO_CHECKS = loadDemoConfigForExport(builtinProbes()).checks.length;
 
 // The same demo on each store engine: an embedded SQLite file, and a PostgreSQL database.
 describe.each(['sqlite', 'postgres'] as const)('Vigil serving the embedded demo on %s', (engine) => {
@@ -58,16 +62,18 @@ describe.each(['sqlite', 'postgres'] as const)('Vigil serving the embedded demo 
     const text = await waitFor(
       () => fetch(`${vigil.url}/metrics`).then((r) => r.text()),
       // First runs are spread over the 5 s interval: wait for every check, not just the first one.
-      (t) => (t.match(/^vigil_probe_success\{/gm) ?? []).length === 9 && /^vigil_queue_depth\{/m.test(t),
+      (t) => (t.match(/^vigil_probe_success\{/gm) ?? []).length === DEMO_CHECKS && /^vigil_queue_depth\{/m.test(t),
       30_000,
       'every check and a health reading on /metrics',
     );
     for (const env of ENVIRONMENTS) expect(text).toMatch(new RegExp(`^vigil_probe_success\\{[^}]*env="${env}"[^}]*\\} [01]$`, 'm'));
-    expect(text).toMatch(/^# TYPE vigil_probe_duration_seconds gauge$/m);
+    // The latency histogram took this name in [G1]; the last run's duration is vigil_probe_last_duration_seconds.
+    expect(text).toMatch(/^# TYPE vigil_probe_duration_seconds histogram$/m);
+    expect(text).toMatch(/^# TYPE vigil_probe_last_duration_seconds gauge$/m);
     expect(text).toMatch(/^vigil_replica_lag_seconds\{/m);
     expect(text).toMatch(/^vigil_queue_depth\{[^}]*queue="exports"/m);
     expect(text).toMatch(/^process_cpu_seconds_total /m);
-    expect(text).toMatch(/^vigil_scheduler_checks 9$/m);
+    expect(text).toMatch(new RegExp(`^vigil_scheduler_checks ${DEMO_CHECKS}$`, 'm'));
     expect(text).toMatch(/^vigil_store_samples_dropped_total 0$/m);
     expect(text).toMatch(/^vigil_probe_runs_total\{kind="health",result="success"\} [1-9]/m);
   }, 40_000);

@@ -20,12 +20,16 @@ export interface PrometheusProcess {
   stop(): Promise<void>;
 }
 
-/** Starts the real Prometheus (Debian package) scraping `target` (host:port) every second. */
-export async function startPrometheus(target: string): Promise<PrometheusProcess> {
+/**
+ * Starts the real Prometheus (Debian package) scraping `target` (host:port) every second, and evaluating
+ * the rule files given (absolute paths) every second.
+ */
+export async function startPrometheus(target: string, opts: { ruleFiles?: readonly string[] } = {}): Promise<PrometheusProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-prom-'));
+  const ruleFiles = opts.ruleFiles?.length ? `rule_files: ${JSON.stringify(opts.ruleFiles)}\n` : '';
   fs.writeFileSync(
     path.join(dir, 'prometheus.yml'),
-    `global: { scrape_interval: 1s, evaluation_interval: 1s }\nscrape_configs:\n  - job_name: vigil\n    static_configs: [ { targets: ["${target}"] } ]\n`,
+    `global: { scrape_interval: 1s, evaluation_interval: 1s }\n${ruleFiles}scrape_configs:\n  - job_name: vigil\n    static_configs: [ { targets: ["${target}"] } ]\n`,
   );
   const port = await freePort();
   const child = spawn(
