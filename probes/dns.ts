@@ -115,7 +115,8 @@ export const dnsProbe: Probe<DnsTarget> = {
       signal.removeEventListener('abort', onAbort);
     }
     const durationSeconds = elapsed();
-    const samples = [{ name: 'dns_answer_count', value: records.length }];
+    // Not `_count`: Prometheus keeps that suffix for histograms and summaries (promtool refuses it on a gauge).
+    const samples = [{ name: 'dns_answer_records', value: records.length }];
     const detail = records.length ? records.join(', ').slice(0, 1000) : 'no records';
     const problem = expectationProblem(records, target);
     return { success: problem === null, error: problem, durationSeconds, samples, detail };

@@ -30,8 +30,10 @@ async function values(vigil: OtlpVigil, metric: string): Promise<number[]> {
 
 /** One value over the whole range: the aggregate of every sample. */
 async function overall(vigil: OtlpVigil, metric: string, agg: string): Promise<number> {
-  const step = `${Math.ceil((Date.now() + 120_000 - (T0 - 60_000)) / 1000)}s`;
-  const found = await series(vigil, metric, agg, step);
+  // Points align to multiples of the step from the epoch: a step as long as the range could still split
+  // it in two (the last point then held only the second interval, ~1 run in 12). The longest step the API
+  // takes puts the whole range in one point unless a 366-day boundary falls inside it.
+  const found = await series(vigil, metric, agg, '366d');
   return found[0]!.points.reduce((a, p) => (agg === 'count' ? a + p[1] : p[1]), 0);
 }
 

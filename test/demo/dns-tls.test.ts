@@ -33,7 +33,7 @@ describe("the demo target's DNS zone and certificate", () => {
   it('answers A 127.0.0.1 for the API in every environment while staging is up', async () => {
     demoNow = cycleStart + 4 * MINUTE;
     for (const env of ['dev', 'staging', 'prod']) {
-      expect(await dns(env)).toMatchObject({ success: true, error: null, detail: '127.0.0.1', samples: [{ name: 'dns_answer_count', value: 1 }] });
+      expect(await dns(env)).toMatchObject({ success: true, error: null, detail: '127.0.0.1', samples: [{ name: 'dns_answer_records', value: 1 }] });
     }
   });
 

@@ -66,10 +66,10 @@ describe('the dashboard in a real browser', () => {
       .toBe(0);
     for (const env of ENVIRONMENTS) {
       const statuses = await matrix.locator(`td[data-env="${env}"]`).evaluateAll((cells) => cells.map((c) => c.getAttribute('data-status')));
-      expect(statuses).toHaveLength(3);
+      expect(statuses).toHaveLength(4);
       for (const status of statuses) expect(['up', 'degraded', 'down']).toContain(status);
     }
-    expect(await matrix.locator('tbody tr[data-service]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')))).toEqual(['web', 'api', 'db']);
+    expect(await matrix.locator('tbody tr[data-service]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-service')))).toEqual(['web', 'api', 'db', 'edge']);
   }, 55_000);
 
   it('draws a latency line per environment for the selected service', async () => {

@@ -9,6 +9,8 @@ import { dashboardQueries } from '../../grafana/dashboards.js';
 import { startPrometheus, type PrometheusProcess } from '../helpers/prometheus.js';
 import { startVigil, type VigilProcess } from '../helpers/vigil-server.js';
 import { waitFor } from '../helpers/wait-for.js';
+import { builtinProbes } from '../../probes/index.js';
+import { loadDemoConfigForExport } from '../../config/demo.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /** The demo's exported rules (test/rules/prometheus-export.test.ts keeps them equal to the export). */
@@ -33,6 +35,9 @@ interface Answer {
   error?: string;
   data?: { resultType: string; result: Array<{ metric: Record<string, string>; value: [number, string] }> };
 }
+
+/** Every check of the embedded demo, counted from its config. */
+const DEMO_CHECKS = loadDemoConfigForExport(builtinProbes()).checks.length;
 
 describe('Grafana dashboards and exported rules against a real Prometheus scraping the demo', () => {
   let vigil: VigilProcess;
@@ -65,7 +70,7 @@ describe('Grafana dashboards and exported rules against a real Prometheus scrapi
 
   it.skipIf(!fs.existsSync('/usr/bin/promtool'))("passes promtool check metrics on the demo's own /metrics", async () => {
     // After a run of every check, so that every family the demo has is there.
-    const text = await waitFor(() => fetch(`${vigil.url}/metrics`).then((r) => r.text()), (t) => (t.match(/^vigil_probe_last_run_timestamp_seconds\{/gm) ?? []).length === 9, 30_000, 'every check run');
+    const text = await waitFor(() => fetch(`${vigil.url}/metrics`).then((r) => r.text()), (t) => (t.match(/^vigil_probe_last_run_timestamp_seconds\{/gm) ?? []).length === DEMO_CHECKS, 30_000, 'every check run');
     const run = spawnSync('/usr/bin/promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 60_000 });
     expect({ status: run.status, output: `${run.stdout}${run.stderr}` }).toEqual({ status: 0, output: '' });
     expect(text).toMatch(/^vigil_check_info\{check="http",env="prod",interval_seconds="5",kind="http",service="api",timeout_seconds="2"\} 1$/m);
@@ -76,7 +81,7 @@ describe('Grafana dashboards and exported rules against a real Prometheus scrapi
     // The SLO series are written once a minute, from the first minute with runs; rates need two scrapes.
     await waitFor(() => prometheus.query('vigil_slo_burn_rate'), (r) => r.length >= 4 * 7, 100_000, 'the SLO series in Prometheus');
     await waitFor(() => prometheus.query('vigil_slo:error_ratio'), (r) => r.length === 4 * 7, 20_000, 'the recorded SLO error ratios');
-    await waitFor(() => prometheus.query('rate(vigil_probe_duration_seconds_count[30s]) > 0'), (r) => r.length === 9, 20_000, 'runs counted by the histogram');
+    await waitFor(() => prometheus.query('rate(vigil_probe_duration_seconds_count[30s]) > 0'), (r) => r.length === DEMO_CHECKS, 20_000, 'runs counted by the histogram');
     const empty: string[] = [];
     const queries = dashboardQueries();
     expect(queries.length).toBeGreaterThan(40);

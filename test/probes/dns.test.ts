@@ -44,10 +44,10 @@ describe('the dns probe', () => {
     { type: 'MX', name: 'example.com', records: ['10 mail.example.com', '20 backup-mail.example.com'] },
     { type: 'TXT', name: 'example.com', records: ['v=spf1 include:_spf.example.com ~all'] },
     { type: 'SRV', name: '_sip._udp.example.com', records: ['10 5 5060 sip.example.com'] },
-  ])('resolves $type records into the detail and dns_answer_count', async ({ type, name, records }) => {
+  ])('resolves $type records into the detail and dns_answer_records', async ({ type, name, records }) => {
     dns.mode = 'table';
     const outcome = await check({ query: name, type });
-    expect(outcome).toMatchObject({ success: true, error: null, samples: [{ name: 'dns_answer_count', value: records.length }] });
+    expect(outcome).toMatchObject({ success: true, error: null, samples: [{ name: 'dns_answer_records', value: records.length }] });
     expect(outcome.detail!.split(', ').sort()).toEqual([...records].sort());
     expect(outcome.durationSeconds).toBeGreaterThan(0);
   });
@@ -64,7 +64,7 @@ describe('the dns probe', () => {
     expect(await check({ query: 'api.prod.example.com', expect: { contains: '10.9.9.9' } })).toMatchObject({
       success: false,
       error: 'expected A api.prod.example.com to contain "10.9.9.9", got "10.1.2.3", "10.1.2.4"',
-      samples: [{ name: 'dns_answer_count', value: 2 }],
+      samples: [{ name: 'dns_answer_records', value: 2 }],
     });
     expect((await check({ query: 'api.prod.example.com', expect: { equals: '10.1.2.3' } })).error).toBe(
       'expected A api.prod.example.com to be exactly "10.1.2.3", got "10.1.2.3", "10.1.2.4"',
