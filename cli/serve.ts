@@ -8,6 +8,8 @@ import { createApp } from '../api/app.js';
 import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
+import { tokenRoutes } from '../api/tokens.js';
+import type { Hono } from 'hono';
 import { createVigilMetrics } from '../api/metrics.js';
 import { createCollector } from '../collector/index.js';
 import { loadConfigFile } from '../config/load.js';
@@ -49,6 +51,8 @@ export interface ServeOptions {
 export interface RunningVigil {
   readonly url: string;
   readonly config: VigilConfig;
+  /** The HTTP app as served (its routes are what the auth table test walks). */
+  readonly app: Hono;
   stop(): Promise<void>;
 }
 
@@ -192,6 +196,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
         ['/api/v1', notificationRoutes({ store, clock, receivers: () => dispatcher?.receiverStates() ?? [], log: opts.log })],
         ...(collector ? [['/v1', collector.routes] as const] : []),
         ['/api/v1', heartbeatRoutes({ store, clock, checks: config.checks, log: opts.log })],
+        ['/api/v1', tokenRoutes({ store, clock })],
       ],
     });
 
@@ -245,7 +250,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
 
     let stopping: Promise<void> | null = null;
     // Stop order: the HTTP server, the scheduler, probes' sockets, housekeeping, the rules engine's last cycle, the writer's last flush, the store.
-    return { url, config, stop: () => (stopping ??= closeAll()) };
+    return { url, config, app, stop: () => (stopping ??= closeAll()) };
   } catch (error) {
     await closeAll();
     throw error;
