@@ -9,6 +9,7 @@ import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
 import { tokenRoutes } from '../api/tokens.js';
+import { issueToken } from '../auth/tokens.js';
 import type { Hono } from 'hono';
 import { createVigilMetrics } from '../api/metrics.js';
 import { createCollector } from '../collector/index.js';
@@ -246,7 +247,12 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
         `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)}${otlpNote})`,
     );
-    if (demo) opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);
+    if (demo) {
+      opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);
+      // Mutations need a token even in the demo ([X1]): a fresh admin one each start, good for a day.
+      const signIn = await issueToken(store, { name: 'demo-admin', role: 'admin', expires: '24h', createdBy: 'vigil serve (demo)' }, clock.now());
+      opts.log(`demo: sign in to act on incidents (admin token, valid 24h, shown once): ${url}/#token=${signIn.text}`);
+    }
 
     let stopping: Promise<void> | null = null;
     // Stop order: the HTTP server, the scheduler, probes' sockets, housekeeping, the rules engine's last cycle, the writer's last flush, the store.

@@ -204,3 +204,24 @@ describe('anonymous reads (auth.anonymous_read: true, the default)', () => {
     expect((await running.vigil.app.request('/api/v1/tokens', { method: 'POST', headers: admin, body: JSON.stringify({ name: 'x', role: 'root' }) })).status).toBe(400);
   });
 });
+
+describe('the demo', () => {
+  it('prints a sign-in link with an admin token valid for a day, which can act at once', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-demo-auth-'));
+    const logs: string[] = [];
+    const vigil = await serve({ port: 0, host: '127.0.0.1', db: path.join(dir, 'vigil.db'), env: {}, log: (line) => logs.push(line) });
+    try {
+      const line = logs.find((l) => l.startsWith('demo: sign in'));
+      expect(line).toMatch(new RegExp(`^demo: sign in to act on incidents \\(admin token, valid 24h, shown once\\): ${vigil.url}/#token=vgl_[A-Za-z0-9_-]{43}$`));
+      const token = /#token=(\S+)$/.exec(line!)![1]!;
+      const tokens = await vigil.app.request('/api/v1/tokens', { headers: { authorization: `Bearer ${token}` } });
+      const demoToken = (await tokens.json()).tokens.find((t: { name: string }) => t.name === 'demo-admin');
+      expect(demoToken).toMatchObject({ role: 'admin', createdBy: 'vigil serve (demo)' });
+      expect(demoToken.expiresAt - demoToken.createdAt).toBe(24 * 3_600_000);
+      expect((await vigil.app.request('/api/v1/silences', { method: 'POST', body: '{"matchers":{"env":"dev"},"duration":"1h","comment":"x"}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
+    } finally {
+      await vigil.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
