@@ -83,10 +83,11 @@ export function mutationGuard(auth?: AuthOptions): MiddlewareHandler {
   };
 }
 
-/** The caller's identity from `Authorization: Bearer <token>`; null without the header; 401 for a token that cannot be used. */
+/** The caller's identity from `Authorization: Bearer <token>`; null without one; 401 for a token that cannot be used. */
 async function identify(c: Context, auth: AuthOptions): Promise<Identity | null> {
   const header = c.req.header('authorization');
-  if (header === undefined) return null;
+  // Another scheme is not ours (a proxy's Basic auth passed through): the request has no API token.
+  if (header === undefined || !/^Bearer(?:\s|$)/i.test(header)) return null;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) throw new UnauthorizedError('expected the header "Authorization: Bearer <token>"');
   const token = await auth.tokens.byHash(hashToken(match[1]!));

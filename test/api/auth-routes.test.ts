@@ -146,6 +146,16 @@ describe('the auth table over every route', () => {
     expect(requests).toBeGreaterThan(150);
   });
 
+  it('refuses an expired token', async () => {
+    const db = path.join(running.dir, 'vigil.db');
+    const store = await openSqliteStore(db, { readers: 0 });
+    const old = await issueToken(store, { name: 'old', role: 'admin', expires: '1s', createdBy: 'test' }, Date.now() - 5_000);
+    await store.close();
+    const res = await running.vigil.app.request('/api/v1/incidents', { headers: { authorization: `Bearer ${old.text}` } });
+    expect(res.status).toBe(401);
+    expect((await res.json()).error.message).toBe('the token has expired');
+  });
+
   it('answers 401 and 403 in the API error shape, naming what is missing', async () => {
     const none = await running.vigil.app.request('/api/v1/incidents/1/acknowledge', { method: 'POST' });
     expect(none.status).toBe(401);
@@ -171,6 +181,10 @@ describe('anonymous reads (auth.anonymous_read: true, the default)', () => {
     expect((await running.vigil.app.request('/api/v1/incidents/1/acknowledge', { method: 'POST' })).status).toBe(401);
     expect((await running.vigil.app.request('/api/v1/audit')).status).toBe(401);
     expect((await running.vigil.app.request('/api/v1/incidents', { headers: { authorization: 'Bearer vgl_wrong' } })).status).toBe(401);
+    // A proxy's Basic auth passed through is not an API token: a read still goes through, a change does not.
+    const basic = { authorization: 'Basic YWxpY2U6c2VjcmV0' };
+    expect((await running.vigil.app.request('/api/v1/incidents', { headers: basic })).status).toBe(200);
+    expect((await running.vigil.app.request('/api/v1/silences', { method: 'POST', headers: basic })).status).toBe(401);
   });
 
   it('records a change under the token name, whatever the body says, in the audit log', async () => {
