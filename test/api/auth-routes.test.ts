@@ -146,6 +146,23 @@ describe('the auth table over every route', () => {
     expect(requests).toBeGreaterThan(150);
   });
 
+  // The guard reads the path as the router does (decoded): no spelling of a path reaches a route past it.
+  it.each([
+    ['GET', '/api/v1/%74okens'],
+    ['GET', '/api/v1/tokens/'],
+    ['GET', '/api/v1//tokens'],
+    ['GET', '/api/v1/./tokens'],
+    ['GET', '/api/v1/tokens%2F'],
+    ['GET', '/%61pi/v1/audit'],
+    ['POST', '/%61pi/v1/silences'],
+    ['POST', '/api/v1/silences/'],
+    ['POST', '/api/v1/%73ilences'],
+    ['DELETE', '/api/v1/tokens/%2E%2E'],
+  ])('keeps %s %s from a caller without a token', async (method, pathname) => {
+    const res = await running.vigil.app.request(`http://vigil.test${pathname}`, { method, headers: headersOf('none') });
+    expect([401, 404]).toContain(res.status);
+  });
+
   it('refuses an expired token', async () => {
     const db = path.join(running.dir, 'vigil.db');
     const store = await openSqliteStore(db, { readers: 0 });
