@@ -2,6 +2,7 @@
 // text is in the answer that makes it and nowhere else, ever.
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { accessReview } from '../auth/access-review.js';
 import { issueToken, parseRole, revokeToken } from '../auth/tokens.js';
 import type { Clock } from '../lib/clock.js';
 import { BadRequestError } from '../lib/errors.js';
@@ -23,7 +24,17 @@ const auditQuery = z.strictObject({
   to: single,
   after: single.pipe(z.string().regex(/^\d{1,15}$/, 'expected the nextAfter of the previous page').transform(Number).optional()),
   limit: single.pipe(z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(1000)).optional()),
+  format: single.pipe(z.enum(['json', 'csv']).optional()),
 });
+
+const AUDIT_CSV_COLUMNS = ['seq', 'at', 'actor', 'action', 'target', 'detail', 'prevHash', 'hash'] as const;
+
+/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled; a leading =+-@ is prefixed so a spreadsheet does not run it. */
+function csvField(value: string | number): string {
+  let text = String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
 
 /** The routes, to mount at /api/v1. */
 export function tokenRoutes(deps: TokenRoutesDeps): Hono {
@@ -50,8 +61,16 @@ export function tokenRoutes(deps: TokenRoutesDeps): Hono {
       afterSeq: q.after,
       limit,
     });
-    return c.json({ entries, nextAfter: entries.length === limit ? entries[entries.length - 1]!.seq : null });
+    const nextAfter = entries.length === limit ? entries[entries.length - 1]!.seq : null;
+    if (q.format === 'csv') {
+      const lines = [AUDIT_CSV_COLUMNS.join(','), ...entries.map((entry) => AUDIT_CSV_COLUMNS.map((column) => csvField(column === 'at' ? new Date(entry.at).toISOString() : entry[column])).join(','))];
+      const headers: Record<string, string> = { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="vigil-audit.csv"' };
+      if (nextAfter !== null) headers['x-next-after'] = String(nextAfter);
+      return c.body(`${lines.join('\r\n')}\r\n`, 200, headers);
+    }
+    return c.json({ entries, nextAfter });
   });
+  app.get('/access-review', async (c) => c.json({ at: deps.clock.now(), tokens: accessReview(await deps.store.tokens.list(), deps.clock.now()) }));
   return app;
 }
 

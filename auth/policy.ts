@@ -22,8 +22,8 @@ export function isReadMethod(method: string): boolean {
 
 // A job's beat: the token in its URL is the credential (see api/heartbeats.ts).
 const HEARTBEAT_BEAT = /^\/api\/v1\/heartbeat\/[^/]+(?:\/fail)?\/?$/;
-// Token management and the audit log.
-const ADMIN_ONLY = /^\/api\/v1\/(?:tokens|audit)(?:\/|$)/;
+// Token management, the audit log and the access review.
+const ADMIN_ONLY = /^\/api\/v1\/(?:tokens|audit|access-review)(?:\/|$)/;
 
 /** The access a request to the API (a path under /api/) needs. */
 export function requiredAccess(method: string, path: string): Access {

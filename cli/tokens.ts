@@ -2,6 +2,7 @@
 // uses, so a first admin token can be made before the server ever starts.
 import fs from 'node:fs';
 import { verifyAuditChain, type AuditProblem } from '../audit/chain.js';
+import { accessReview } from '../auth/access-review.js';
 import { issueToken, parseRole, revokeToken, unusableReason } from '../auth/tokens.js';
 import { isPostgresUrl } from '../store/postgres/connection.js';
 import { openStore } from '../store/open.js';
@@ -58,4 +59,14 @@ export async function verifyAudit(store: Store): Promise<{ rows: number; problem
     previous = page[page.length - 1]!;
   }
   return { rows, problems };
+}
+
+/** `vigil access-review`: every token as in `token list`, each flagged one followed by why. */
+export function accessReviewLines(tokens: readonly TokenRecord[], at: number): string[] {
+  const review = accessReview(tokens, at);
+  const flagged = review.filter((entry) => entry.flags.length > 0);
+  const table = tokenTable(tokens, at);
+  const lines = [`access review at ${iso(at)}: ${review.length} token${review.length === 1 ? '' : 's'}, ${flagged.length} flagged`, '', ...table];
+  if (flagged.length > 0) lines.push('', 'flagged:', ...flagged.map((entry) => `  ${entry.id} "${entry.name}" (${entry.role}): ${entry.flags.join('; ')}`));
+  return lines;
 }

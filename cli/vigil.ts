@@ -11,7 +11,7 @@ import { describeNotify } from '../config/describe-notify.js';
 import { sendTestMessage } from '../notify/test-message.js';
 import { serve, StartError, DEFAULT_DB } from './serve.js';
 import { describeHeartbeats } from './heartbeats.js';
-import { createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit } from './tokens.js';
+import { accessReviewLines, createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit } from './tokens.js';
 import { loadDemoConfigForExport } from '../config/demo.js';
 import { prometheusRuleGroups, prometheusRulesYaml } from '../rules/prometheus-export.js';
 
@@ -26,6 +26,7 @@ Usage:
   vigil token create --name NAME --role viewer|responder|admin [--expires 90d] [--db PATH|URL]
   vigil token list|revoke <id> [--db PATH|URL]
   vigil audit verify [--db PATH|URL]
+  vigil access-review [--db PATH|URL]
   vigil --version
 
 Run "vigil <command> --help" for a command's options.`,
@@ -85,6 +86,15 @@ Options:
   --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
   --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
   -h, --help      show this help`,
+  'access-review': `Usage: vigil access-review [--db PATH|URL]
+
+Every API token with its role, creator, creation and last use, for the quarterly access review;
+admin tokens unused for 90 days and tokens that never expire are flagged.
+
+Options:
+  --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
+  --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
+  -h, --help      show this help`,
   notify: `Usage: vigil notify test <receiver> [--config FILE]
 
 Sends a test message to one receiver of notify.receivers and prints its answer. Exits 1 when it was
@@ -128,7 +138,7 @@ async function main(argv: string[]): Promise<void> {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
-        ...(command === 'serve' || command === 'check' || command === 'token' || command === 'audit' ? { db: { type: 'string' } } : {}),
+        ...(command === 'serve' || command === 'check' || command === 'token' || command === 'audit' || command === 'access-review' ? { db: { type: 'string' } } : {}),
         ...(command === 'token' ? { name: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' } } : {}),
       },
       strict: true,
@@ -161,10 +171,20 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(prometheusRulesYaml(prometheusRuleGroups(config.alerting, config.checks), configFile ?? 'the embedded demo'));
       return;
     }
-    if (command === 'token' || command === 'audit') {
+    if (command === 'token' || command === 'audit' || command === 'access-review') {
       const storage = configFile ? loadConfigFile(configFile, { env: process.env, registry: builtinProbes() }).storage : undefined;
       const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? storage ?? DEFAULT_DB;
       const [sub, ...extra] = positionals;
+      if (command === 'access-review') {
+        if (positionals.length) fail(`access-review takes no arguments\n\n${HELP['access-review']}`);
+        const store = await openCliStore(db, false).catch((error: Error) => fail(error.message));
+        try {
+          console.log(accessReviewLines(await store.tokens.list(), Date.now()).join('\n'));
+        } finally {
+          await store.close();
+        }
+        return;
+      }
       if (command === 'audit') {
         if (sub !== 'verify' || extra.length) fail(`expected "audit verify"\n\n${HELP.audit}`);
         const store = await openCliStore(db, false).catch((error: Error) => fail(error.message));

@@ -55,6 +55,7 @@ const ROUTES: Readonly<Record<string, Decision>> = {
   'GET /api/v1/tokens': 'admin',
   'DELETE /api/v1/tokens/:id': 'admin',
   'GET /api/v1/audit': 'admin',
+  'GET /api/v1/access-review': 'admin',
   'GET /*': 'public',
 };
 
@@ -216,6 +217,22 @@ describe('anonymous reads (auth.anonymous_read: true, the default)', () => {
     const audit = await (await running.vigil.app.request('/api/v1/audit?action=POST', { headers: admin })).json();
     expect(audit.entries.at(-1)).toMatchObject({ actor: 'admin-token', action: 'POST /api/v1/silences', target: '/api/v1/silences' });
     expect(JSON.parse(audit.entries.at(-1).detail)).toMatchObject({ status: 201 });
+  });
+
+  it('exports the audit log as CSV, quoted and safe to open in a spreadsheet', async () => {
+    const admin = { authorization: `Bearer ${running.tokens.admin}`, 'content-type': 'application/json' };
+    await running.vigil.app.request('/api/v1/silences', { method: 'POST', headers: admin, body: JSON.stringify({ matchers: { env: 'prod' }, duration: '1h', comment: 'x' }) });
+    const res = await running.vigil.app.request('/api/v1/audit?format=csv&action=POST', { headers: admin });
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const [head, first] = (await res.text()).split('\r\n');
+    expect(head).toBe('seq,at,actor,action,target,detail,prevHash,hash');
+    expect(first).toMatch(/^\d+,\d{4}-\d\d-\d\dT[\d:.]+Z,admin-token,POST \/api\/v1\/silences,\/api\/v1\/silences,"\{""status"":201,""tokenId"":""[0-9a-f]{12}""\}",[0-9a-f]{64},[0-9a-f]{64}$/);
+  });
+
+  it('lists every token for the access review, flagging tokens that never expire', async () => {
+    const review = await (await running.vigil.app.request('/api/v1/access-review', { headers: { authorization: `Bearer ${running.tokens.admin}` } })).json();
+    expect(review.tokens.find((t: { name: string }) => t.name === 'viewer-token')).toMatchObject({ role: 'viewer', createdBy: 'test', state: 'active', flags: ['never expires'] });
+    expect((await running.vigil.app.request('/api/v1/access-review', { headers: { authorization: `Bearer ${running.tokens.responder}` } })).status).toBe(403);
   });
 
   it('makes, lists and revokes tokens over the API; the secret is shown once and stops working when revoked', async () => {

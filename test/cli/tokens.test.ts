@@ -41,6 +41,16 @@ describe('vigil token', () => {
     expect(vigil(['audit', 'verify', '--db', db]).stdout).toBe('audit log ok: 2 rows, the hash chain unbroken\n');
   });
 
+  it('prints the access review with the tokens a reviewer should look at', () => {
+    const db = tempDbPath();
+    vigil(['token', 'create', '--name', 'forever', '--role', 'admin', '--db', db]);
+    vigil(['token', 'create', '--name', 'ci', '--role', 'responder', '--expires', '30d', '--db', db]);
+    const review = vigil(['access-review', '--db', db]);
+    expect(review.code).toBe(0);
+    expect(review.stdout).toMatch(/^access review at \S+: 2 tokens, 1 flagged\n/);
+    expect(review.stdout).toMatch(/\nflagged:\n {2}[0-9a-f]{12} "forever" \(admin\): never expires\n$/);
+  });
+
   it.each([
     ['an unknown role', ['token', 'create', '--name', 'x', '--role', 'root'], 'role: expected one of viewer, responder, admin, got "root"'],
     ['a bad expiry', ['token', 'create', '--name', 'x', '--role', 'viewer', '--expires', 'soon'], 'expires: expected a duration like "90d" or "24h", got "soon"'],
