@@ -53,8 +53,8 @@ export function createApp(deps: AppDeps): Hono {
   // as JSON and ~0.1 MB compressed. zlib works in the thread pool, but CompressionStream's plumbing still
   // costs main-thread time per chunk (seen in a profile at 40,000 checks; see bench/loop.mjs).
   app.use('*', compress());
-  // Every route that changes something (incidents, silences, postmortems; later notifications) passes here.
-  app.use('/api/*', mutationGuard());
+  // Every API route passes here: its token and role, and for a change its body bound and audit entry.
+  app.use('/api/*', mutationGuard({ tokens: store.tokens, audit: store.audit, clock, anonymousRead: config.auth.anonymousRead }));
 
   app.get('/health/live', (c) => c.json({ status: 'ok' }));
   app.get('/health/ready', async (c) => {

@@ -1,11 +1,15 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.js';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../lib/errors.js';
 import type { ErrorResponse } from './types.js';
 
 /** The one place where errors become HTTP responses: `{ error: { code, message } }`. */
 export function errorResponse(c: Context, err: Error): Response {
   if (err instanceof BadRequestError) return c.json<ErrorResponse>({ error: { code: 'bad_request', message: err.message } }, 400);
+  if (err instanceof UnauthorizedError) {
+    return c.json<ErrorResponse>({ error: { code: 'unauthorized', message: err.message } }, 401, { 'www-authenticate': 'Bearer realm="vigil"' });
+  }
+  if (err instanceof ForbiddenError) return c.json<ErrorResponse>({ error: { code: 'forbidden', message: err.message } }, 403);
   if (err instanceof NotFoundError) return c.json<ErrorResponse>({ error: { code: 'not_found', message: err.message } }, 404);
   if (err instanceof ConflictError) return c.json<ErrorResponse>({ error: { code: 'conflict', message: err.message } }, 409);
   if (err instanceof HTTPException && err.status < 500) {

@@ -8,6 +8,9 @@ import { createApp } from '../api/app.js';
 import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
+import { tokenRoutes } from '../api/tokens.js';
+import { issueToken } from '../auth/tokens.js';
+import type { Hono } from 'hono';
 import { createVigilMetrics } from '../api/metrics.js';
 import { createCollector } from '../collector/index.js';
 import { loadConfigFile } from '../config/load.js';
@@ -49,6 +52,8 @@ export interface ServeOptions {
 export interface RunningVigil {
   readonly url: string;
   readonly config: VigilConfig;
+  /** The HTTP app as served (its routes are what the auth table test walks). */
+  readonly app: Hono;
   stop(): Promise<void>;
 }
 
@@ -192,6 +197,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
         ['/api/v1', notificationRoutes({ store, clock, receivers: () => dispatcher?.receiverStates() ?? [], log: opts.log })],
         ...(collector ? [['/v1', collector.routes] as const] : []),
         ['/api/v1', heartbeatRoutes({ store, clock, checks: config.checks, log: opts.log })],
+        ['/api/v1', tokenRoutes({ store, clock })],
       ],
     });
 
@@ -241,11 +247,16 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
         `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)}${otlpNote})`,
     );
-    if (demo) opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);
+    if (demo) {
+      opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);
+      // Mutations need a token even in the demo ([X1]): a fresh admin one each start, good for a day.
+      const signIn = await issueToken(store, { name: 'demo-admin', role: 'admin', expires: '24h', createdBy: 'vigil serve (demo)' }, clock.now());
+      opts.log(`demo: sign in to act on incidents (admin token, valid 24h, shown once): ${url}/#token=${signIn.text}`);
+    }
 
     let stopping: Promise<void> | null = null;
     // Stop order: the HTTP server, the scheduler, probes' sockets, housekeeping, the rules engine's last cycle, the writer's last flush, the store.
-    return { url, config, stop: () => (stopping ??= closeAll()) };
+    return { url, config, app, stop: () => (stopping ??= closeAll()) };
   } catch (error) {
     await closeAll();
     throw error;

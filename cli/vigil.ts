@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../lib/errors.js';
+import { BadRequestError, ConfigError, NotFoundError } from '../lib/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { describeConfig } from '../config/describe.js';
 import { describeAlerting } from '../config/describe-alerting.js';
@@ -11,6 +11,7 @@ import { describeNotify } from '../config/describe-notify.js';
 import { sendTestMessage } from '../notify/test-message.js';
 import { serve, StartError, DEFAULT_DB } from './serve.js';
 import { describeHeartbeats } from './heartbeats.js';
+import { accessReviewLines, createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit } from './tokens.js';
 import { loadDemoConfigForExport } from '../config/demo.js';
 import { prometheusRuleGroups, prometheusRulesYaml } from '../rules/prometheus-export.js';
 
@@ -22,6 +23,10 @@ Usage:
   vigil check --config vigil.yaml [--db ./data/vigil.db]
   vigil notify test <receiver> [--config vigil.yaml]
   vigil export prometheus-rules [--config vigil.yaml]
+  vigil token create --name NAME --role viewer|responder|admin [--expires 90d] [--db PATH|URL]
+  vigil token list|revoke <id> [--db PATH|URL]
+  vigil audit verify [--db PATH|URL]
+  vigil access-review [--db PATH|URL]
   vigil --version
 
 Run "vigil <command> --help" for a command's options.`,
@@ -56,6 +61,39 @@ file for Prometheus's rule_files. Without a config, the embedded demo's.
 
 Options:
   --config FILE   vigil.yaml (default: $VIGIL_CONFIG, else the embedded demo)
+  -h, --help      show this help`,
+  token: `Usage: vigil token create --name NAME --role ROLE [--expires 90d] [--db PATH|URL]
+       vigil token list [--db PATH|URL]
+       vigil token revoke <id> [--db PATH|URL]
+
+API tokens in the store vigil serve uses. A token is printed once, when made; the store keeps only
+its SHA-256. Roles: viewer (reads), responder (also acknowledges, resolves, silences), admin (also
+manages tokens and reads the audit log). Every change is written to the audit log.
+
+Options:
+  --name NAME     who or what holds the token (changes are recorded under it)
+  --role ROLE     viewer, responder or admin
+  --expires DUR   lifetime like 90d or 24h (default: never expires)
+  --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
+  --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
+  -h, --help      show this help`,
+  audit: `Usage: vigil audit verify [--db PATH|URL]
+
+Checks the hash chain of the audit log: each row's hash covers the row and the previous row's hash,
+so a row edited, deleted or moved in the database is named. Exits 1 when the chain is broken.
+
+Options:
+  --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
+  --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
+  -h, --help      show this help`,
+  'access-review': `Usage: vigil access-review [--db PATH|URL]
+
+Every API token with its role, creator, creation and last use, for the quarterly access review;
+admin tokens unused for 90 days and tokens that never expire are flagged.
+
+Options:
+  --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
+  --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
   -h, --help      show this help`,
   notify: `Usage: vigil notify test <receiver> [--config FILE]
 
@@ -95,12 +133,13 @@ async function main(argv: string[]): Promise<void> {
   try {
     ({ values, positionals } = parseArgs({
       args: rest,
-      allowPositionals: command === 'notify' || command === 'export',
+      allowPositionals: command === 'notify' || command === 'export' || command === 'token' || command === 'audit',
       options: {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
-        ...(command === 'serve' || command === 'check' ? { db: { type: 'string' } } : {}),
+        ...(command === 'serve' || command === 'check' || command === 'token' || command === 'audit' || command === 'access-review' ? { db: { type: 'string' } } : {}),
+        ...(command === 'token' ? { name: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' } } : {}),
       },
       strict: true,
     }));
@@ -130,6 +169,61 @@ async function main(argv: string[]): Promise<void> {
       if (what !== 'prometheus-rules' || extra.length) fail(`expected "export prometheus-rules"\n\n${HELP.export}`);
       const config = configFile ? loadConfigFile(configFile, { env: process.env, registry: builtinProbes() }) : loadDemoConfigForExport(builtinProbes());
       process.stdout.write(prometheusRulesYaml(prometheusRuleGroups(config.alerting, config.checks), configFile ?? 'the embedded demo'));
+      return;
+    }
+    if (command === 'token' || command === 'audit' || command === 'access-review') {
+      const storage = configFile ? loadConfigFile(configFile, { env: process.env, registry: builtinProbes() }).storage : undefined;
+      const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? storage ?? DEFAULT_DB;
+      const [sub, ...extra] = positionals;
+      if (command === 'access-review') {
+        if (positionals.length) fail(`access-review takes no arguments\n\n${HELP['access-review']}`);
+        const store = await openCliStore(db, false).catch((error: Error) => fail(error.message));
+        try {
+          console.log(accessReviewLines(await store.tokens.list(), Date.now()).join('\n'));
+        } finally {
+          await store.close();
+        }
+        return;
+      }
+      if (command === 'audit') {
+        if (sub !== 'verify' || extra.length) fail(`expected "audit verify"\n\n${HELP.audit}`);
+        const store = await openCliStore(db, false).catch((error: Error) => fail(error.message));
+        try {
+          const { rows, problems } = await verifyAudit(store);
+          if (problems.length === 0) {
+            console.log(`audit log ok: ${rows} rows, the hash chain unbroken`);
+            return;
+          }
+          for (const problem of problems) process.stderr.write(`${problem.message}\n`);
+          fail(`audit log broken: ${problems.length} problem${problems.length === 1 ? '' : 's'} in ${rows} rows`);
+        } finally {
+          await store.close();
+        }
+      }
+      const usage = `\n\n${HELP.token}`;
+      if (sub === 'create') {
+        if (extra.length || typeof values.name !== 'string' || typeof values.role !== 'string') fail(`token create needs --name and --role${usage}`);
+      } else if (sub === 'list') {
+        if (extra.length) fail(`token list takes no arguments${usage}`);
+      } else if (sub === 'revoke') {
+        if (extra.length !== 1) fail(`token revoke needs the token's id (see vigil token list)${usage}`);
+      } else {
+        fail(`expected "token create", "token list" or "token revoke <id>"${usage}`);
+      }
+      const store = await openCliStore(db, sub === 'create').catch((error: Error) => fail(error.message));
+      try {
+        const now = Date.now();
+        if (sub === 'create') {
+          const opts = { name: values.name as string, role: values.role as string, expires: values.expires as string | undefined };
+          console.log((await createTokenLines(store, opts, now)).join('\n'));
+        } else if (sub === 'list') console.log(tokenTable(await store.tokens.list(), now).join('\n'));
+        else console.log(await revokeTokenLine(store, extra[0]!, now));
+      } catch (error) {
+        if (error instanceof BadRequestError || error instanceof NotFoundError) fail(error.message);
+        throw error;
+      } finally {
+        await store.close();
+      }
       return;
     }
     if (command === 'notify') {

@@ -98,6 +98,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     services: serviceSpecs,
     checks: expanded.checks,
     server: { port: document.server?.port ?? DEFAULT_PORT, publicUrl: document.server?.public_url?.replace(/\/+$/, '') ?? null },
+    auth: { anonymousRead: document.auth?.anonymous_read ?? true },
     scheduler: { concurrency: document.scheduler.concurrency },
     otlp: otlpConfig(document.otlp),
     retention,

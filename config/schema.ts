@@ -172,6 +172,15 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
         })
         .optional()
         .meta({ description: 'The HTTP server (API, dashboard, /metrics)' }),
+      auth: z
+        .strictObject({
+          anonymous_read: z
+            .boolean()
+            .optional()
+            .meta({ description: 'Let anyone who reaches the port read the API without a token (default true); mutations always need a token' }),
+        })
+        .optional()
+        .meta({ description: 'API tokens and roles: vigil token create --name N --role viewer|responder|admin' }),
       otlp: otlpSchema.optional().meta({ description: 'The OpenTelemetry (OTLP/HTTP) receiver: /v1/metrics and /v1/traces' }),
       storage: z
         .strictObject({

@@ -47,6 +47,8 @@ export interface VigilConfig {
   readonly checks: readonly CheckSpec[];
   /** `publicUrl`: where people reach Vigil (notification links); null → the listen address. */
   readonly server: { readonly port: number; readonly publicUrl: string | null };
+  /** API access: reads without a token when `anonymousRead` (the default); mutations always need one. */
+  readonly auth: { readonly anonymousRead: boolean };
   readonly scheduler: { readonly concurrency: number };
   readonly otlp: OtlpConfig;
   readonly retention: Retention;

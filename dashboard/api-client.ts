@@ -121,8 +121,15 @@ export function seriesSearchParams(query: SeriesQuery): URLSearchParams {
   return params;
 }
 
-/** An API client over `fetch`; `baseUrl` is empty when the dashboard is served by Vigil itself. */
-export function createApiClient(baseUrl = '', fetchFn: typeof fetch = (input, init) => fetch(input, init)): ApiClient {
+/**
+ * An API client over `fetch`; `baseUrl` is empty when the dashboard is served by Vigil itself. `token`
+ * gives the API token to send (`Authorization: Bearer …`) at each request, or null to send none.
+ */
+export function createApiClient(
+  baseUrl = '',
+  fetchFn: typeof fetch = (input, init) => fetch(input, init),
+  token: () => string | null = () => null,
+): ApiClient {
   async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
     return request<T>('GET', path, undefined, signal);
   }
@@ -133,6 +140,8 @@ export function createApiClient(baseUrl = '', fetchFn: typeof fetch = (input, in
   async function request<T>(method: string, path: string, payload: object | undefined, signal?: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (payload !== undefined) headers['content-type'] = 'application/json';
+    const bearer = token();
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
     const init: RequestInit = { signal, headers };
     if (method !== 'GET') Object.assign(init, { method, body: payload === undefined ? undefined : JSON.stringify(payload) });
     const response = await fetchFn(`${baseUrl}${path}`, init);

@@ -48,3 +48,13 @@ export class BadRequestError extends Error {
 export class QueryTooLargeError extends BadRequestError {
   override name = 'QueryTooLargeError';
 }
+
+/** A request without a usable API token (none, unknown, expired or revoked): a 401. */
+export class UnauthorizedError extends Error {
+  override name = 'UnauthorizedError';
+}
+
+/** A request whose token's role is too low for what it asks: a 403. */
+export class ForbiddenError extends Error {
+  override name = 'ForbiddenError';
+}

@@ -495,10 +495,102 @@ export interface Store {
   readonly postmortems: PostmortemStore;
   readonly outbox: OutboxStore;
   readonly heartbeats: HeartbeatStore;
+  readonly tokens: TokenStore;
+  readonly audit: AuditStore;
   /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws (and rethrows). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when a write goes through (for /health/ready). */
   isWritable(): Promise<boolean>;
   /** Waits for work in flight, then closes connections, workers and files. */
   close(): Promise<void>;
+}
+
+/** What an API token may do: read (viewer), also act on incidents and silences (responder), also manage tokens and read the audit log (admin). */
+export type Role = 'viewer' | 'responder' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'responder', 'admin'];
+
+/** An API token as stored: never the token itself, only its SHA-256. */
+export interface TokenRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  /** Null: never expires. */
+  readonly expiresAt: number | null;
+  /** Updated at most once a minute per token. */
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+/** A token to store: the caller makes the id, the secret and its hash (crypto), never the store. */
+export interface NewToken {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  /** Hex SHA-256 of the token text. */
+  readonly hash: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+}
+
+/** API tokens ([X1]). */
+export interface TokenStore {
+  create(token: NewToken): Promise<TokenRecord>;
+  /** The token whose hash is `hash`, revoked or expired ones included (the caller decides); null when none. */
+  byHash(hash: string): Promise<TokenRecord | null>;
+  get(id: string): Promise<TokenRecord | null>;
+  /** Every token, oldest first. */
+  list(): Promise<TokenRecord[]>;
+  /** Marks the token revoked at `at` (a second revoke keeps the first time); NotFoundError for an unknown id. */
+  revoke(id: string, at: number): Promise<TokenRecord>;
+  /** Records a use at `at` unless one was recorded less than a minute before; true when it wrote. */
+  touch(id: string, at: number): Promise<boolean>;
+}
+
+/** One row of the hash-chained audit log. */
+export interface AuditEntry {
+  /** 1, 2, 3, … with no gaps. */
+  readonly seq: number;
+  readonly at: number;
+  readonly actor: string;
+  /** What was done: `token.create`, `POST /api/v1/incidents/:id/acknowledge`, … */
+  readonly action: string;
+  /** What it was done to: a path, a token id. */
+  readonly target: string;
+  /** Canonical JSON text (sorted keys) of the action's detail. */
+  readonly detail: string;
+  /** The previous row's hash; 64 zeros for the first. */
+  readonly prevHash: string;
+  /** sha256(prevHash + canonical row), hex. */
+  readonly hash: string;
+}
+
+/** An action to append; the store gives it its seq and hashes it onto the chain. */
+export interface NewAuditEntry {
+  readonly at: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string;
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
+/** Which audit rows to read, in seq order. */
+export interface AuditFilter {
+  readonly actor?: string;
+  /** Rows whose action starts with this. */
+  readonly action?: string;
+  readonly from?: number;
+  /** Exclusive. */
+  readonly to?: number;
+  /** Only rows after this seq (paging). */
+  readonly afterSeq?: number;
+  readonly limit?: number;
+}
+
+/** The tamper-evident audit log: append only; nothing here edits or deletes a row. */
+export interface AuditStore {
+  append(entry: NewAuditEntry): Promise<AuditEntry>;
+  list(filter?: AuditFilter): Promise<AuditEntry[]>;
 }

@@ -17,3 +17,21 @@ export function UserName({ user }: { readonly user: UserModel }) {
     </label>
   );
 }
+
+/** "API token": the token changes are made with ([X1]), pasted once and remembered; never shown back. */
+export function ApiToken({ user }: { readonly user: UserModel }) {
+  return (
+    <label class={user.token.value ? 'user-name' : 'user-name user-name--missing'}>
+      <span class="user-name__label">API token</span>
+      <input
+        class="input user-name__input"
+        data-testid="api-token"
+        type="password"
+        value={user.token.value}
+        placeholder="vgl_…"
+        autoComplete="off"
+        onInput={(event) => user.setToken(event.currentTarget.value)}
+      />
+    </label>
+  );
+}

@@ -55,6 +55,8 @@ export interface ModelsOptions {
   readonly navigate: (hash: string) => void;
   /** Where the user's name is remembered (localStorage). */
   readonly names: NameStorage;
+  /** Where the user's API token is remembered (localStorage); the API client reads it from there. */
+  readonly tokens?: NameStorage;
 }
 
 export function createModels(options: ModelsOptions): Models {
@@ -73,7 +75,7 @@ export function createModels(options: ModelsOptions): Models {
   });
   const visibility = options.visibility;
   const api = options.api;
-  const user = createUserModel(options.names);
+  const user = createUserModel(options.names, options.tokens);
   const routeId = computed(() => pathId(route.path.value));
   const incidents = createIncidentListModel({ api, route, visibility });
   const incident = createIncidentDetailModel({ api, id: routeId, user, navigate: options.navigate, visibility });

@@ -3,7 +3,7 @@ import type { IncidentDetailResponse } from '../../api/types.js';
 import { RelativeTime } from '../components/relative-time.js';
 import { RunbookLink } from '../components/runbook-link.js';
 import { SeverityBadge, StateBadge } from '../components/severity-badge.js';
-import { UserName } from '../components/user-name.js';
+import { ApiToken, UserName } from '../components/user-name.js';
 import { formatDateTime, formatSpan } from '../format.js';
 import { availableActions, describeEvent, type IncidentDetailModel } from '../models/incident-detail.js';
 import type { UserModel } from '../models/user.js';
@@ -124,6 +124,7 @@ function IncidentActions({ model, user, detail }: { model: IncidentDetailModel; 
         Respond
       </h3>
       <UserName user={user} />
+      <ApiToken user={user} />
       <div class="actions__buttons">
         {can.acknowledge ? (
           <button type="button" class="button button--primary" disabled={blocked} onClick={() => void model.acknowledge()} data-testid="acknowledge">

@@ -6,7 +6,9 @@ import { SerialQueue } from '../../lib/serial.js';
 import type {
   CheckResult,
   CheckResultStore,
+  AuditStore,
   HeartbeatStore,
+  TokenStore,
   IncidentStore,
   IncidentWrites,
   OutboxStore,
@@ -48,6 +50,7 @@ import { createSilence, expireSilence, getSilence, listSilences } from './silenc
 import * as outbox from './outbox.js';
 import { beatHeartbeat, ensureHeartbeats, getHeartbeat, listHeartbeats, rotateHeartbeat } from './heartbeats.js';
 import { querySeries } from './snapshot.js';
+import * as auth from './auth.js';
 import { encodeSeriesResult } from '../series-json.js';
 
 export interface PostgresStoreOptions {
@@ -68,6 +71,8 @@ export class PostgresStore implements Store {
   readonly postmortems: PostmortemStore;
   readonly outbox: OutboxStore;
   readonly heartbeats: HeartbeatStore;
+  readonly tokens: TokenStore;
+  readonly audit: AuditStore;
   readonly #pool: Pool;
   readonly #catalog = new SeriesCatalog();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -127,6 +132,18 @@ export class PostgresStore implements Store {
       get: (checkId) => on((client) => getHeartbeat(client, checkId)),
       list: () => on(listHeartbeats),
       rotate: (checkId, token) => on((client) => rotateHeartbeat(client, checkId, token)),
+    };
+    this.tokens = {
+      create: (token) => on((client) => auth.createToken(client, token)),
+      byHash: (hash) => on((client) => auth.tokenByHash(client, hash)),
+      get: (id) => on((client) => auth.getToken(client, id)),
+      list: () => on(auth.listTokens),
+      revoke: (id, at) => on((client) => auth.revokeToken(client, id, at)),
+      touch: (id, at) => on((client) => auth.touchToken(client, id, at)),
+    };
+    this.audit = {
+      append: (entry) => on((client) => auth.appendAudit(client, entry)),
+      list: (filter) => on((client) => auth.listAudit(client, filter)),
     };
   }
 

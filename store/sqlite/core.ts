@@ -11,6 +11,7 @@ import { SeriesCatalog } from './series.js';
 import { SqliteSilences } from './silences.js';
 import { SqliteOutbox } from './outbox.js';
 import { SqliteHeartbeats } from './heartbeats.js';
+import { SqliteAudit, SqliteTokens } from './auth.js';
 import type { QuerySnapshot, SeriesRow } from '../query.js';
 import type { RawRow, RollupHistRow, RollupStatsRow } from '../step-aggregate.js';
 import type { CheckResult, Retention, RollUpProgress, Sample } from '../types.js';
@@ -94,6 +95,8 @@ export class SqliteCore {
   readonly postmortems: SqlitePostmortems;
   readonly outbox: SqliteOutbox;
   readonly heartbeats: SqliteHeartbeats;
+  readonly tokens: SqliteTokens;
+  readonly audit: SqliteAudit;
   readonly #catalog: SeriesCatalog;
   readonly #rollups: Rollups;
   readonly #retention: RetentionRunner;
@@ -114,6 +117,8 @@ export class SqliteCore {
     this.postmortems = new SqlitePostmortems(db);
     this.outbox = new SqliteOutbox(db);
     this.heartbeats = new SqliteHeartbeats(db);
+    this.tokens = new SqliteTokens(db);
+    this.audit = new SqliteAudit(db);
     // Single-row statement on purpose: multi-row VALUES lists (20–500 rows) measured 10–25 % slower
     // here, since binding cost dominates and the b-tree work is the same.
     this.#insertSample = db.prepare<[number, number, number]>(

@@ -9,7 +9,9 @@ import type {
   CheckResult,
   EncodedSeriesQueryResult,
   CheckResultStore,
+  AuditStore,
   HeartbeatStore,
+  TokenStore,
   IncidentStore,
   IncidentWrites,
   OutboxStore,
@@ -52,6 +54,8 @@ export class SqliteStore implements Store {
   readonly postmortems: PostmortemStore;
   readonly outbox: OutboxStore;
   readonly heartbeats: HeartbeatStore;
+  readonly tokens: TokenStore;
+  readonly audit: AuditStore;
   readonly #core: SqliteCore;
   readonly #writer = new SerialQueue();
   readonly #readers: ReaderPool | null;
@@ -114,6 +118,18 @@ export class SqliteStore implements Store {
       get: (checkId) => read(() => core.heartbeats.get(checkId)),
       list: () => read(() => core.heartbeats.list()),
       rotate: (checkId, token) => write(() => core.heartbeats.rotate(checkId, token)),
+    };
+    this.tokens = {
+      create: (token) => write(() => core.tokens.create(token)),
+      byHash: (hash) => read(() => core.tokens.byHash(hash)),
+      get: (id) => read(() => core.tokens.get(id)),
+      list: () => read(() => core.tokens.list()),
+      revoke: (id, at) => write(() => core.tokens.revoke(id, at)),
+      touch: (id, at) => write(() => core.tokens.touch(id, at)),
+    };
+    this.audit = {
+      append: (entry) => write(() => core.audit.append(entry)),
+      list: (filter) => read(() => core.audit.list(filter)),
     };
     this.#tx = tx;
   }

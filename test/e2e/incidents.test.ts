@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncidentDetailResponse, IncidentListResponse } from '../../api/types.js';
+import { issueToken } from '../../auth/tokens.js';
+import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { startHttpServer, type TestServer } from '../helpers/servers.js';
 import { startVigil, type VigilProcess } from '../helpers/vigil-server.js';
 import { waitFor } from '../helpers/wait-for.js';
@@ -16,6 +18,7 @@ describe('incidents from the default rules, end to end', () => {
   let configFile: string;
   let dbPath: string;
   let healthy = true;
+  let aliceToken: string;
 
   beforeAll(async () => {
     target = await startHttpServer((_req, res) => {
@@ -37,6 +40,10 @@ describe('incidents from the default rules, end to end', () => {
         `      - http: { url: "http://127.0.0.1:${target.port}/health", every: 1s, timeout: 1s }`,
       ].join('\n'),
     );
+    // Mutations need a token ([X1]): alice's, made in the store before Vigil starts.
+    const store = await openSqliteStore(dbPath, { readers: 0 });
+    aliceToken = (await issueToken(store, { name: 'alice', role: 'responder', createdBy: 'test' }, Date.now())).text;
+    await store.close();
     vigil = await startVigil({ args: ['--config', configFile], db: dbPath });
   });
   afterAll(async () => {
@@ -71,8 +78,8 @@ describe('incidents from the default rules, end to end', () => {
 
     const acknowledged = await api<{ state: string; acknowledgedBy: string }>(`/api/v1/incidents/${opened!.id}/acknowledge`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by: 'alice' }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${aliceToken}` },
+      body: JSON.stringify({}),
     });
     expect(acknowledged).toMatchObject({ state: 'acknowledged', acknowledgedBy: 'alice' });
     const metrics = await fetch(`${vigil!.url}/metrics`).then((r) => r.text());

@@ -14,8 +14,10 @@ describe('SQLite migrations', () => {
     const db = openDatabase(tempDbPath());
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     const tables = db.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all();
-    expect(schemaVersion(db)).toBe(4);
+    expect(schemaVersion(db)).toBe(5);
     expect(tables.map((t) => t.name).sort()).toEqual([
+      'api_tokens',
+      'audit_log',
       'check_results',
       'heartbeats',
       'incident_events',

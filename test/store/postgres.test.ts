@@ -62,8 +62,10 @@ describe('PostgreSQL migrations', () => {
     const { url, pool } = await freshPool();
     await migrate(pool, redactUrl(url));
     expect(await schemaVersion(pool)).toBe(MIGRATIONS.length);
-    expect(await schemaVersion(pool)).toBe(4);
+    expect(await schemaVersion(pool)).toBe(5);
     expect(await tableNames(pool)).toEqual([
+      'api_tokens',
+      'audit_log',
       'check_results',
       'heartbeats',
       'incident_events',

@@ -3,6 +3,7 @@ import { initial } from './0001-initial.js';
 import { alerting } from './0002-alerting.js';
 import { outbox } from './0003-outbox.js';
 import { heartbeats } from './0004-heartbeats.js';
+import { auth } from './0005-auth.js';
 
 /** One schema change: `up` runs inside a transaction that also records `version` in schema_version. */
 export interface PostgresMigration {
@@ -12,4 +13,4 @@ export interface PostgresMigration {
 }
 
 /** Every migration, in order; append only — never edit or reorder a shipped one. */
-export const MIGRATIONS: readonly PostgresMigration[] = [initial, alerting, outbox, heartbeats];
+export const MIGRATIONS: readonly PostgresMigration[] = [initial, alerting, outbox, heartbeats, auth];
