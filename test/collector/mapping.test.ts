@@ -5,7 +5,9 @@ import { metricName } from '../../collector/otlp/names.js';
 import { HISTOGRAM_RELATIVE_ERROR } from '../../store/histogram.js';
 import { startOtlpVigil, type OtlpVigil } from '../helpers/otlp-vigil.js';
 
-const T0 = Date.now() - 10 * 60_000;
+// 15 s into a 30 s step: a histogram's samples are spread over the last ~100 ms before its point's time,
+// so a step boundary just before T0 (or T0 + 1 min) would split an interval between two points of a 30 s query.
+const T0 = Math.floor(Date.now() / 30_000) * 30_000 - 10 * 60_000 + 15_000;
 const ns = (ms: number) => `${ms}000000`;
 const kv = (attrs: Record<string, string>) => Object.entries(attrs).map(([key, v]) => ({ key, value: { stringValue: v } }));
 
