@@ -144,3 +144,52 @@ export async function closeWithin(graceful: () => Promise<unknown>, kill: () => 
   clearTimeout(timer);
   kill();
 }
+
+/** How a backend's kept connection is judged and ended. */
+export interface KeptConnectionOps<K> {
+  /** It can no longer be used (closed by the server, errored): the next run opens another. */
+  broken(kept: K): boolean;
+  /** Ends it at once: a graceful close may wait on a server that went silent. */
+  kill(kept: K): void;
+  /** Ends it gracefully, at shutdown (bounded by closeWithin). */
+  close(kept: K): Promise<unknown>;
+}
+
+/** One backend's connections in one probe context, one per URL: kept between runs, closed with the context. */
+export class KeptConnections<K> {
+  readonly #kept = new Map<string, K>();
+  readonly #ops: KeptConnectionOps<K>;
+
+  constructor(ops: KeptConnectionOps<K>) {
+    this.#ops = ops;
+  }
+
+  get(url: string): K | undefined {
+    const kept = this.#kept.get(url);
+    if (kept !== undefined && this.#ops.broken(kept)) {
+      this.drop(url);
+      return undefined;
+    }
+    return kept;
+  }
+
+  /** Keeps `kept` for `url`; returns false when another run kept one first (the caller closes its own). */
+  keep(url: string, kept: K): boolean {
+    if (this.#kept.has(url)) return false;
+    this.#kept.set(url, kept);
+    return true;
+  }
+
+  /** Forgets the connection of `url` and kills it (after an abort or a broken connection). */
+  drop(url: string): void {
+    const kept = this.#kept.get(url);
+    this.#kept.delete(url);
+    if (kept !== undefined) this.#ops.kill(kept);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.#kept.values()];
+    this.#kept.clear();
+    await Promise.all(all.map((kept) => closeWithin(() => this.#ops.close(kept), () => this.#ops.kill(kept))));
+  }
+}

@@ -4,7 +4,7 @@
 // (else after its delivered position) on its filter subject, whose stored time the stream returns.
 import { connect, type ConnectionOptions, type JetStreamManager, type MsgRequest, type NatsConnection } from 'nats';
 import type { ProbeContext } from '../context.js';
-import { closeWithin, hostPort, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
+import { hostPort, KeptConnections, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
 import { trackSockets, type OpenedSockets } from './sockets.js';
 
 /** Longer than any sensible check timeout: the run's signal is what ends a slow connect. */
@@ -25,35 +25,13 @@ function kill(kept: Kept): void {
 }
 
 /** The NATS connections of one probe context, by URL. */
-export class NatsConnections {
-  readonly #kept = new Map<string, Kept>();
-
-  get(url: string): Kept | undefined {
-    const kept = this.#kept.get(url);
-    if (kept?.connection.isClosed()) {
-      this.#kept.delete(url);
-      return undefined;
-    }
-    return kept;
-  }
-
-  keep(url: string, kept: Kept): boolean {
-    if (this.#kept.has(url)) return false;
-    this.#kept.set(url, kept);
-    return true;
-  }
-
-  drop(url: string): void {
-    const kept = this.#kept.get(url);
-    this.#kept.delete(url);
-    if (kept) kill(kept);
-  }
-
-  async close(): Promise<void> {
-    const all = [...this.#kept.values()];
-    this.#kept.clear();
-    await Promise.all(all.map((kept) => closeWithin(() => kept.connection.close(), () => kept.sockets.destroyAll())));
-  }
+export function natsConnections(): KeptConnections<Kept> {
+  return new KeptConnections<Kept>({
+    broken: (kept) => kept.connection.isClosed(),
+    kill,
+    // Graceful at shutdown; the sockets are destroyed after it either way.
+    close: (kept) => kept.connection.close(),
+  });
 }
 
 /** Connection options from a nats:// URL; the credentials go as options, so no error can quote them. */
@@ -134,7 +112,7 @@ export const natsBackend: QueueBackend = {
     const stream = target.stream!;
     const consumer = target.consumer!;
     const { where } = hostPort(url, 4222);
-    const connections = ctx.resource('queue_depth:nats', () => new NatsConnections());
+    const connections = ctx.resource('queue_depth:nats', natsConnections);
     let phase = `while connecting to ${where}`;
     let kept = connections.get(url.href);
     let ownConnection = false;

@@ -4,7 +4,7 @@
 // passive declare closes its channel, so each run opens a channel of its own on the kept connection.
 import amqp from 'amqplib';
 import type { ProbeContext } from '../context.js';
-import { closeWithin, hostPort, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
+import { hostPort, KeptConnections, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
 
 interface Kept {
   readonly model: amqp.ChannelModel;
@@ -14,36 +14,8 @@ interface Kept {
 }
 
 /** The AMQP connections of one probe context, by URL. */
-export class AmqpConnections {
-  readonly #kept = new Map<string, Kept>();
-
-  get(url: string): Kept | undefined {
-    const kept = this.#kept.get(url);
-    if (kept?.broken) {
-      this.drop(url);
-      return undefined;
-    }
-    return kept;
-  }
-
-  /** Keeps `kept` for `url`; returns false when another run kept one first (the caller closes its own). */
-  keep(url: string, kept: Kept): boolean {
-    if (this.#kept.has(url)) return false;
-    this.#kept.set(url, kept);
-    return true;
-  }
-
-  drop(url: string): void {
-    const kept = this.#kept.get(url);
-    this.#kept.delete(url);
-    kept?.kill();
-  }
-
-  async close(): Promise<void> {
-    const all = [...this.#kept.values()];
-    this.#kept.clear();
-    await Promise.all(all.map((kept) => closeWithin(() => kept.model.close(), kept.kill)));
-  }
+export function amqpConnections(): KeptConnections<Kept> {
+  return new KeptConnections<Kept>({ broken: (kept) => kept.broken, kill: (kept) => kept.kill(), close: (kept) => kept.model.close() });
 }
 
 /** Connects with the socket tied to a controller of its own, so the connection can be killed at any time. */
@@ -110,7 +82,7 @@ export const rabbitmqBackend: QueueBackend = {
     const startedAt = performance.now();
     const queue = target.queue!;
     const { where } = hostPort(url, url.protocol === 'amqps:' ? 5671 : 5672);
-    const connections = ctx.resource('queue_depth:rabbitmq', () => new AmqpConnections());
+    const connections = ctx.resource('queue_depth:rabbitmq', amqpConnections);
     let phase = `while connecting to ${where}`;
     let kept = connections.get(url.href);
     let ownConnection = false;
