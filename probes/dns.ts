@@ -6,6 +6,7 @@ import net from 'node:net';
 import { z } from 'zod';
 import type { Probe, ProbeOutcome } from './probe.js';
 import { abortMessage } from './outcome-text.js';
+import { startRunTimer } from './run-timer.js';
 
 export const DNS_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'SRV'] as const;
 export type DnsType = (typeof DNS_TYPES)[number];
@@ -95,10 +96,9 @@ export const dnsProbe: Probe<DnsTarget> = {
   kind: 'dns',
   schema: dnsSchema,
   async run(target, signal): Promise<ProbeOutcome> {
-    const startedAt = performance.now();
+    const { startedAt, seconds: elapsed } = startRunTimer();
     const server = target.resolver ?? 'the system resolver';
     const phase = `while asking ${server} for ${target.type} ${target.query}`;
-    const elapsed = (): number => (performance.now() - startedAt) / 1000;
     if (signal.aborted) return { success: false, error: abortMessage(signal, `before asking ${server}`, startedAt), durationSeconds: 0, samples: [] };
     // One try: the run's signal is the timeout, and c-ares' own retries would only outlast it.
     const resolver = new Resolver({ tries: 1, timeout: 60_000 });

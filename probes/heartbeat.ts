@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { duration, formatDuration } from '../lib/duration.js';
 import type { CheckSpec, Probe, ProbeOutcome } from './probe.js';
 import { abortMessage } from './outcome-text.js';
+import { startRunTimer } from './run-timer.js';
 
 /** How often a heartbeat check is looked at, at most: a job that beats daily is still seen late within this. */
 export const HEARTBEAT_POLL_MS = 15_000;
@@ -54,8 +55,7 @@ export const heartbeatProbe: Probe<HeartbeatTarget> = {
     };
   },
   async run(target, signal, ctx): Promise<ProbeOutcome> {
-    const startedAt = performance.now();
-    const elapsed = (): number => (performance.now() - startedAt) / 1000;
+    const { startedAt, seconds: elapsed } = startRunTimer();
     if (signal.aborted) return { success: false, error: abortMessage(signal, 'before reading the last beat', startedAt), durationSeconds: 0, samples: [] };
     let onAbort = (): void => {};
     const aborted = new Promise<null>((resolve) => {

@@ -8,6 +8,7 @@ import { duration } from '../lib/duration.js';
 import { Secret } from '../lib/secret.js';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { abortMessage, formatElapsed, networkErrorMessage } from './outcome-text.js';
+import { startRunTimer } from './run-timer.js';
 
 /** A `mysql://user:password@host:port/db` DSN, split so that the password is a Secret that prints as ***. */
 export interface MysqlDsn {
@@ -170,10 +171,9 @@ export const mysqlReplicaLagProbe: Probe<MysqlReplicaLagTarget> = {
   kind: 'mysql_replica_lag',
   schema: mysqlReplicaLagSchema,
   async run(target, signal, ctx): Promise<ProbeOutcome> {
-    const startedAt = performance.now();
+    const { startedAt, seconds: elapsed } = startRunTimer();
     const { dsn } = target;
     const where = `${dsn.host}:${dsn.port}`;
-    const elapsed = (): number => (performance.now() - startedAt) / 1000;
     const failed = (error: string): ProbeOutcome => ({ success: false, error, durationSeconds: elapsed(), samples: [] });
     if (signal.aborted) return { ...failed(abortMessage(signal, `before connecting to ${where}`, startedAt)), durationSeconds: 0 };
 

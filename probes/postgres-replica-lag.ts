@@ -4,6 +4,7 @@ import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { dsnEndpoint, dsnSchema, dsnScrubber } from './db/dsn.js';
 import { pgFailureMessage, pgPool, pgQuery, type PgClient } from './db/postgres.js';
 import { abortMessage } from './outcome-text.js';
+import { startRunTimer } from './run-timer.js';
 
 export const postgresReplicaLagSchema = z.strictObject({
   /** A primary (lag of each standby it streams to) or a standby (its own lag). */
@@ -186,8 +187,7 @@ export const postgresReplicaLagProbe: Probe<PostgresReplicaLagTarget> = {
   kind: 'postgres_replica_lag',
   schema: postgresReplicaLagSchema,
   async run(target, signal, ctx): Promise<ProbeOutcome> {
-    const startedAt = performance.now();
-    const elapsed = (): number => (performance.now() - startedAt) / 1000;
+    const { startedAt, seconds: elapsed } = startRunTimer();
     const endpoint = dsnEndpoint(target.dsn);
     const scrub = dsnScrubber(target.dsn, ctx);
     if (signal.aborted) {

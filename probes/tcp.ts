@@ -6,6 +6,7 @@ import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { tlsSchema } from './http.js';
 import { abortMessage, networkErrorMessage } from './outcome-text.js';
 import { caFilesOf, peerCertExpiresAt, secondsUntil, tlsConnectOptions, type TlsConnectOptions } from './tls-info.js';
+import { startRunTimer } from './run-timer.js';
 
 export const tcpSchema = z.strictObject({
   host: z.string().min(1),
@@ -21,9 +22,8 @@ export const tcpProbe: Probe<TcpTarget> = {
   kind: 'tcp',
   schema: tcpSchema,
   run(target, signal, ctx): Promise<ProbeOutcome> {
-    const startedAt = performance.now();
+    const { startedAt, seconds: elapsed } = startRunTimer();
     const where = `${target.host}:${target.port}`;
-    const elapsed = (): number => (performance.now() - startedAt) / 1000;
     if (signal.aborted) {
       return Promise.resolve({ success: false, error: abortMessage(signal, `before connecting to ${where}`, startedAt), durationSeconds: 0, samples: [] });
     }

@@ -14,6 +14,7 @@ import { celeryBackend } from './celery.js';
 import { rabbitmqBackend } from './rabbitmq.js';
 import { redisStreamBackend } from './redis-stream.js';
 import { natsBackend } from './nats.js';
+import { startRunTimer } from '../run-timer.js';
 
 const BACKENDS: readonly QueueBackend[] = [redisListBackend, bullmqBackend, celeryBackend, rabbitmqBackend, redisStreamBackend, natsBackend];
 const BY_KEY = new Map(BACKENDS.map((backend) => [backend.key, backend]));
@@ -135,8 +136,7 @@ export const queueDepthProbe: Probe<QueueDepthTarget> = {
   kind: 'queue_depth',
   schema: queueDepthSchema,
   async run(target, signal, ctx): Promise<ProbeOutcome> {
-    const startedAt = performance.now();
-    const elapsed = (): number => (performance.now() - startedAt) / 1000;
+    const { startedAt, seconds: elapsed } = startRunTimer();
     const backend = backendOf(target);
     const url = new URL(target[backend.key as keyof QueueTarget] as string);
     if (signal.aborted) {

@@ -7,6 +7,7 @@ import type { SqlBackend } from './backend.js';
 import { mysqlSqlBackend } from './mysql.js';
 import { postgresSqlBackend } from './postgres.js';
 import { sqlSeries } from './series.js';
+import { startRunTimer } from '../run-timer.js';
 
 const BACKENDS: Record<DbEngine, SqlBackend> = { postgres: postgresSqlBackend, mysql: mysqlSqlBackend };
 
@@ -61,8 +62,7 @@ export const sqlProbe: Probe<SqlTarget> = {
   kind: 'sql',
   schema: sqlSchema,
   async run(target, signal, ctx): Promise<ProbeOutcome> {
-    const startedAt = performance.now();
-    const elapsed = (): number => (performance.now() - startedAt) / 1000;
+    const { startedAt, seconds: elapsed } = startRunTimer();
     const endpoint = dsnEndpoint(target.dsn);
     const scrub = dsnScrubber(target.dsn, ctx);
     if (signal.aborted) {

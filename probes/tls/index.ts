@@ -7,6 +7,7 @@ import type { Probe, ProbeOutcome, ProbeSample } from '../probe.js';
 import { abortMessage, networkErrorMessage } from '../outcome-text.js';
 import { caFilesOf, certValidityProblem, formatRemaining, peerCertExpiresAt, secondsUntil } from '../tls-info.js';
 import { STARTTLS_PROTOCOLS, StartTlsRefused, negotiateStartTls, type StartTlsProtocol } from './starttls.js';
+import { startRunTimer } from '../run-timer.js';
 
 export const tlsProbeSchema = z.strictObject({
   host: z.string().min(1),
@@ -104,9 +105,8 @@ export const tlsProbe: Probe<TlsProbeTarget> = {
   kind: 'tls',
   schema: tlsProbeSchema,
   run(target, signal, ctx): Promise<ProbeOutcome> {
-    const startedAt = performance.now();
+    const { startedAt, seconds: elapsed } = startRunTimer();
     const where = `${target.host}:${target.port}`;
-    const elapsed = (): number => (performance.now() - startedAt) / 1000;
     if (signal.aborted) {
       return Promise.resolve({ success: false, error: abortMessage(signal, `before connecting to ${where}`, startedAt), durationSeconds: 0, samples: [] });
     }
