@@ -19,7 +19,8 @@ import { CLOSED, breakerAllows, breakerName, onFailure, onSuccess, retryDelayMs,
 import { enqueueNotifications } from './outbox.js';
 import type { AnyReceiverKind, Classification, ReceiverRegistry, ReceiverTransport } from './receiver.js';
 import { NO_MAINTENANCE, applyMutes, escalationsDue, notifyPlan, repeatGroups, repeatsDue, type MaintenanceCheck, type NotifyPlan } from './routing.js';
-import { sendOnce } from './send.js';
+import { DeliveryHttp, sendOnce } from './send.js';
+import type { OutboundGuard } from '../lib/outbound-guard.js';
 import type { NotifyConfig, OutboxMessage, ReceiverSpec } from './types.js';
 
 /** What a delivery ended as, for `vigil_notifications_total{receiver,result}`. */
@@ -36,7 +37,8 @@ export interface DispatcherDeps {
   readonly config: NotifyConfig;
   /** The dashboard's address for links: `server.public_url`, else the listen URL. */
   readonly baseUrl: string;
-  readonly fetch?: typeof fetch;
+  /** Checks every address a delivery connects to (`security.outbound`); default the guard's default policy. */
+  readonly outbound?: OutboundGuard;
   readonly log?: (line: string) => void;
   /** Values scrubbed from every recorded error and log line (the config's secrets; the receivers' own are added). */
   readonly secrets?: SecretValues;
@@ -65,6 +67,8 @@ export class Dispatcher {
   readonly #disabled = new Map<string, string>();
   /** Transports of the kinds that deliver themselves, by receiver name. */
   readonly #transports = new Map<string, ReceiverTransport>();
+  /** The HTTP kinds' connections (keep-alive agents), closed by `stop()`. */
+  readonly #http: DeliveryHttp;
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<unknown> | null = null;
   /** Tick again as soon as the running tick ends (woken meanwhile, or it claimed a full batch). */
@@ -77,6 +81,7 @@ export class Dispatcher {
     this.#plan = notifyPlan(deps.config, deps.receivers);
     this.#receivers = new Map(deps.config.receivers.map((r) => [r.name, r]));
     this.#secrets = (deps.secrets ?? SecretValues.none).with(new SecretValues(receiverSecrets(deps.config.receivers)));
+    this.#http = new DeliveryHttp(deps.outbound);
   }
 
   /** The compiled routing plan, for the engine's `notificationsFor(change, plan)`. */
@@ -105,7 +110,7 @@ export class Dispatcher {
     setImmediate(() => this.#kick(true));
   }
 
-  /** Stops ticking, waits for the tick in flight, then closes the receivers' transports (SMTP connections). */
+  /** Stops ticking, waits for the tick in flight, then closes the receivers' transports (SMTP connections) and HTTP connections. */
   async stop(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
@@ -113,6 +118,7 @@ export class Dispatcher {
     const transports = [...this.#transports.values()];
     this.#transports.clear();
     await Promise.all(transports.map((transport) => transport.close().catch(() => {})));
+    this.#http.close();
   }
 
   #kick(urgent: boolean): void {
@@ -223,7 +229,7 @@ export class Dispatcher {
     let status: number | null = null;
     try {
       const request = kind.render({ config: spec.config, receiver: spec.name, message: muted.message, key: message.key, at, baseUrl: this.#deps.baseUrl });
-      const outcome = await sendOnce(kind, request, this.#transportOf(spec, kind), config.delivery.timeoutMs, this.#deps.fetch);
+      const outcome = await sendOnce(kind, request, this.#transportOf(spec, kind), config.delivery.timeoutMs, this.#http);
       status = outcome.answer && 'status' in outcome.answer ? outcome.answer.status : null;
       verdict = outcome.verdict;
     } catch (error) {
@@ -273,7 +279,7 @@ export class Dispatcher {
     if (!kind.transport) return null;
     let transport = this.#transports.get(spec.name);
     if (!transport) {
-      transport = kind.transport(spec.config, { receiver: spec.name, timeoutMs: this.#deps.config.delivery.timeoutMs });
+      transport = kind.transport(spec.config, { receiver: spec.name, timeoutMs: this.#deps.config.delivery.timeoutMs, outbound: this.#http.guard });
       this.#transports.set(spec.name, transport);
     }
     return transport;

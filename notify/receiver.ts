@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { Registry } from '../lib/registry.js';
 import { Secret } from '../lib/secret.js';
+import type { OutboundGuard } from '../lib/outbound-guard.js';
 import type { NotificationMessage } from './types.js';
 
 /** A request to send, built purely from the message; headers lower-case. */
@@ -28,7 +29,9 @@ export interface OutgoingRequest {
 /** What came back: an HTTP answer (the body's first few KiB), or no answer at all. */
 export type HttpAnswer =
   | { readonly status: number; readonly headers: Readonly<Record<string, string>>; readonly body: string }
-  | { readonly error: 'timeout' | 'refused' | 'network'; readonly message: string };
+  | { readonly error: 'timeout' | 'refused' | 'network'; readonly message: string }
+  /** The outbound guard refused the address (a metadata or link-local address): never retried. */
+  | { readonly error: 'guard'; readonly message: string };
 
 /** How an answer is judged: delivered, try again (maybe not before `afterMs`), give up, or disable the receiver. */
 export type Classification =
@@ -80,6 +83,8 @@ export interface TransportOptions {
   readonly receiver: string;
   /** One attempt's timeout (`notify.delivery.timeout`), for connection and greeting timeouts. */
   readonly timeoutMs: number;
+  /** Every connection the transport opens passes it (`security.outbound`); default the guard's default policy. */
+  readonly outbound?: OutboundGuard;
 }
 
 /** A receiver's own connection (an SMTP client). */

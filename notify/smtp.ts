@@ -2,7 +2,9 @@
 // shares a few connections instead of opening one each), closed when the dispatcher stops. SMTP answers
 // are judged like HTTP ones: 2xx delivered; 4xx and no answer (refused, timeout, TLS) retry; 5xx fail;
 // an authentication refusal fails with a message saying so. The password never reaches a reason.
+import net from 'node:net';
 import { createTransport } from 'nodemailer';
+import { OutboundGuard, OutboundRefused } from '../lib/outbound-guard.js';
 import { SecretValues } from '../lib/secret.js';
 import type { EmailConfig, RenderedEmail } from './email.js';
 import type { Classification, OutgoingRequest, ReceiverTransport, TransportOptions } from './receiver.js';
@@ -48,7 +50,7 @@ function decode(text: string): string {
 /** What an SMTP attempt came to: the server's reply, or no usable reply. */
 export type SmtpAnswer =
   | { readonly reply: number; readonly text: string; readonly command: string | null }
-  | { readonly error: 'timeout' | 'refused' | 'network' | 'tls' | 'auth' | 'message'; readonly message: string };
+  | { readonly error: 'timeout' | 'refused' | 'network' | 'tls' | 'auth' | 'message' | 'guard'; readonly message: string };
 
 /** Replies that mean "your login is wrong" (RFC 4954): 530 authentication required, 534, 535 credentials invalid. */
 const AUTH_REPLIES = [530, 534, 535];
@@ -57,6 +59,8 @@ const AUTH_REPLIES = [530, 534, 535];
 export function classifySmtp(answer: SmtpAnswer): Classification {
   if ('error' in answer) {
     if (answer.error === 'auth') return { result: 'fail', reason: `SMTP authentication failed: ${answer.message}` };
+    // The same address is refused on every retry.
+    if (answer.error === 'guard') return { result: 'fail', reason: answer.message };
     if (answer.error === 'message') return { result: 'fail', reason: `the message was refused before sending: ${answer.message}` };
     return { result: 'retry', afterMs: null, reason: `${answer.error}: ${answer.message}` };
   }
@@ -86,6 +90,7 @@ interface NodemailerError extends Error {
 export function smtpAnswerOf(error: unknown, aborted: boolean, timeoutMs: number): SmtpAnswer {
   const err = error as NodemailerError;
   const message = oneLine(err?.message ?? String(error));
+  if (error instanceof OutboundRefused) return { error: 'guard', message: error.message };
   if (aborted || err?.name === 'AbortError') return { error: 'timeout', message: `no answer within ${timeoutMs} ms` };
   if (err.code === 'ETIMEDOUT') return { error: 'timeout', message };
   if (err.code === 'ETLS' || err.command === 'STARTTLS') return { error: 'tls', message: `STARTTLS failed (starttls: required refuses plain text): ${message}` };
@@ -99,6 +104,27 @@ export function smtpAnswerOf(error: unknown, aborted: boolean, timeoutMs: number
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim().slice(0, 500);
+}
+
+/** A plain socket to the SMTP server through the outbound guard, for nodemailer's `getSocket`. */
+function guardedSocket(endpoint: SmtpEndpoint, guard: OutboundGuard, timeoutMs: number, callback: (error: Error | null, socketOptions?: { connection: net.Socket }) => void): void {
+  const refused = guard.checkHost(endpoint.host);
+  if (refused) return callback(refused);
+  const socket = net.connect({ host: endpoint.host, port: endpoint.port, lookup: guard.lookup });
+  const timer = setTimeout(() => {
+    socket.destroy();
+    callback(Object.assign(new Error(`no connection to ${endpoint.host}:${endpoint.port} within ${timeoutMs} ms`), { code: 'ETIMEDOUT' }));
+  }, timeoutMs);
+  socket.once('connect', () => {
+    clearTimeout(timer);
+    socket.off('error', onError);
+    callback(null, { connection: socket });
+  });
+  const onError = (error: Error): void => {
+    clearTimeout(timer);
+    callback(error);
+  };
+  socket.once('error', onError);
 }
 
 /** Connections to one SMTP server at most, shared by a receiver's messages. */
@@ -128,6 +154,9 @@ export function smtpTransport(config: EmailConfig, options: TransportOptions): R
     // The message is our own rendering: never read files or URLs into it.
     disableFileAccess: true,
     disableUrlAccess: true,
+    // nodemailer resolves and connects by itself; handing it a socket we connected through the guard
+    // makes the checked address the connected one (it upgrades that socket to TLS as it would its own).
+    getSocket: (_options: unknown, callback: (error: Error | null, socketOptions?: { connection: net.Socket }) => void) => guardedSocket(endpoint, options.outbound ?? new OutboundGuard(), timeoutMs, callback),
   });
   // A pooled connection failing while idle is not a delivery's failure; the next send opens another.
   // An unheard 'error' event would end the process.

@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretValues } from '../lib/secret.js';
 import type { ReceiverRegistry } from './receiver.js';
-import { sendOnce } from './send.js';
+import { DeliveryHttp, sendOnce } from './send.js';
+import type { OutboundGuard } from '../lib/outbound-guard.js';
 import type { Incident } from '../store/types.js';
 import type { NotificationMessage, NotifyConfig } from './types.js';
 
@@ -19,7 +20,7 @@ export function testMessage(at: number): NotificationMessage {
 /** Sends the test message to `name` and describes the answer in one line each, secrets scrubbed. */
 export async function sendTestMessage(
   name: string,
-  opts: { config: NotifyConfig; receivers: ReceiverRegistry; baseUrl: string; secrets: SecretValues; at: number; fetch?: typeof fetch },
+  opts: { config: NotifyConfig; receivers: ReceiverRegistry; baseUrl: string; secrets: SecretValues; at: number; outbound?: OutboundGuard },
 ): Promise<{ ok: boolean; lines: string[] }> {
   const spec = opts.config.receivers.find((r) => r.name === name);
   if (!spec) {
@@ -30,8 +31,12 @@ export async function sendTestMessage(
   const key = `msg_test_${randomUUID().replaceAll('-', '')}`;
   const request = kind.render({ config: spec.config, receiver: name, message: testMessage(opts.at), key, at: opts.at, baseUrl: opts.baseUrl });
   const timeoutMs = opts.config.delivery.timeoutMs;
-  const transport = kind.transport?.(spec.config, { receiver: name, timeoutMs }) ?? null;
-  const { verdict, answer } = await sendOnce(kind, request, transport, timeoutMs, opts.fetch).finally(() => transport?.close());
+  const transport = kind.transport?.(spec.config, { receiver: name, timeoutMs, outbound: opts.outbound }) ?? null;
+  const delivery = new DeliveryHttp(opts.outbound);
+  const { verdict, answer } = await sendOnce(kind, request, transport, timeoutMs, delivery).finally(() => {
+    delivery.close();
+    return transport?.close();
+  });
   const lines = [`${name} (${spec.kind}): ${verdict.result}${'reason' in verdict ? ` — ${verdict.reason}` : ''}`];
   if (answer && 'status' in answer) lines.push(`HTTP ${answer.status}${answer.body ? `: ${answer.body.slice(0, 500)}` : ''}`);
   return { ok: verdict.result === 'ok', lines: lines.map((line) => opts.secrets.scrub(line)) };

@@ -2,6 +2,7 @@
 // every run, and closed on stop, so that no keep-alive socket or cache outlives the process's use of it.
 import type { Clock } from '../lib/clock.js';
 import { SecretValues } from '../lib/secret.js';
+import { OutboundGuard } from '../lib/outbound-guard.js';
 
 /** A heartbeat check's last beat, as the heartbeat probe reads it. */
 export interface HeartbeatState {
@@ -35,6 +36,8 @@ export interface ProbeContext {
   readonly secrets: SecretValues;
   /** The last beats of heartbeat checks (push checks: the job calls Vigil). */
   readonly heartbeats: HeartbeatBook;
+  /** Checks every address a probe connects to (`security.outbound`): IP literals before, names as resolved. */
+  readonly outbound: OutboundGuard;
   /** Per-kind state (keep-alive agents, parsed targets, CA files): created on first use, closed with the context. */
   resource<T extends { close(): void | Promise<void> }>(key: string, create: () => T): T;
   /** Closes every resource (sockets, pools); runs after this fail. */
@@ -45,6 +48,8 @@ export interface ProbeContextOptions {
   readonly clock: Clock;
   readonly secrets?: SecretValues;
   readonly heartbeats?: HeartbeatBook;
+  /** Default: the guard with its default policy (metadata and link-local addresses refused). */
+  readonly outbound?: OutboundGuard;
 }
 
 /** A fresh context; the caller closes it when it stops running checks. */
@@ -55,6 +60,7 @@ export function createProbeContext(opts: ProbeContextOptions): ProbeContext {
     clock: opts.clock,
     secrets: opts.secrets ?? SecretValues.none,
     heartbeats: opts.heartbeats ?? NO_HEARTBEATS,
+    outbound: opts.outbound ?? new OutboundGuard(),
     resource<T extends { close(): void | Promise<void> }>(key: string, create: () => T): T {
       if (closed) throw new Error(`probe context is closed; cannot open "${key}"`);
       let resource = resources.get(key);

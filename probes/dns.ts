@@ -26,6 +26,12 @@ function resolverProblem(text: string): boolean {
   return (match[1] !== undefined ? !net.isIPv6(host) : !net.isIPv4(host)) || port < 1 || port > 65535;
 }
 
+/** The address part of a resolver address (`[2001:db8::53]:5353` → `2001:db8::53`). */
+function resolverHost(text: string): string {
+  if (net.isIP(text)) return text;
+  return text.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+}
+
 const values = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
 
 export const dnsSchema = z.strictObject({
@@ -95,9 +101,12 @@ function lookupError(error: NodeJS.ErrnoException, target: DnsTarget, server: st
 export const dnsProbe: Probe<DnsTarget> = {
   kind: 'dns',
   schema: dnsSchema,
-  async run(target, signal): Promise<ProbeOutcome> {
+  async run(target, signal, ctx): Promise<ProbeOutcome> {
     const { startedAt, seconds: elapsed } = startRunTimer();
     const server = target.resolver ?? 'the system resolver';
+    // The resolver is always an IP literal (the schema says so), so checking it is checking what is asked.
+    const refused = target.resolver ? ctx.outbound.checkHost(resolverHost(target.resolver)) : null;
+    if (refused) return { success: false, error: refused.message, durationSeconds: 0, samples: [] };
     const phase = `while asking ${server} for ${target.type} ${target.query}`;
     if (signal.aborted) return { success: false, error: abortMessage(signal, `before asking ${server}`, startedAt), durationSeconds: 0, samples: [] };
     // One try: the run's signal is the timeout, and c-ares' own retries would only outlast it.

@@ -3,43 +3,17 @@
 // that say which phase failed (connect, TLS handshake, response headers, body).
 import http from 'node:http';
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { SecretValues } from '../lib/secret.js';
 import type { ProbeContext } from './context.js';
+import { HttpAgents } from '../lib/http-agents.js';
 import type { ProbeSample } from './probe.js';
 import { abortMessage, networkErrorMessage } from './outcome-text.js';
 import { basicAuthorization, showLocation, showUrl } from './url-credentials.js';
 import { caFilesOf, peerCertExpiresAt, secondsUntil, tlsConnectOptions, type TlsConfig, type TlsConnectOptions } from './tls-info.js';
 
-/**
- * The keep-alive agents the http and health checks of one context send through; closing destroys
- * every socket they hold. Sockets per origin are bounded, so one slow target cannot open thousands of
- * connections. Idle sockets close after 4s, under the 5s keep-alive most servers (Node's included)
- * use, so a reused socket is rarely one the server is closing.
- */
-export class HttpAgents {
-  readonly http: http.Agent;
-  readonly https: https.Agent;
-
-  constructor(maxSocketsPerOrigin = 128) {
-    const options = {
-      keepAlive: true,
-      maxSockets: maxSocketsPerOrigin,
-      maxFreeSockets: maxSocketsPerOrigin,
-      timeout: 4_000,
-      scheduling: 'lifo' as const,
-    };
-    this.http = new http.Agent(options);
-    this.https = new https.Agent(options);
-  }
-
-  close(): void {
-    this.http.destroy();
-    this.https.destroy();
-  }
-}
-
-/** The context's keep-alive agents, shared by the http and health checks so an origin probed by both shares sockets. */
+/** The context's keep-alive agents (closed with it), shared by the http and health checks so an origin probed by both shares sockets. */
 export function agentsOf(ctx: ProbeContext): HttpAgents {
   return ctx.resource('http.agents', () => new HttpAgents());
 }
@@ -182,7 +156,10 @@ async function performUnscrubbed(prepared: PreparedRequest, signal: AbortSignal,
         return failure(`cannot read tls.ca_file: ${reason}`, startedAt, null, null);
       }
     }
-    const hop = await sendOnce(url, method, headers, body, spec.maxBodyBytes, isHttps ? tls : undefined, agentsOf(ctx), signal, startedAt);
+    // Every hop, redirects included: an IP literal here, a name inside the socket's lookup.
+    const refused = ctx.outbound.checkHost(endpoint(url).host);
+    if (refused) return failure(redirects > 0 ? `redirect to ${showUrl(url)} ${refused.message}` : refused.message, startedAt, null, null);
+    const hop = await sendOnce(url, method, headers, body, spec.maxBodyBytes, isHttps ? tls : undefined, agentsOf(ctx), ctx.outbound.lookup, signal, startedAt);
     if (hop.kind === 'error') {
       // A keep-alive socket the server closed as we reused it: undici and browsers retry these once.
       if (hop.staleSocket && !retried && IDEMPOTENT.has(method) && !signal.aborted) {
@@ -288,6 +265,7 @@ function sendOnce(
   maxBodyBytes: number,
   tls: TlsConnectOptions | undefined,
   agents: HttpAgents,
+  lookup: LookupFunction,
   signal: AbortSignal,
   startedAt: number,
 ): Promise<Hop> {
@@ -307,6 +285,7 @@ function sendOnce(
       method,
       headers,
       agent: isHttps ? agents.https : agents.http,
+      lookup,
     };
     if (tls) Object.assign(options, tls);
     let req: http.ClientRequest;

@@ -1,6 +1,7 @@
 // Error texts shared by the probes: they name what was expected and what was found, and for
 // timeouts which phase of the check was running.
 import { formatDuration } from '../lib/duration.js';
+import { OutboundRefused } from '../lib/outbound-guard.js';
 
 /**
  * The reason the scheduler aborts a run with at its deadline; carries the configured timeout so a probe
@@ -43,6 +44,8 @@ const TLS_UNTRUSTED: Record<string, string> = {
 
 /** Turns a socket/TLS/DNS error into an actionable sentence naming the target. */
 export function networkErrorMessage(error: unknown, host: string, port: number, phase: string): string {
+  // The guard's sentence is whole: it names the address and the setting that allows it.
+  if (error instanceof OutboundRefused) return error.message;
   const err = error as NodeJS.ErrnoException;
   const code = err?.code ?? '';
   const where = `${host}:${port}`;

@@ -27,6 +27,8 @@ export const tcpProbe: Probe<TcpTarget> = {
     if (signal.aborted) {
       return Promise.resolve({ success: false, error: abortMessage(signal, `before connecting to ${where}`, startedAt), durationSeconds: 0, samples: [] });
     }
+    const refused = ctx.outbound.checkHost(target.host);
+    if (refused) return Promise.resolve({ success: false, error: refused.message, durationSeconds: 0, samples: [] });
     let tlsOptions: TlsConnectOptions | null = null;
     if (target.tls !== false) {
       try {
@@ -41,8 +43,8 @@ export const tcpProbe: Probe<TcpTarget> = {
       let settled = false;
       const samples: ProbeSample[] = [];
       const socket: net.Socket = tlsOptions
-        ? tls.connect({ host: target.host, port: target.port, ...tlsOptions })
-        : net.connect({ host: target.host, port: target.port });
+        ? tls.connect({ host: target.host, port: target.port, lookup: ctx.outbound.lookup, ...tlsOptions })
+        : net.connect({ host: target.host, port: target.port, lookup: ctx.outbound.lookup });
       const settle = (error: string | null): void => {
         if (settled) return;
         settled = true;

@@ -110,6 +110,8 @@ export const tlsProbe: Probe<TlsProbeTarget> = {
     if (signal.aborted) {
       return Promise.resolve({ success: false, error: abortMessage(signal, `before connecting to ${where}`, startedAt), durationSeconds: 0, samples: [] });
     }
+    const refused = ctx.outbound.checkHost(target.host);
+    if (refused) return Promise.resolve({ success: false, error: refused.message, durationSeconds: 0, samples: [] });
     let ca: string[] | undefined;
     try {
       ca = target.ca_file ? caFilesOf(ctx).trustedWith(target.ca_file) : undefined;
@@ -164,9 +166,9 @@ export const tlsProbe: Probe<TlsProbeTarget> = {
         });
       };
 
-      if (!target.starttls) return handshake({ host: target.host, port: target.port, ...tlsOptions });
+      if (!target.starttls) return handshake({ host: target.host, port: target.port, lookup: ctx.outbound.lookup, ...tlsOptions });
       const protocol: StartTlsProtocol = target.starttls;
-      const plain = net.connect({ host: target.host, port: target.port });
+      const plain = net.connect({ host: target.host, port: target.port, lookup: ctx.outbound.lookup });
       sockets.push(plain);
       plain.on('error', onError);
       plain.once('connect', () => {
