@@ -21,6 +21,7 @@ import { LiveView } from '../ingest/live-view.js';
 import { IngestWriter } from '../ingest/writer.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { createProbeContext } from '../probes/context.js';
+import { OutboundGuard } from '../lib/outbound-guard.js';
 import { builtinProbes } from '../probes/index.js';
 import { heartbeatPath } from '../probes/heartbeat.js';
 import { Scheduler } from '../probes/scheduler.js';
@@ -143,9 +144,12 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     closers.push(() => alerting.stop());
     const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
     closers.push(() => housekeeping.stop());
+    // One guard for probes and notifications alike (`security.outbound`).
+    const outbound = new OutboundGuard(config.outbound);
     const probeContext = createProbeContext({
       clock,
       secrets: config.secrets,
+      outbound,
       heartbeats: { read: (checkId) => store.heartbeats.get(checkId) },
     });
     closers.push(() => probeContext.close());
@@ -233,6 +237,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       config: config.notify,
       baseUrl: config.server.publicUrl ?? url,
       secrets: config.secrets,
+      outbound,
       log: opts.log,
       onResult: observeNotification,
       maintenance: (target, at) => activeMaintenance(config.alerting.maintenance, at, target)[0]?.spec.id ?? null,

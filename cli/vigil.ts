@@ -9,6 +9,7 @@ import { builtinProbes } from '../probes/index.js';
 import { builtinReceivers } from '../notify/index.js';
 import { describeNotify } from '../config/describe-notify.js';
 import { sendTestMessage } from '../notify/test-message.js';
+import { OutboundGuard } from '../lib/outbound-guard.js';
 import { serve, StartError, DEFAULT_DB } from './serve.js';
 import { describeHeartbeats } from './heartbeats.js';
 import { accessReviewLines, createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit } from './tokens.js';
@@ -233,7 +234,7 @@ async function main(argv: string[]): Promise<void> {
       const receivers = builtinReceivers();
       const config = loadConfigFile(configFile, { env: process.env, registry: builtinProbes(), receivers });
       const baseUrl = config.server.publicUrl ?? `http://localhost:${config.server.port}`;
-      const result = await sendTestMessage(name, { config: config.notify, receivers, baseUrl, secrets: config.secrets, at: Date.now() });
+      const result = await sendTestMessage(name, { config: config.notify, receivers, baseUrl, secrets: config.secrets, at: Date.now(), outbound: new OutboundGuard(config.outbound) });
       for (const line of result.lines) (result.ok ? process.stdout : process.stderr).write(`${line}\n`);
       if (!result.ok) process.exit(1);
       return;

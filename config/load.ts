@@ -5,6 +5,8 @@ import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'n
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../lib/errors.js';
 import { SecretValues } from '../lib/secret.js';
+import { parseCidr } from '../lib/cidr.js';
+import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy } from '../lib/outbound-guard.js';
 import type { ProbeRegistry } from '../probes/probe.js';
 import type { ReceiverRegistry } from '../notify/receiver.js';
 import { builtinReceivers } from '../notify/index.js';
@@ -105,6 +107,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     storage: storage.location,
     alerting: alerting.alerting,
     notify: notify.notify,
+    outbound: outboundPolicy(document.security?.outbound),
     secrets,
   };
 }
@@ -132,6 +135,12 @@ function urlPasswords(value: unknown, found: string[] = []): string[] {
     for (const item of Object.values(value)) urlPasswords(item, found);
   }
   return found;
+}
+
+function outboundPolicy(outbound: NonNullable<ConfigDocument['security']>['outbound']): OutboundPolicy {
+  if (!outbound) return DEFAULT_OUTBOUND_POLICY;
+  // Each entry was checked by the schema, so every one parses.
+  return { enabled: outbound.guard, allow: outbound.allow.map((text) => parseCidr(text)!) };
 }
 
 function otlpConfig(otlp: ConfigDocument['otlp']): OtlpConfig {

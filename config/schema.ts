@@ -3,6 +3,7 @@
 // so the check item is a parameter; the JSON Schema for editors uses the full union of kinds.
 import { z } from 'zod';
 import { duration } from '../lib/duration.js';
+import { parseCidr } from '../lib/cidr.js';
 import type { ProbeRegistry } from '../probes/probe.js';
 import { MAX_ENVIRONMENTS, formatCount } from './limits.js';
 import { ENV_PATTERN, NAME_PATTERN } from './names.js';
@@ -133,6 +134,22 @@ const otlpSchema = z.strictObject({
     .meta({ description: 'Samples a histogram interval becomes at most, for percentiles (default 100)' }),
 });
 
+/** An address or CIDR range the outbound guard lets through: `169.254.169.254`, `169.254.0.0/16`, `fe80::/10`. */
+const cidrText = z.string().superRefine((text, ctx) => {
+  if (parseCidr(text) === null) ctx.addIssue({ code: 'custom', message: `expected an IP address or CIDR range like 169.254.169.254 or fd00:ec2::/64, got "${text}"` });
+});
+
+const outboundSchema = z.strictObject({
+  guard: z
+    .boolean()
+    .default(true)
+    .meta({ description: 'Refuse connections to cloud metadata, link-local, 0.0.0.0/8 and :: addresses from probes and notifications (default true); false turns the guard off' }),
+  allow: z
+    .array(cidrText)
+    .default([])
+    .meta({ description: 'Addresses or CIDR ranges the guard lets through anyway: [169.254.169.254/32]' }),
+});
+
 const retentionSchema = z.strictObject({
   raw: duration().optional().meta({ description: 'Raw samples (default 7d)' }),
   '1m': duration().optional().meta({ description: '1-minute rollups (default 90d)' }),
@@ -181,6 +198,10 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
         })
         .optional()
         .meta({ description: 'API tokens and roles: vigil token create --name N --role viewer|responder|admin' }),
+      security: z
+        .strictObject({ outbound: outboundSchema.optional().meta({ description: 'The outbound guard: which addresses probes and notifications may not connect to' }) })
+        .optional()
+        .meta({ description: 'Security settings' }),
       otlp: otlpSchema.optional().meta({ description: 'The OpenTelemetry (OTLP/HTTP) receiver: /v1/metrics and /v1/traces' }),
       storage: z
         .strictObject({

@@ -3,6 +3,7 @@ import type { SecretValues } from '../lib/secret.js';
 import type { Retention } from '../store/types.js';
 import type { AlertingConfig } from '../rules/types.js';
 import type { NotifyConfig } from '../notify/types.js';
+import type { OutboundPolicy } from '../lib/outbound-guard.js';
 
 export type { CheckSpec };
 
@@ -56,6 +57,8 @@ export interface VigilConfig {
   readonly storage: string | null;
   /** Rules (default, written and SLO burn-rate), SLOs, inhibition and maintenance, compiled. */
   readonly alerting: AlertingConfig;
+  /** `security.outbound`: what the outbound guard refuses and lets through (probes and notifications). */
+  readonly outbound: OutboundPolicy;
   /** Receivers, routes and delivery settings of notifications ([N1]). */
   readonly notify: NotifyConfig;
   /**
