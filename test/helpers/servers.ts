@@ -12,6 +12,7 @@ import { afterEach } from 'vitest';
 import type { Clock } from '../../lib/clock.js';
 import { systemClock } from '../../lib/clock.js';
 import type { SecretValues } from '../../lib/secret.js';
+import type { OutboundGuard } from '../../lib/outbound-guard.js';
 import { createProbeContext, type ProbeContext } from '../../probes/context.js';
 import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 
@@ -205,7 +206,7 @@ export interface ContextsPerTest {
   /** The current test's context (system clock, no secrets), created on first use. */
   current(): ProbeContext;
   /** A further context for this test, with its own clock or secrets. */
-  create(opts?: { readonly clock?: Clock; readonly secrets?: SecretValues }): ProbeContext;
+  create(opts?: { readonly clock?: Clock; readonly secrets?: SecretValues; readonly outbound?: OutboundGuard }): ProbeContext;
 }
 
 /** `const contexts = probeContextPerTest();` then `probe.run(target, signal, contexts.current())`. */
@@ -216,8 +217,8 @@ export function probeContextPerTest(): ContextsPerTest {
     current = null;
     await Promise.all(created.splice(0).map((ctx) => ctx.close()));
   });
-  const create = (opts: { readonly clock?: Clock; readonly secrets?: SecretValues } = {}): ProbeContext => {
-    const ctx = createProbeContext({ clock: opts.clock ?? systemClock, secrets: opts.secrets });
+  const create = (opts: { readonly clock?: Clock; readonly secrets?: SecretValues; readonly outbound?: OutboundGuard } = {}): ProbeContext => {
+    const ctx = createProbeContext({ clock: opts.clock ?? systemClock, secrets: opts.secrets, outbound: opts.outbound });
     created.push(ctx);
     return ctx;
   };

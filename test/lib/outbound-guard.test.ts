@@ -1,8 +1,8 @@
-import type dns from 'node:dns';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cidrContains, formatIp, parseCidr, parseIp } from '../../lib/cidr.js';
-import { OutboundGuard, OutboundRefused, type BaseLookup } from '../../lib/outbound-guard.js';
+import { OutboundGuard, OutboundRefused } from '../../lib/outbound-guard.js';
+import { tableLookup } from '../helpers/guard-resolver.js';
 
 const inRange = (cidr: string, address: string) => cidrContains(parseCidr(cidr)!, parseIp(address)!);
 
@@ -68,15 +68,6 @@ describe('CIDR matcher', () => {
     );
   });
 });
-
-/** A resolver answering from a table, as dns.lookup with all: true. */
-function tableLookup(table: Record<string, string[]>): BaseLookup {
-  return (hostname: string, _options: dns.LookupAllOptions, callback) => {
-    const found = table[hostname];
-    if (!found) return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), []);
-    callback(null, found.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
-  };
-}
 
 function lookupOnce(guard: OutboundGuard, host: string, all = false): Promise<unknown> {
   return new Promise((resolve, reject) => {
