@@ -8,7 +8,7 @@
 // to a metadata address when connected (DNS rebinding) cannot slip through; an IP literal, which skips
 // the lookup, is checked by `checkHost` before connecting.
 import dns from 'node:dns';
-import type { LookupFunction } from 'node:net';
+import net, { type LookupFunction } from 'node:net';
 import { cidrContains, formatIp, parseCidr, parseIp, type Cidr } from './cidr.js';
 
 /** `security.outbound` as loaded: the guard on or off, and the ranges it lets through anyway. */
@@ -108,6 +108,39 @@ export class OutboundGuard {
       callback(null, addresses[0]!.address, addresses[0]!.family);
     });
   };
+
+  /**
+   * A TCP socket to `host:port` through the guard, for a client that takes a socket factory (mysql2's
+   * `stream`, nodemailer's `getSocket`): a refused one connects to nothing and emits the refusal as its
+   * 'error'.
+   */
+  connect(options: { readonly host: string; readonly port: number }): net.Socket {
+    const refused = this.checkHost(options.host);
+    if (!refused) return net.connect({ host: options.host, port: options.port, lookup: this.lookup });
+    const socket = new net.Socket();
+    process.nextTick(() => socket.destroy(refused));
+    return socket;
+  }
+
+  /**
+   * An unconnected socket whose `connect(port, host)` goes through the guard, for a client that connects
+   * the socket it is handed (node-postgres's `stream`). A Unix socket path is passed through.
+   */
+  socket(): net.Socket {
+    const socket = new net.Socket();
+    const connect = socket.connect.bind(socket) as (...args: unknown[]) => net.Socket;
+    socket.connect = ((...args: unknown[]) => {
+      const [port, host] = args;
+      if (typeof port !== 'number' || typeof host !== 'string') return connect(...args);
+      const refused = this.checkHost(host);
+      if (refused) {
+        process.nextTick(() => socket.destroy(refused));
+        return socket;
+      }
+      return connect({ port, host, lookup: this.lookup });
+    }) as typeof socket.connect;
+    return socket;
+  }
 
   /**
    * Resolves `host` and checks every address, for a client that cannot take a `lookup`: the caller

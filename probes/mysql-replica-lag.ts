@@ -3,6 +3,8 @@
 // IO and SQL threads run. One connection per target is kept between runs and destroyed on an abort.
 import { createHash } from 'node:crypto';
 import mysql from 'mysql2';
+import type { OutboundGuard } from '../lib/outbound-guard.js';
+import { guardedStream } from './db/mysql.js';
 import { z } from 'zod';
 import { duration } from '../lib/duration.js';
 import { Secret } from '../lib/secret.js';
@@ -181,7 +183,7 @@ export const mysqlReplicaLagProbe: Probe<MysqlReplicaLagTarget> = {
     const reused = kept.idle;
     kept.idle = null;
     let phase = reused ? `while querying ${where}` : `while connecting to ${where}`;
-    const connection = reused ?? openConnection(dsn, kept, () => (phase = `while querying ${where}`));
+    const connection = reused ?? openConnection(dsn, kept, ctx.outbound, () => (phase = `while querying ${where}`));
     // mysql2 drops the callbacks of a destroyed connection's commands: the abort itself ends the wait.
     let onAbort = (): void => {};
     const aborted = new Promise<never>((_, reject) => {
@@ -208,10 +210,11 @@ export const mysqlReplicaLagProbe: Probe<MysqlReplicaLagTarget> = {
   },
 };
 
-function openConnection(dsn: MysqlDsn, kept: KeptConnection, onConnected: () => void): mysql.Connection {
+function openConnection(dsn: MysqlDsn, kept: KeptConnection, guard: OutboundGuard, onConnected: () => void): mysql.Connection {
   const connection = mysql.createConnection({
     host: dsn.host,
     port: dsn.port,
+    stream: guardedStream(guard),
     user: dsn.user,
     password: dsn.password.reveal(),
     database: dsn.database ?? undefined,

@@ -1,6 +1,8 @@
 // MySQL and MariaDB clients for the probes (mysql2), one pool per DSN in the probe context, and the
 // readable texts of what goes wrong: refused, timed out, access denied, database missing, query errors.
+import net from 'node:net';
 import mysql from 'mysql2';
+import type { OutboundGuard } from '../../lib/outbound-guard.js';
 import type { ProbeContext } from '../context.js';
 import { abortMessage, networkErrorMessage } from '../outcome-text.js';
 import { ClientPool, ClientRunError, type ClientDriver } from './client-pool.js';
@@ -18,11 +20,19 @@ function socketOf(connection: mysql.Connection): { destroy(): void } | undefined
   return (connection as unknown as { stream?: { destroy(): void } }).stream;
 }
 
-function mysqlDriver(dsn: string): ClientDriver<MysqlClient> {
+/**
+ * mysql2's socket factory through the guard, so the address connected to is the one checked (TLS is
+ * negotiated over it as usual); a Unix socket path is not an address and is connected as mysql2 would.
+ */
+export function guardedStream(guard: OutboundGuard): (opts: { config: { host?: string; port?: number; socketPath?: string } }) => net.Socket {
+  return ({ config }) => (config.socketPath ? net.connect(config.socketPath) : guard.connect({ host: config.host ?? 'localhost', port: config.port ?? 3306 }));
+}
+
+function mysqlDriver(dsn: string, guard: OutboundGuard): ClientDriver<MysqlClient> {
   return {
     open() {
       // connectTimeout 0: no timer of the driver's own, the run's signal bounds the connect.
-      const connection = mysql.createConnection({ uri: dsn, connectTimeout: 0, supportBigNumbers: true, bigNumberStrings: false });
+      const connection = mysql.createConnection({ uri: dsn, connectTimeout: 0, supportBigNumbers: true, bigNumberStrings: false, stream: guardedStream(guard) });
       const held: MysqlClient = { connection, broken: false, flavor: null };
       connection.on('error', () => {
         held.broken = true;
@@ -52,7 +62,7 @@ function mysqlDriver(dsn: string): ClientDriver<MysqlClient> {
 
 /** The context's pool for a MySQL/MariaDB DSN. */
 export function mysqlPool(ctx: ProbeContext, dsn: string): ClientPool<MysqlClient> {
-  return ctx.resource(poolKey('mysql', dsn), () => new ClientPool(mysqlDriver(dsn)));
+  return ctx.resource(poolKey('mysql', dsn), () => new ClientPool(mysqlDriver(dsn, ctx.outbound)));
 }
 
 /** Rows (or an OK packet) and column names of one statement. */

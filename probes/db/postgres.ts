@@ -2,6 +2,7 @@
 // readable texts of what goes wrong: refused, timed out, authentication, database missing, query errors.
 import pg from 'pg';
 import type { ProbeContext } from '../context.js';
+import type { OutboundGuard } from '../../lib/outbound-guard.js';
 import { abortMessage, networkErrorMessage } from '../outcome-text.js';
 import { ClientPool, ClientRunError, type ClientDriver } from './client-pool.js';
 import { poolKey, type DsnEndpoint } from './dsn.js';
@@ -17,11 +18,12 @@ function socketOf(client: pg.Client): { destroy(): void } | undefined {
   return (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
 }
 
-function pgDriver(dsn: string): ClientDriver<PgClient> {
+function pgDriver(dsn: string, guard: OutboundGuard): ClientDriver<PgClient> {
   return {
     open() {
-      // No connect or query timeout of the driver's own: the run's signal bounds both.
-      const client = new pg.Client({ connectionString: dsn, application_name: 'vigil' });
+      // No connect or query timeout of the driver's own: the run's signal bounds both. The socket is the
+      // guard's, so the address pg connects to is the one checked (TLS is negotiated over it as usual).
+      const client = new pg.Client({ connectionString: dsn, application_name: 'vigil', stream: () => guard.socket() });
       const held: PgClient = { client, broken: false };
       // An idle client's socket error is emitted here; without a listener it would crash the process.
       client.on('error', () => {
@@ -52,7 +54,7 @@ function pgDriver(dsn: string): ClientDriver<PgClient> {
 
 /** The context's pool for a PostgreSQL DSN (shared by every check on the same DSN). */
 export function pgPool(ctx: ProbeContext, dsn: string): ClientPool<PgClient> {
-  return ctx.resource(poolKey('postgres', dsn), () => new ClientPool(pgDriver(dsn)));
+  return ctx.resource(poolKey('postgres', dsn), () => new ClientPool(pgDriver(dsn, ctx.outbound)));
 }
 
 /** Runs one statement with the extended protocol, which refuses a text holding several statements. */

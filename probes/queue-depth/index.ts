@@ -143,6 +143,9 @@ export const queueDepthProbe: Probe<QueueDepthTarget> = {
       const { where } = hostPort(url, backend.defaultPort);
       return { success: false, error: abortMessage(signal, `before connecting to ${where}`, startedAt), durationSeconds: 0, samples: [] };
     }
+    // An IP literal is refused here for every backend; a name is checked where each backend connects.
+    const refused = ctx.outbound.checkHost(hostPort(url, backend.defaultPort).host);
+    if (refused) return { success: false, error: refused.message, durationSeconds: 0, samples: [] };
     const result = await backend.read(url, target, signal, ctx);
     const durationSeconds = elapsed();
     if (!result.ok) return { success: false, error: ctx.secrets.scrub(result.error), durationSeconds, samples: [] };

@@ -118,6 +118,9 @@ export const natsBackend: QueueBackend = {
     let ownConnection = false;
     try {
       if (!kept) {
+        // nats.js dials by itself, with no lookup of ours: the name is checked here, just before it
+        // dials (which resolves again; see the README on the guard's limits).
+        await raceAbort(ctx.outbound.resolve(hostPort(url, 4222).host), signal, phase, startedAt, () => {});
         kept = await open(url, signal, phase, startedAt);
         ownConnection = !connections.keep(url.href, kept);
       }

@@ -4,6 +4,7 @@
 // passive declare closes its channel, so each run opens a channel of its own on the kept connection.
 import amqp from 'amqplib';
 import type { ProbeContext } from '../context.js';
+import type { OutboundGuard } from '../../lib/outbound-guard.js';
 import { hostPort, KeptConnections, raceAbort, RunAborted, socketErrorText, errorText, type BackendResult, type QueueBackend } from './backend.js';
 
 interface Kept {
@@ -19,11 +20,12 @@ export function amqpConnections(): KeptConnections<Kept> {
 }
 
 /** Connects with the socket tied to a controller of its own, so the connection can be killed at any time. */
-async function open(url: URL, signal: AbortSignal, phase: string, startedAt: number): Promise<Kept> {
+async function open(url: URL, signal: AbortSignal, phase: string, startedAt: number, guard: OutboundGuard): Promise<Kept> {
   const controller = new AbortController();
   const kill = (): void => controller.abort();
-  // Node's net.Socket takes `signal` and destroys itself when it aborts; amqplib hands its options to net.connect.
-  const connecting = amqp.connect(url.href, { signal: controller.signal, noDelay: true } as object);
+  // Node's net.Socket takes `signal` and destroys itself when it aborts; amqplib hands its options to
+  // net.connect, `lookup` included, so the address connected to is the one the guard checked.
+  const connecting = amqp.connect(url.href, { signal: controller.signal, noDelay: true, lookup: guard.lookup } as object);
   const model = await raceAbort(connecting, signal, phase, startedAt, kill);
   const kept: Kept = { model, kill, broken: false };
   model.on('error', () => {
@@ -88,7 +90,7 @@ export const rabbitmqBackend: QueueBackend = {
     let ownConnection = false;
     try {
       if (!kept) {
-        kept = await open(url, signal, phase, startedAt);
+        kept = await open(url, signal, phase, startedAt, ctx.outbound);
         ownConnection = !connections.keep(url.href, kept);
       }
       phase = `while checking queue "${queue}" on ${where}`;

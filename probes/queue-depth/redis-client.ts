@@ -93,6 +93,9 @@ export async function withRedis(
   try {
     if (entry.client.status === 'wait') {
       entry.lastError = null;
+      // ioredis dials by itself, with no lookup of ours: the name is checked here, just before it dials
+      // (which resolves again; see the README on the guard's limits).
+      await raceAbort(ctx.outbound.resolve(where.host), signal, phase, startedAt, drop);
       await raceAbort(entry.client.connect(), signal, phase, startedAt, drop);
     }
     phase = reading;

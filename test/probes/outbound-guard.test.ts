@@ -9,6 +9,10 @@ import { healthProbe, healthSchema } from '../../probes/health.js';
 import { httpProbe, httpSchema } from '../../probes/http.js';
 import { tcpProbe, tcpSchema } from '../../probes/tcp.js';
 import { tlsProbe, tlsProbeSchema } from '../../probes/tls/index.js';
+import { sqlProbe, sqlSchema } from '../../probes/sql/index.js';
+import { postgresReplicaLagProbe, postgresReplicaLagSchema } from '../../probes/postgres-replica-lag.js';
+import { mysqlReplicaLagProbe, mysqlReplicaLagSchema } from '../../probes/mysql-replica-lag.js';
+import { queueDepthProbe, queueDepthSchema } from '../../probes/queue-depth/index.js';
 import { startDnsServer, type DnsRecord, type TestDnsServer } from '../helpers/dns-server.js';
 import { dnsServerLookup } from '../helpers/guard-resolver.js';
 import { closeAfterEach, connectAfter, deadline, probeContextPerTest, startHttpServer, startTcpServer, type TestServer } from '../helpers/servers.js';
@@ -145,5 +149,34 @@ describe('outbound guard on socket probes', () => {
       success: false,
       error: 'refused by the outbound guard: 169.254.169.253 is a link-local address; allow it with security.outbound.allow: [169.254.169.253]',
     });
+  });
+});
+
+describe('outbound guard on data-layer probes', () => {
+  const metadata = /^refused by the outbound guard: (metadata\.test resolves to 169\.254\.169\.254, a|169\.254\.169\.254 is a) cloud metadata address/;
+  const hosts = ['metadata.test', '169.254.169.254', '[::ffff:169.254.169.254]'];
+
+  it.each(hosts)('refuses sql and replica-lag checks whose DSN host is %s', async (host) => {
+    const ctx = guarded();
+    const sql = await sqlProbe.run(sqlSchema.parse({ dsn: `postgres://vigil@${host}:5432/app`, query: 'select 1' }), deadline(3000), ctx);
+    expect(sql.error).toMatch(metadata);
+    const mysqlSql = await sqlProbe.run(sqlSchema.parse({ dsn: `mysql://vigil@${host}:3306/app`, query: 'select 1' }), deadline(3000), ctx);
+    expect(mysqlSql.error).toMatch(metadata);
+    const pgLag = await postgresReplicaLagProbe.run(postgresReplicaLagSchema.parse({ dsn: `postgres://vigil@${host}:5432/postgres` }), deadline(3000), ctx);
+    expect(pgLag.error).toMatch(metadata);
+    const mysqlLag = await mysqlReplicaLagProbe.run(mysqlReplicaLagSchema.parse({ dsn: `mysql://vigil:pw@${host}:3306/` }), deadline(3000), ctx);
+    expect(mysqlLag.error).toMatch(metadata);
+  });
+
+  it.each(hosts)('refuses queue_depth checks whose broker host is %s', async (host) => {
+    const ctx = guarded();
+    for (const fields of [
+      { redis: `redis://${host}:6379`, queue: 'jobs' },
+      { rabbitmq: `amqp://${host}:5672`, queue: 'jobs' },
+      { nats: `nats://${host}:4222`, stream: 's', consumer: 'c' },
+    ]) {
+      const outcome = await queueDepthProbe.run(queueDepthSchema.parse(fields), deadline(3000), ctx);
+      expect(outcome.error, JSON.stringify(fields)).toMatch(metadata);
+    }
   });
 });
