@@ -9,7 +9,7 @@
 //
 // Wiring (cli/serve.ts):
 //   const dispatcher = new Dispatcher({ store, clock: systemClock, receivers: builtinReceivers(), config: config.notify,
-//     baseUrl, secrets: config.secrets, log, maintenance, onResult: metrics.observeNotification });
+//     baseUrl, secrets: config.secrets, outbound, log, maintenance, onResult: metrics.observeNotification });
 //   dispatcher.start(); … dispatcher.wake() after writing to the outbox; … await dispatcher.stop();
 import type { Clock } from '../lib/clock.js';
 import { formatDuration } from '../lib/duration.js';
