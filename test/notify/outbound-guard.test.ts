@@ -16,6 +16,7 @@ import { tableLookup } from '../helpers/guard-resolver.js';
 import { T0 } from '../helpers/notify.js';
 import { startReceiverSink } from '../helpers/receiver-sink.js';
 import { tempDbPath } from '../helpers/temp-db.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const registry = builtinReceivers();
 const guardLookup = tableLookup({ 'metadata.test': ['169.254.169.254'], 'internal.test': ['127.0.0.1'] });
@@ -43,7 +44,7 @@ async function deliverOnce(config: NotifyConfig, guard: OutboundGuard) {
   await store.transaction((tx) => enqueueNotifications(tx.outbox, notificationsFor({ kind: 'opened', incident, at: T0 }, plan), plan, T0));
   await dispatcher.tick();
   const { messages } = await store.outbox.list({ limit: 10 });
-  return { row: messages[0]!, results };
+  return { row: messages[0]!, results, dispatcher };
 }
 
 describe('outbound guard on deliveries', () => {
@@ -74,6 +75,16 @@ describe('outbound guard on deliveries', () => {
     onTestFinished(() => sink.close());
     const { row } = await deliverOnce(notifyConfig('webhook', { url: `http://internal.test:${sink.port}/hook` }), new OutboundGuard(undefined, { lookup: guardLookup }));
     expect(row).toMatchObject({ state: 'delivered', lastStatus: 200 });
+  });
+
+  it('keeps a webhook connection alive between deliveries and closes it when the dispatcher stops', async () => {
+    const sink = await startReceiverSink();
+    onTestFinished(() => sink.close());
+    const { row, dispatcher } = await deliverOnce(notifyConfig('webhook', { url: `${sink.url}/hook` }), new OutboundGuard());
+    expect(row).toMatchObject({ state: 'delivered' });
+    expect(sink.open).toBe(1);
+    await dispatcher.stop();
+    expect(await waitFor(async () => sink.open, (open) => open === 0, 5000, 'the kept-alive connection to close')).toBe(0);
   });
 
   it('fails an email whose SMTP server is a metadata address, with the reason, not retried', async () => {
