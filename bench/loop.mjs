@@ -219,7 +219,15 @@ async function getJson(url, agent) {
 async function waitForFirstRuns(base, n, agent) {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const { body } = await getJson(`${base}/api/v1/status`, agent);
+    let body;
+    try {
+      ({ body } = await getJson(`${base}/api/v1/status`, agent));
+    } catch (error) {
+      // A keep-alive socket the server closed while this slept: ask again.
+      if (Date.now() > deadline) throw error;
+      await sleep(500);
+      continue;
+    }
     const checks = body.cells.flatMap((cell) => cell.checks);
     const notRun = checks.filter((c) => c.lastRunAt === null).length;
     if ((checks.length === n && notRun === 0) || Date.now() > deadline) return { checks: checks.length, notRun };
