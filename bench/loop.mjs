@@ -204,7 +204,9 @@ async function poll(kind, deadline, request) {
 const SERIES_STEP = arg('series-step', '1m');
 const seriesPath = `/api/v1/series?metric=probe_duration_seconds&match=service=${QUERIED_SERVICE}&from=now-7d&step=${SERIES_STEP}`;
 const gzipHeaders = { 'accept-encoding': 'gzip' };
-const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: 1 });
+// Idle sockets close after 4 s, under the server's 5 s keep-alive: a socket reused after a pause is
+// then never one the server is closing (which reset a request between windows on a loaded machine).
+const newAgent = () => new http.Agent({ keepAlive: true, maxSockets: 1, timeout: 4_000 });
 
 /** The whole body, decompressed, as JSON (outside the measured windows). */
 async function getJson(url, agent) {

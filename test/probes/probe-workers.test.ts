@@ -78,8 +78,9 @@ describe('probes in worker threads', () => {
     { name: 'a 200 with its JSON as expected', server: 'ok', config: { expect: { json: [{ path: '$.n', equals: 3 }] } } },
     { name: 'a status and a body not as expected', server: 'failing', config: { expect: { body_contains: 'up' } } },
     { name: 'a redirect followed, a secret header kept on the same origin', server: 'redirecting', path: '/start', config: { follow_redirects: true, headers: { 'x-api-key': KEY } } },
-    { name: 'a timeout while waiting for the response headers', server: 'silent', config: {}, timeoutMs: 300 },
-    { name: 'a timeout while reading the body', server: 'endless', config: {}, timeoutMs: 300 },
+    // Deadlines long enough for a worker to have connected even on a machine shared by many processes.
+    { name: 'a timeout while waiting for the response headers', server: 'silent', config: {}, timeoutMs: 1500 },
+    { name: 'a timeout while reading the body', server: 'endless', config: {}, timeoutMs: 1500 },
   ])('words $name as the main thread does (http)', async ({ server, path: urlPath = '/', config, timeoutMs }) => {
     const started = await use(servers[server]());
     const { onLoop, inWorker } = await both(httpProbe, { url: `${started.url}${urlPath}`, ...config }, timeoutMs);
@@ -112,7 +113,7 @@ describe('probes in worker threads', () => {
 });
 
 describe('the scheduler with probe workers', () => {
-  it('records results and timeouts measured in the workers, and stops cleanly', async () => {
+  it('records results and timeouts measured in the workers, and stops cleanly', { timeout: 20_000 }, async () => {
     const ok = await use(servers.ok());
     const silent = await use(servers.silent());
     const registry = builtinProbes();
@@ -122,8 +123,8 @@ describe('the scheduler with probe workers', () => {
       service: 'api',
       name,
       kind,
-      everyMs: 400,
-      timeoutMs: 250,
+      everyMs: 2_000,
+      timeoutMs: 1_500,
       target: registry.get(kind).schema.parse(target),
       runbook: null,
     });
@@ -143,7 +144,7 @@ describe('the scheduler with probe workers', () => {
       },
     );
     scheduler.start();
-    const until = Date.now() + 5_000;
+    const until = Date.now() + 10_000;
     while (Date.now() < until && !['http', 'health', 'silent', 'tcp'].every((name) => runs.some((r) => r.check.name === name))) {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -152,7 +153,7 @@ describe('the scheduler with probe workers', () => {
     const first = (name: string) => runs.find((r) => r.check.name === name)!;
     expect(first('http').outcome).toMatchObject({ success: true, error: null });
     expect(first('health').outcome).toMatchObject({ success: true, error: null });
-    expect(first('silent')).toMatchObject({ timedOut: true, outcome: { success: false, error: 'timed out after 250ms while waiting for the response headers' } });
+    expect(first('silent')).toMatchObject({ timedOut: true, outcome: { success: false, error: 'timed out after 1s500ms while waiting for the response headers' } });
     expect(first('tcp').outcome.success).toBe(true);
   });
 });
