@@ -24,6 +24,7 @@ import { createProbeContext } from '../probes/context.js';
 import { OutboundGuard } from '../lib/outbound-guard.js';
 import { builtinProbes } from '../probes/index.js';
 import { heartbeatPath } from '../probes/heartbeat.js';
+import { ProbeWorkerPool, withProbeWorkers } from '../probes/probe-workers.js';
 import { Scheduler } from '../probes/scheduler.js';
 import { AlertingEngine } from '../rules/engine.js';
 import { activeMaintenance } from '../rules/maintenance.js';
@@ -157,8 +158,14 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     const loopStalls = new LoopStallMonitor();
     loopStalls.start();
     closers.push(() => loopStalls.stop());
+    // scheduler.workers: the http and health checks run in worker threads, the rest on this loop.
+    const probeWorkers = config.scheduler.workers > 0 ? new ProbeWorkerPool({ workers: config.scheduler.workers, secrets: config.secrets, log: opts.log }) : null;
+    if (probeWorkers) {
+      closers.push(() => probeWorkers.close());
+      await probeWorkers.ready();
+    }
     const scheduler = new Scheduler(config.checks, {
-      registry,
+      registry: probeWorkers ? withProbeWorkers(registry, probeWorkers) : registry,
       loopStalls,
       writer,
       context: probeContext,

@@ -101,7 +101,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     checks: expanded.checks,
     server: { port: document.server?.port ?? DEFAULT_PORT, publicUrl: document.server?.public_url?.replace(/\/+$/, '') ?? null },
     auth: { anonymousRead: document.auth?.anonymous_read ?? true },
-    scheduler: { concurrency: document.scheduler.concurrency },
+    scheduler: { concurrency: document.scheduler.concurrency, workers: document.scheduler.workers },
     otlp: otlpConfig(document.otlp),
     retention,
     storage: storage.location,

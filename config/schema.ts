@@ -34,6 +34,8 @@ export const MIN_EVERY_MS = 1000;
 export const MAX_EVERY_MS = 7 * 86_400_000;
 /** The longest `timeout`: a run that takes longer is stuck, and a longer timer would also overflow as above. */
 export const MAX_TIMEOUT_MS = 3_600_000;
+/** More probe worker threads than this only add threads competing for the same few cores. */
+export const MAX_PROBE_WORKERS = 16;
 
 /** The common fields of a check, in the kind's mapping: `http: { url: …, every: 15s, timeout: 5s }`. */
 export const commonCheckShape = {
@@ -221,9 +223,18 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
         .optional()
         .meta({ description: 'Where data is kept (SQLite or PostgreSQL) and for how long per resolution' }),
       scheduler: z
-        .strictObject({ concurrency: z.number().int().min(1).max(10_000).default(64) })
+        .strictObject({
+          concurrency: z.number().int().min(1).max(10_000).default(64),
+          workers: z
+            .number()
+            .int()
+            .min(0)
+            .max(MAX_PROBE_WORKERS)
+            .default(0)
+            .meta({ description: 'Worker threads that run the http and health checks off the event loop (default 0: on it)' }),
+        })
         .prefault({})
-        .meta({ description: 'How many checks may run at once (default 64)' }),
+        .meta({ description: 'How many checks may run at once (default 64), and where the http and health checks run' }),
       services: z
         .record(z.string().regex(NAME_PATTERN, 'expected lowercase letters, digits, - and _ (like "api")'), serviceSchema(checkItem, opts))
         .meta({ description: 'Services by name, each with its checks' }),

@@ -50,7 +50,7 @@ export interface VigilConfig {
   readonly server: { readonly port: number; readonly publicUrl: string | null };
   /** API access: reads without a token when `anonymousRead` (the default); mutations always need one. */
   readonly auth: { readonly anonymousRead: boolean };
-  readonly scheduler: { readonly concurrency: number };
+  readonly scheduler: { readonly concurrency: number; readonly workers: number };
   readonly otlp: OtlpConfig;
   readonly retention: Retention;
   /** The store `storage:` names (a SQLite path or a postgres:// URL, `${VAR}`s expanded); null → the default. */

@@ -46,13 +46,14 @@ export class SecretValues {
   readonly #values: readonly string[];
   readonly #steps: readonly ScrubStep[];
 
-  constructor(values: Iterable<string>) {
+  /** `derive` false: `values` are already the forms (see fromForms). */
+  constructor(values: Iterable<string>, derive = true) {
     const forms = new Set<string>();
     for (const value of values) {
       if (value.length < MIN_SCRUBBED_LENGTH) continue;
       forms.add(value);
       const encoded = encodeURIComponent(value);
-      if (encoded !== value) forms.add(encoded);
+      if (derive && encoded !== value) forms.add(encoded);
     }
     this.#values = [...forms].sort((a, b) => b.length - a.length);
     this.#steps = scrubSteps(this.#values);
@@ -60,6 +61,16 @@ export class SecretValues {
 
   get size(): number {
     return this.#values.length;
+  }
+
+  /** The scrubbed forms (values and their URL-encodings), for handing the set to a worker thread. */
+  forms(): readonly string[] {
+    return this.#values;
+  }
+
+  /** The set `forms()` came from, rebuilt on the other side of a thread boundary without deriving forms again. */
+  static fromForms(forms: readonly string[]): SecretValues {
+    return new SecretValues(forms, false);
   }
 
   /** The text with every known secret value shown as `***`. */

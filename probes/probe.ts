@@ -76,6 +76,12 @@ export interface Probe<Target = any> {
    * check's `every` is how often its job beats, so it is polled more often and told its own id.
    */
   scheduled?(check: CheckSpec): CheckSpec;
+  /**
+   * The run happens off Vigil's event loop (a worker thread, probes/probe-workers.ts): its duration is
+   * measured there, so the scheduler leaves it as it is when its own loop stalled, and its answer to an
+   * abort takes a message's round trip.
+   */
+  readonly runsOffLoop?: boolean;
 }
 
 /** The explicit map of probe kinds; registering a kind twice is a bug and throws. */

@@ -91,6 +91,11 @@ interface InFlight {
 }
 
 const DEFAULT_ABORT_GRACE_MS = 20;
+/**
+ * The grace for a probe that runs in a worker thread: the abort goes there and the probe's own error
+ * comes back as messages, behind whatever that thread and this loop are busy with.
+ */
+const OFF_LOOP_ABORT_GRACE_MS = 1_000;
 
 /**
  * The probe loop: `start()`, `stop()`. Due times live in a min-heap behind a single timer: measured with
@@ -270,7 +275,8 @@ export class Scheduler {
   #abort(run: InFlight, reason: Error): void {
     if (run.settled) return;
     if (!run.controller.signal.aborted) run.controller.abort(reason);
-    run.grace ??= setTimeout(this.#onGraceOver, this.#graceMs, run);
+    const graceMs = run.state.probe.runsOffLoop ? Math.max(this.#graceMs, OFF_LOOP_ABORT_GRACE_MS) : this.#graceMs;
+    run.grace ??= setTimeout(this.#onGraceOver, graceMs, run);
   }
 
   readonly #onGraceOver = (run: InFlight): void => {
@@ -333,7 +339,8 @@ export class Scheduler {
     const finishedAt = this.#deps.clock.now();
     const signal = run.controller.signal;
     const timedOut = forcedTimeout || (!measured.success && signal.aborted && signal.reason instanceof ProbeTimeoutError);
-    const outcome = timedOut ? measured : this.#withoutStalls(run, measured);
+    // A worker thread timed the run itself: this loop's stalls are not in its duration.
+    const outcome = timedOut || run.state.probe.runsOffLoop ? measured : this.#withoutStalls(run, measured);
     const ts = run.startedAt;
     const samples: Sample[] = [
       { name: 'probe_success', labels, ts, value: outcome.success ? 1 : 0 },

@@ -32,7 +32,7 @@ describe('loading a valid config', () => {
   it('keeps the top-level settings', () => {
     expect(config.source).toBe(validFile);
     expect(config.environments).toEqual(['dev', 'staging', 'prod']);
-    expect(config.scheduler).toEqual({ concurrency: 8 });
+    expect(config.scheduler).toEqual({ concurrency: 8, workers: 0 });
     expect(config.retention).toEqual({ rawMs: 3 * 86_400_000, oneMinuteMs: 30 * 86_400_000, oneHourMs: 31_536_000_000 });
     expect(config.services).toEqual([
       { name: 'api', owner: 'team-payments', description: 'Public REST API', environments: ['staging', 'prod'] },
@@ -204,7 +204,7 @@ describe('check names', () => {
 describe('defaults', () => {
   it('applies scheduler, retention and server defaults', () => {
     const config = load(yaml('environments: [dev]', 'services: {}'));
-    expect(config.scheduler).toEqual({ concurrency: 64 });
+    expect(config.scheduler).toEqual({ concurrency: 64, workers: 0 });
     expect(config.retention).toEqual(DEFAULT_RETENTION);
     expect(config.checks).toEqual([]);
     expect(publicConfig(config).server).toEqual({ port: 8080 });

@@ -1,0 +1,72 @@
+// A probe worker thread: runs the http and health probes the scheduler hands it (the same probe code as
+// on the main thread, with its own probe context: keep-alive agents, prepared requests, CA files) and
+// posts the outcomes back in batches. The probes time themselves here, so a stall of the scheduler's
+// event loop does not lengthen a measured latency. Started by ProbeWorkerPool (probes/probe-workers.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { systemClock } from '../lib/clock.js';
+import { SecretValues } from '../lib/secret.js';
+import { createProbeContext } from './context.js';
+import { healthProbe } from './health.js';
+import { httpProbe } from './http.js';
+import { ProbeRegistry } from './probe.js';
+import type { FromWorker, ToWorker } from './probe-worker-protocol.js';
+import { abortReasonFrom } from './probe-worker-protocol.js';
+
+if (!parentPort) throw new Error('probes/probe-worker.js runs only as a worker thread (see ProbeWorkerPool)');
+const port = parentPort;
+const { secretForms } = workerData as { secretForms: string[] };
+const context = createProbeContext({ clock: systemClock, secrets: SecretValues.fromForms(secretForms) });
+// Only the kinds a worker runs (WORKER_PROBE_KINDS): the database clients of the others stay unloaded.
+const registry = new ProbeRegistry([httpProbe, healthProbe]);
+const targets = new Map<number, unknown>();
+const running = new Map<number, AbortController>();
+let done: NonNullable<FromWorker['done']>[number][] = [];
+let flushQueued = false;
+
+function flush(): void {
+  flushQueued = false;
+  const batch = done;
+  done = [];
+  if (batch.length) port.postMessage({ done: batch } satisfies FromWorker);
+}
+
+function finished(entry: (typeof done)[number]): void {
+  running.delete(entry.run);
+  done.push(entry);
+  // One message for every run finished in this turn of the loop.
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
+}
+
+function start(run: number, kind: string, targetId: number, controller: AbortController): void {
+  running.set(run, controller);
+  let pending: Promise<unknown>;
+  try {
+    pending = registry.get(kind).run(targets.get(targetId), controller.signal, context);
+  } catch (error) {
+    pending = Promise.reject(error);
+  }
+  pending.then(
+    (outcome) => finished({ run, outcome: outcome as never }),
+    (error: unknown) =>
+      finished({ run, bug: { message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined } }),
+  );
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.close) {
+    for (const controller of running.values()) controller.abort(new Error('Vigil is stopping'));
+    void context.close().then(() => port.postMessage({ closed: true } satisfies FromWorker));
+    return;
+  }
+  for (const { id, target } of message.targets ?? []) targets.set(id, target);
+  for (const { run, kind, target, abort } of message.runs ?? []) {
+    const controller = new AbortController();
+    if (abort) controller.abort(abortReasonFrom(abort));
+    start(run, kind, target, controller);
+  }
+  for (const { run, reason } of message.aborts ?? []) running.get(run)?.abort(abortReasonFrom(reason));
+});
+port.postMessage({ ready: true } satisfies FromWorker);
