@@ -159,7 +159,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     loopStalls.start();
     closers.push(() => loopStalls.stop());
     // scheduler.workers: the http and health checks run in worker threads, the rest on this loop.
-    const probeWorkers = config.scheduler.workers > 0 ? new ProbeWorkerPool({ workers: config.scheduler.workers, secrets: config.secrets, log: opts.log }) : null;
+    const probeWorkers = config.scheduler.workers > 0 ? new ProbeWorkerPool({ workers: config.scheduler.workers, secrets: config.secrets, outbound: config.outbound, log: opts.log }) : null;
     if (probeWorkers) {
       closers.push(() => probeWorkers.close());
       await probeWorkers.ready();

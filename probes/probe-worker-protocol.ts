@@ -1,10 +1,17 @@
 // The messages between the scheduler's thread and a probe worker (probes/probe-worker.ts): batches in
 // both directions, so thousands of runs a second cost a few messages, not one each.
+import type { OutboundPolicy } from '../lib/outbound-guard.js';
 import { ProbeTimeoutError } from './outcome-text.js';
 import type { ProbeOutcome } from './probe.js';
 
 /** Why a run was aborted, as it crosses the thread boundary (an Error does not keep its class there). */
 export type AbortReason = { readonly timeoutMs: number } | { readonly name: string; readonly message: string } | { readonly text: string };
+
+/** What a worker starts with: the secrets' forms (to scrub texts) and the outbound guard's policy (structured-cloned). */
+export interface ProbeWorkerData {
+  readonly secretForms: readonly string[];
+  readonly outbound: OutboundPolicy;
+}
 
 /** Scheduler → worker: targets not sent to this worker yet, runs to start, runs to abort; `close` to stop. */
 export interface ToWorker {

@@ -4,18 +4,20 @@
 // event loop does not lengthen a measured latency. Started by ProbeWorkerPool (probes/probe-workers.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../lib/clock.js';
+import { OutboundGuard } from '../lib/outbound-guard.js';
 import { SecretValues } from '../lib/secret.js';
 import { createProbeContext } from './context.js';
 import { healthProbe } from './health.js';
 import { httpProbe } from './http.js';
 import { ProbeRegistry } from './probe.js';
-import type { FromWorker, ToWorker } from './probe-worker-protocol.js';
+import type { FromWorker, ProbeWorkerData, ToWorker } from './probe-worker-protocol.js';
 import { abortReasonFrom } from './probe-worker-protocol.js';
 
 if (!parentPort) throw new Error('probes/probe-worker.js runs only as a worker thread (see ProbeWorkerPool)');
 const port = parentPort;
-const { secretForms } = workerData as { secretForms: string[] };
-const context = createProbeContext({ clock: systemClock, secrets: SecretValues.fromForms(secretForms) });
+const { secretForms, outbound } = workerData as ProbeWorkerData;
+// The policy as the main thread loaded it: a worker's probe is refused exactly where the main thread's would be.
+const context = createProbeContext({ clock: systemClock, secrets: SecretValues.fromForms(secretForms), outbound: new OutboundGuard(outbound) });
 // Only the kinds a worker runs (WORKER_PROBE_KINDS): the database clients of the others stay unloaded.
 const registry = new ProbeRegistry([httpProbe, healthProbe]);
 const targets = new Map<number, unknown>();

@@ -5,9 +5,10 @@
 // runs go to that worker (its keep-alive sockets stay warm); runs, aborts and outcomes travel in
 // batches, one message per turn of either loop.
 import { Worker } from 'node:worker_threads';
+import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy } from '../lib/outbound-guard.js';
 import type { SecretValues } from '../lib/secret.js';
 import { ProbeRegistry, type Probe, type ProbeOutcome } from './probe.js';
-import { abortReasonOf, type FromWorker, type ToWorker } from './probe-worker-protocol.js';
+import { abortReasonOf, type FromWorker, type ProbeWorkerData, type ToWorker } from './probe-worker-protocol.js';
 
 /** The probe kinds a worker runs: those whose whole work is HTTP through probes/http-request.ts. */
 export const WORKER_PROBE_KINDS: ReadonlySet<string> = new Set(['http', 'health']);
@@ -39,6 +40,8 @@ export interface ProbeWorkerPoolOptions {
   readonly workers: number;
   /** The config's secrets: the probes scrub their error texts and redirects with them. */
   readonly secrets: SecretValues;
+  /** `security.outbound`: the workers' probes connect through the same guard policy as the main thread's. */
+  readonly outbound?: OutboundPolicy;
   /** The built worker script; default probes/probe-worker.js beside this module. */
   readonly workerUrl?: URL;
   readonly log?: (line: string) => void;
@@ -51,6 +54,7 @@ export class ProbeWorkerPool {
   readonly #targets = new WeakMap<object, { id: number; worker: PoolWorker }>();
   readonly #workerUrl: URL;
   readonly #secretForms: readonly string[];
+  readonly #outbound: OutboundPolicy;
   readonly #log: (line: string) => void;
   #nextRun = 1;
   #nextTarget = 1;
@@ -61,6 +65,7 @@ export class ProbeWorkerPool {
     if (!(Number.isInteger(opts.workers) && opts.workers >= 1)) throw new Error(`probe workers must be a whole number of at least 1, got ${opts.workers}`);
     this.#workerUrl = opts.workerUrl ?? new URL('./probe-worker.js', import.meta.url);
     this.#secretForms = opts.secrets.forms();
+    this.#outbound = opts.outbound ?? DEFAULT_OUTBOUND_POLICY;
     this.#log = opts.log ?? ((line) => console.error(line));
     this.#workers = Array.from({ length: opts.workers }, (_, index) => {
       const worker: PoolWorker = {
@@ -155,7 +160,7 @@ export class ProbeWorkerPool {
   }
 
   #spawn(worker: PoolWorker): void {
-    const thread = new Worker(this.#workerUrl, { workerData: { secretForms: this.#secretForms } });
+    const thread = new Worker(this.#workerUrl, { workerData: { secretForms: this.#secretForms, outbound: this.#outbound } satisfies ProbeWorkerData });
     worker.thread = thread;
     worker.known = new Set();
     worker.ready = new Promise<void>((resolve) => {

@@ -6,6 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CheckSpec } from '../../config/types.js';
 import { systemClock } from '../../lib/clock.js';
+import { parseCidr } from '../../lib/cidr.js';
+import type { OutboundPolicy } from '../../lib/outbound-guard.js';
 import { SecretValues } from '../../lib/secret.js';
 import { createProbeContext } from '../../probes/context.js';
 import { healthProbe } from '../../probes/health.js';
@@ -36,8 +38,8 @@ afterEach(async () => {
   await Promise.all(pools.splice(0).map((pool) => pool.close()));
 });
 
-async function pool(workers = 2): Promise<ProbeWorkerPool> {
-  const created = new ProbeWorkerPool({ workers, secrets, workerUrl: WORKER_URL });
+async function pool(workers = 2, outbound?: OutboundPolicy): Promise<ProbeWorkerPool> {
+  const created = new ProbeWorkerPool({ workers, secrets, outbound, workerUrl: WORKER_URL });
   pools.push(created);
   await created.ready();
   return created;
@@ -109,6 +111,17 @@ describe('probes in worker threads', () => {
     const outcome = await (await pool()).probe(httpProbe).run(target, controller.signal, contexts.current());
     expect(outcome.error).toBe(`aborted before connecting to 127.0.0.1:${started.port} (Vigil is stopping)`);
     expect(started.accepted).toBe(0);
+  });
+
+  // 0.0.0.0 connects to this host on Linux: a loopback server stands in for an address the guard refuses.
+  it('refuses what the outbound guard refuses, under the policy the pool was given', async () => {
+    const started = await use(servers.ok());
+    const target = httpSchema.parse({ url: `http://0.0.0.0:${started.port}/` });
+    const refused = await (await pool(1)).probe(httpProbe).run(target, deadline(1500), contexts.current());
+    expect(refused.error).toMatch(/^refused by the outbound guard: 0\.0\.0\.0 is in 0\.0\.0\.0\/8/);
+    expect(started.accepted).toBe(0);
+    const allowing = await pool(1, { enabled: true, allow: [parseCidr('0.0.0.0/8')!] });
+    expect(await allowing.probe(httpProbe).run(target, deadline(1500), contexts.current())).toMatchObject({ success: true, error: null });
   });
 });
 
