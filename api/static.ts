@@ -3,7 +3,8 @@
 // made from the URL — `/assets/..%2f..%2fpackage.json`, `%2e%2e`, double encoding and backslashes
 // match no key and are 404s (Grafana's CVE-2021-43798 was a path joined from the URL). Vite's hashed
 // assets are cached for a year; index.html is revalidated each load (its ETag makes that a 304).
-// Each file is compressed (br, gzip) once, off the loop, the first time a client asks for it.
+// Each file is compressed (br, gzip) by the build (`<file>.br`, `<file>.gz`), else once, off the loop,
+// the first time a client asks for it (br at a middle quality: level 11 takes seconds for 120 KB).
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -66,7 +67,10 @@ export class StaticAssets {
   static load(dir: string): StaticAssets | null {
     if (!fs.existsSync(path.join(dir, 'index.html'))) return null;
     const assets = new Map<string, Asset>();
-    for (const file of filesUnder(dir)) {
+    const files = filesUnder(dir);
+    const present = new Set(files);
+    for (const file of files) {
+      if (PRECOMPRESSED.test(file) && present.has(file.replace(PRECOMPRESSED, ''))) continue;
       const urlPath = '/' + path.relative(dir, file).split(path.sep).join('/');
       const bytes = fs.readFileSync(file);
       const contentType = CONTENT_TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
@@ -76,7 +80,7 @@ export class StaticAssets {
         cacheControl: urlPath.startsWith(HASHED_DIR) ? IMMUTABLE : 'no-cache',
         etag: `"${createHash('sha256').update(bytes).digest('base64url').slice(0, 27)}"`,
         compressible: COMPRESSIBLE.test(contentType) && bytes.length >= COMPRESS_FROM_BYTES,
-        encoded: new Map(),
+        encoded: precompressed(file),
       });
     }
     const index = assets.get('/index.html');
@@ -93,6 +97,17 @@ export class StaticAssets {
   }
 }
 
+/** `<file>.br` and `<file>.gz` made by the build (dashboard/vite.config.ts), taken as they are. */
+const PRECOMPRESSED = /\.(?:br|gz)$/;
+
+function precompressed(file: string): Map<Coding, Promise<Buffer>> {
+  const encoded = new Map<Coding, Promise<Buffer>>();
+  for (const [coding, suffix] of [['br', '.br'], ['gzip', '.gz']] as const) {
+    if (fs.existsSync(file + suffix)) encoded.set(coding, Promise.resolve(fs.readFileSync(file + suffix)));
+  }
+  return encoded;
+}
+
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile()).map((entry) => path.join(entry.parentPath, entry.name));
 }
@@ -105,7 +120,10 @@ async function send(c: Context, asset: Asset): Promise<Response> {
   if (coding === null) return c.body(asset.bytes as Uint8Array<ArrayBuffer>, 200, headers);
   let encoded = asset.encoded.get(coding);
   if (encoded === undefined) {
-    encoded = coding === 'br' ? brotli(asset.bytes, { params: { [zlib.constants.BROTLI_PARAM_SIZE_HINT]: asset.bytes.length } }) : gzip(asset.bytes, { level: 9 });
+    encoded =
+      coding === 'br'
+        ? brotli(asset.bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 5, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: asset.bytes.length } })
+        : gzip(asset.bytes, { level: 9 });
     asset.encoded.set(coding, encoded);
   }
   return c.body((await encoded) as Uint8Array<ArrayBuffer>, 200, { ...headers, 'content-encoding': coding });

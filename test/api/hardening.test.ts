@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { brotliCompressSync, brotliDecompressSync, constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
@@ -88,6 +88,9 @@ describe('hardening of the HTTP server', () => {
     fs.mkdirSync(path.join(dir, 'dashboard', 'assets'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'dashboard', 'index.html'), INDEX_HTML);
     fs.writeFileSync(path.join(dir, 'dashboard', 'assets', 'app-Ab12Cd34.js'), SCRIPT);
+    fs.writeFileSync(path.join(dir, 'dashboard', 'assets', 'style-Ef56Gh78.css'), `.row { color: red; }\n`.repeat(200));
+    // What the build writes beside a file (dashboard/vite.config.ts): brotli's best level.
+    fs.writeFileSync(path.join(dir, 'dashboard', 'assets', 'style-Ef56Gh78.css.br'), brotliCompressSync(`.row { color: red; }\n`.repeat(200), { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 11 } }));
     fs.writeFileSync(path.join(dir, 'secret.txt'), SECRET_TEXT);
     vigil = await startVigil(dir);
   });
@@ -144,6 +147,15 @@ describe('hardening of the HTTP server', () => {
     expect(decode(answer.body).toString()).toBe(SCRIPT);
     const plain = await request(vigil.port, '/assets/app-Ab12Cd34.js');
     expect(plain.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('sends the compressed file the build made as it is, and never serves it under its own name', async () => {
+    const built = fs.readFileSync(path.join(dir, 'dashboard', 'assets', 'style-Ef56Gh78.css.br'));
+    const answer = await request(vigil.port, '/assets/style-Ef56Gh78.css', { headers: { 'accept-encoding': 'br' } });
+    expect(answer.headers['content-encoding']).toBe('br');
+    expect(answer.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(answer.body.equals(built)).toBe(true);
+    expect((await request(vigil.port, '/assets/style-Ef56Gh78.css.br')).status).toBe(404);
   });
 
   it.each(['/assets/nope.js', '/favicon.ico', '/assets/', '/robots.txt', '/v1/metrics', '/metrics/x'])('answers 404, not the app page, for %s', async (urlPath) => {
