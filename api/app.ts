@@ -1,8 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
-import { serveStatic } from '@hono/node-server/serve-static';
 import type { VigilConfig } from '../config/types.js';
 import { publicConfig } from '../config/public.js';
 import type { Clock } from '../lib/clock.js';
@@ -18,6 +15,9 @@ import { errorResponse, notFound } from './errors.js';
 import { mutationGuard } from './mutations.js';
 import { maintenanceMarks } from '../rules/maintenance.js';
 import { acceptsGzip, bytesBody, jsonBytes, readAll } from './encoding.js';
+import { securityHeaders } from './security-headers.js';
+import { createRateLimits, rateLimit, type RateLimits } from './rate-limit.js';
+import { StaticAssets } from './static.js';
 
 export interface AppDeps {
   readonly config: VigilConfig;
@@ -41,7 +41,12 @@ export interface AppDeps {
   readonly incidents?: () => readonly Incident[];
   /** How long one status answer is handed to every poll (default 1 s). */
   readonly statusMaxAgeMs?: number;
+  /** Requests per client (shared with the OTLP port's listener); default from `server.rate_limit`, null → none. */
+  readonly rateLimits?: RateLimits | null;
 }
+
+/** The routes whose requests count as ingest rather than API use: a job's heartbeat beat. */
+const HEARTBEAT_BEAT = /^\/api\/v1\/heartbeat\//;
 
 /** The HTTP app: health, /metrics, the JSON API and the dashboard. Built from parts passed in. */
 export function createApp(deps: AppDeps): Hono {
@@ -49,10 +54,18 @@ export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) => notFound(c));
+  app.use('*', securityHeaders());
   // gzip or deflate when the client asks (Prometheus and browsers do): a status of 6,000 cells is ~1.7 MB
   // as JSON and ~0.1 MB compressed. zlib works in the thread pool, but CompressionStream's plumbing still
   // costs main-thread time per chunk (seen in a profile at 40,000 checks; see bench/loop.mjs).
   app.use('*', compress());
+  // Before the API's guard: a client past its rate costs no token lookup. /health/* is never limited.
+  const limits = deps.rateLimits === undefined ? createRateLimits(config.server.rateLimit) : deps.rateLimits;
+  if (limits) {
+    app.use('/api/*', rateLimit(limits, (c) => (HEARTBEAT_BEAT.test(c.req.path) ? 'ingest' : 'api')));
+    app.use('/v1/*', rateLimit(limits, () => 'ingest'));
+    app.use('/metrics', rateLimit(limits, () => 'metrics'));
+  }
   // Every API route passes here: its token and role, and for a change its body bound and audit entry.
   app.use('/api/*', mutationGuard({ tokens: store.tokens, audit: store.audit, clock, anonymousRead: config.auth.anonymousRead }));
 
@@ -106,12 +119,9 @@ export function createApp(deps: AppDeps): Hono {
 
   app.all('/api/*', (c) => notFound(c));
 
-  if (deps.dashboardDir && fs.existsSync(path.join(deps.dashboardDir, 'index.html'))) {
-    const root = path.relative(process.cwd(), deps.dashboardDir) || '.';
-    const indexHtml = fs.readFileSync(path.join(deps.dashboardDir, 'index.html'), 'utf8');
-    app.use('/*', serveStatic({ root }));
-    // Client-side routes (#/… today, /wall later) all load the same page.
-    app.get('/*', (c) => c.html(indexHtml));
-  }
+  const assets = deps.dashboardDir ? StaticAssets.load(deps.dashboardDir) : null;
+  // A file of the dashboard by its exact path, index.html for client-side routes (#/… today, /wall
+  // later), else the 404 of any unknown path (a missing /assets/x.js is not the app page).
+  if (assets) app.get('/*', (c) => assets.answer(c, c.req.path) ?? notFound(c));
   return app;
 }

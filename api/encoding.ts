@@ -16,10 +16,15 @@ const GZIP_OPTIONS: zlib.ZlibOptions = { level: 4 };
 
 /** True when the request's Accept-Encoding takes gzip (q > 0, or `*`). */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
+  return acceptsEncoding(acceptEncoding, 'gzip');
+}
+
+/** True when the request's Accept-Encoding takes `wanted` (`gzip`, `br`) with q > 0, or `*`. */
+export function acceptsEncoding(acceptEncoding: string | undefined, wanted: string): boolean {
   if (!acceptEncoding) return false;
   for (const part of acceptEncoding.split(',')) {
     const [coding, ...params] = part.trim().toLowerCase().split(';');
-    if (coding !== 'gzip' && coding !== '*') continue;
+    if (coding !== wanted && coding !== '*') continue;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;
   }

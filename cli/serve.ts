@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AddressInfo } from 'node:net';
-import { serve as serveHttp } from '@hono/node-server';
 import { Registry } from 'prom-client';
 import { alertingRoutes } from '../api/alerting.js';
 import { createApp } from '../api/app.js';
+import { listenHttp } from '../api/http-server.js';
+import { createRateLimits, rateLimit } from '../api/rate-limit.js';
+import { securityHeaders } from '../api/security-headers.js';
 import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
@@ -193,8 +194,11 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     });
     // The OTLP receiver: on Vigil's port at /v1, and on its own port when `otlp.port` says.
     const collector = config.otlp.enabled ? createCollector({ config: config.otlp, writer, clock, registry: metrics.registry }) : null;
+    // One set of buckets for both ports: an exporter counts the same on either.
+    const rateLimits = createRateLimits(config.server.rateLimit);
     const app = createApp({
       config,
+      rateLimits,
       store,
       live,
       metrics,
@@ -213,27 +217,21 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     });
 
     const port = opts.port ?? config.server.port;
-    const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-      const s = serveHttp({ fetch: app.fetch, port, hostname: opts.host }, () => resolve(s));
-      s.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, opts.host, port)));
+    const listener = await listenHttp(app, opts.host, port, config.server).catch((error: NodeJS.ErrnoException) => {
+      throw listenError(error, opts.host, port);
     });
-    closers.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          if ('closeAllConnections' in server) server.closeAllConnections();
-        }),
-    );
+    closers.push(() => listener.close());
     let otlpNote = collector ? '; OTLP at /v1' : '';
     if (collector && config.otlp.port !== null) {
-      const listener = await collector.listen(opts.host, config.otlp.port).catch((error: NodeJS.ErrnoException) => {
+      const middleware = [securityHeaders(), ...(rateLimits ? [rateLimit(rateLimits, () => 'ingest')] : [])];
+      const otlpListener = await collector.listen(opts.host, config.otlp.port, { limits: config.server, middleware }).catch((error: NodeJS.ErrnoException) => {
         throw listenError(error, opts.host, config.otlp.port!);
       });
-      closers.push(() => listener.close());
-      otlpNote += ` and on port ${listener.port}`;
+      closers.push(() => otlpListener.close());
+      otlpNote += ` and on port ${otlpListener.port}`;
     }
     scheduler.start();
-    const { port: boundPort } = server.address() as AddressInfo;
+    const boundPort = listener.port;
     const shownHost = opts.host === '0.0.0.0' || opts.host === '::' ? 'localhost' : opts.host.includes(':') ? `[${opts.host}]` : opts.host;
     const url = `http://${shownHost}:${boundPort}`;
     // Started once the listen address is known: messages link to the dashboard (`server.public_url` wins).

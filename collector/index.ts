@@ -1,8 +1,8 @@
 // The collector as the composition root wires it: routes for Vigil's port, and the optional dedicated
 // OTLP listener (`otlp.port`, 4318 by convention).
-import type { AddressInfo } from 'node:net';
-import { serve as serveHttp } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { listenHttp, type HttpLimits } from '../api/http-server.js';
+import { DEFAULT_SERVER_LIMITS } from '../config/types.js';
 import type { Registry } from 'prom-client';
 import type { OtlpConfig } from '../config/types.js';
 import type { IngestWriter } from '../ingest/writer.js';
@@ -19,8 +19,18 @@ export interface Collector {
   /** The receiver's routes, to mount at /v1 on Vigil's port. */
   readonly routes: Hono;
   readonly collector: OtlpCollector;
-  /** Starts the dedicated listener (when `otlp.port` is set); resolves to its port and how to close it. */
-  listen(host: string, port: number): Promise<{ port: number; close(): Promise<void> }>;
+  /**
+   * Starts the dedicated listener (when `otlp.port` is set) with the server's limits and the
+   * middleware of Vigil's port (security headers, rate limits); resolves to its port and how to close it.
+   */
+  listen(host: string, port: number, server?: ListenOptions): Promise<{ port: number; close(): Promise<void> }>;
+}
+
+/** What the dedicated listener shares with Vigil's port. */
+export interface ListenOptions {
+  readonly limits?: HttpLimits;
+  /** Applied to every request before the routes, in order. */
+  readonly middleware?: readonly MiddlewareHandler[];
 }
 
 export function createCollector(opts: {
@@ -48,20 +58,12 @@ export function createCollector(opts: {
   return {
     routes,
     collector,
-    async listen(host, port) {
-      const app = new Hono().route('/v1', routes);
-      const server = await new Promise<ReturnType<typeof serveHttp>>((resolve, reject) => {
-        const s = serveHttp({ fetch: app.fetch, port, hostname: host }, () => resolve(s));
-        s.once('error', reject);
-      });
-      return {
-        port: (server.address() as AddressInfo).port,
-        close: () =>
-          new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            if ('closeAllConnections' in server) server.closeAllConnections();
-          }),
-      };
+    async listen(host, port, server = {}) {
+      const app = new Hono();
+      for (const middleware of server.middleware ?? []) app.use('*', middleware);
+      app.route('/v1', routes);
+      const listener = await listenHttp(app, host, port, server.limits ?? DEFAULT_SERVER_LIMITS);
+      return { port: listener.port, close: listener.close };
     },
   };
 }

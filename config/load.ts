@@ -12,7 +12,7 @@ import type { ReceiverRegistry } from '../notify/receiver.js';
 import { builtinReceivers } from '../notify/index.js';
 import { compileNotify } from './notify.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
-import { DEFAULT_OTLP_CONFIG, type OtlpConfig, type ServiceSpec, type VigilConfig } from './types.js';
+import { DEFAULT_OTLP_CONFIG, DEFAULT_SERVER_LIMITS, type OtlpConfig, type ServerConfig, type ServiceSpec, type VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema, type ConfigDocument } from './schema.js';
 import { compileAlerting } from './alerting.js';
 import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
@@ -99,7 +99,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     environments,
     services: serviceSpecs,
     checks: expanded.checks,
-    server: { port: document.server?.port ?? DEFAULT_PORT, publicUrl: document.server?.public_url?.replace(/\/+$/, '') ?? null },
+    server: serverConfig(document.server),
     auth: { anonymousRead: document.auth?.anonymous_read ?? true },
     scheduler: { concurrency: document.scheduler.concurrency, workers: document.scheduler.workers },
     otlp: otlpConfig(document.otlp),
@@ -327,4 +327,29 @@ function locateProblems(problems: readonly RawProblem[], yaml: YamlDocument, fil
     ...located.slice(0, MAX_REPORTED_PROBLEMS),
     { file, line: null, path: '', message: `and ${formatCount(more)} more problem${more === 1 ? '' : 's'} not shown; fix these first` },
   ];
+}
+
+/** `server:` with its defaults. */
+function serverConfig(written: ConfigDocument['server']): ServerConfig {
+  const limits = DEFAULT_SERVER_LIMITS;
+  const rate = written?.rate_limit;
+  const bucket = (name: 'api' | 'ingest' | 'metrics') => {
+    const given = rate?.[name];
+    return { perSecond: given?.per_second ?? limits.rateLimit[name].perSecond, burst: given?.burst ?? limits.rateLimit[name].burst };
+  };
+  return {
+    port: written?.port ?? DEFAULT_PORT,
+    publicUrl: written?.public_url?.replace(/\/+$/, '') ?? null,
+    headersTimeoutMs: written?.headers_timeout ?? limits.headersTimeoutMs,
+    requestTimeoutMs: written?.request_timeout ?? limits.requestTimeoutMs,
+    keepAliveTimeoutMs: written?.keep_alive_timeout ?? limits.keepAliveTimeoutMs,
+    maxHeaderBytes: written?.max_header_bytes ?? limits.maxHeaderBytes,
+    rateLimit: {
+      enabled: rate?.enabled ?? limits.rateLimit.enabled,
+      maxClients: rate?.max_clients ?? limits.rateLimit.maxClients,
+      api: bucket('api'),
+      ingest: bucket('ingest'),
+      metrics: bucket('metrics'),
+    },
+  };
 }

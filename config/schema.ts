@@ -10,6 +10,7 @@ import { ENV_PATTERN, NAME_PATTERN } from './names.js';
 import { alertingSettingsSchema, defaultsSchema, inhibitSchema, maintenanceSchema, ruleSchema, sloItemSchema } from './alerting-schema.js';
 import { builtinReceivers } from '../notify/index.js';
 import { notifySchema } from './notify-schema.js';
+import { serverLimitsShape } from './server-schema.js';
 
 export { ENV_PATTERN, NAME_PATTERN };
 
@@ -188,6 +189,7 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
             .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
             .optional()
             .meta({ description: 'Where people reach Vigil (links in notifications): https://vigil.example.com' }),
+          ...serverLimitsShape,
         })
         .optional()
         .meta({ description: 'The HTTP server (API, dashboard, /metrics)' }),

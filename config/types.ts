@@ -39,6 +39,52 @@ export const DEFAULT_OTLP_CONFIG: OtlpConfig = {
   histogramSamples: 100,
 };
 
+/** One token bucket: a client may make `burst` requests at once and `perSecond` sustained. */
+export interface RateBucketConfig {
+  readonly perSecond: number;
+  readonly burst: number;
+}
+
+/** Requests per client (`server.rate_limit`), by class of route. */
+export interface RateLimitConfig {
+  readonly enabled: boolean;
+  /** Clients tracked at most (memory bound); the longest idle is forgotten first. */
+  readonly maxClients: number;
+  readonly api: RateBucketConfig;
+  readonly ingest: RateBucketConfig;
+  readonly metrics: RateBucketConfig;
+}
+
+/** The HTTP server (`server:`), defaults applied. */
+export interface ServerConfig {
+  readonly port: number;
+  /** Where people reach Vigil (notification links); null → the listen address. */
+  readonly publicUrl: string | null;
+  readonly headersTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  readonly maxHeaderBytes: number;
+  readonly rateLimit: RateLimitConfig;
+}
+
+/**
+ * The server's limits when the config says nothing. Rates are generous: a wall of dashboards behind one
+ * address, an exporter's retries and a 1 s Prometheus scrape stay far below them.
+ */
+export const DEFAULT_SERVER_LIMITS: Omit<ServerConfig, 'port' | 'publicUrl'> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 120_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 16 * 1024,
+  rateLimit: {
+    enabled: true,
+    maxClients: 10_000,
+    api: { perSecond: 100, burst: 1000 },
+    ingest: { perSecond: 500, burst: 2000 },
+    metrics: { perSecond: 20, burst: 200 },
+  },
+};
+
 /** The validated, expanded config that the rest of Vigil trusts. */
 export interface VigilConfig {
   /** Where it came from: a file path, or "embedded demo". */
@@ -46,8 +92,7 @@ export interface VigilConfig {
   readonly environments: readonly string[];
   readonly services: readonly ServiceSpec[];
   readonly checks: readonly CheckSpec[];
-  /** `publicUrl`: where people reach Vigil (notification links); null → the listen address. */
-  readonly server: { readonly port: number; readonly publicUrl: string | null };
+  readonly server: ServerConfig;
   /** API access: reads without a token when `anonymousRead` (the default); mutations always need one. */
   readonly auth: { readonly anonymousRead: boolean };
   readonly scheduler: { readonly concurrency: number; readonly workers: number };

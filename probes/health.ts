@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userMetricNameSchema } from '../lib/reserved-metric-names.js';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { headersSchema, tlsSchema } from './http.js';
 import { exchangeSamples, performRequest, preparedFor, prepareRequest, type PreparedRequest } from './http-request.js';
@@ -6,7 +7,7 @@ import { bodyStart, jsonPathProblem, lookupJsonPath, parseJsonBody, parseJsonPat
 
 /** A number in the health JSON recorded as a series. */
 const healthMetric = z.strictObject({
-  name: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a metric name like queue_depth'),
+  name: userMetricNameSchema,
   /** Where the number is: `$.replication.lag_seconds`, `$.queues[0].depth`. */
   path: z
     .string()

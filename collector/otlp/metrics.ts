@@ -3,6 +3,7 @@
 // the store (counters kept monotonic, deltas accumulated, histograms as samples) is series-state.ts.
 import { pointLabels, sourceIdentity, type IdentityDefaults, type SourceIdentity } from './attributes.js';
 import { metricName } from './names.js';
+import { reservedMetricProblem } from '../../lib/reserved-metric-names.js';
 import {
   TEMPORALITY_CUMULATIVE,
   TEMPORALITY_DELTA,
@@ -101,8 +102,16 @@ export function mapMetrics(request: MetricsRequest, defaults: IdentityDefaults, 
     const byMetric = new Map<string, MetricRecord[]>();
     for (const scope of resourceMetrics.scopeMetrics ?? []) {
       for (const metric of scope.metrics ?? []) {
+        const refusedBefore = unmapped;
         const mapped = mapMetric(metric, identity, now, refuse);
         points += mapped.points;
+        // Refused whole, not renamed: a renamed series would surprise whoever queries it by its name.
+        const reserved = reservedMetricProblem(mapped.name);
+        if (reserved !== null && mapped.points > 0) {
+          unmapped = refusedBefore;
+          refuse(mapped.points, `${mapped.name}: ${reserved}`);
+          continue;
+        }
         if (mapped.records.length === 0) continue;
         const list = byMetric.get(mapped.name);
         if (list) list.push(...mapped.records);

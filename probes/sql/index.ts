@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { userMetricNameSchema } from '../../lib/reserved-metric-names.js';
 import { duration } from '../../lib/duration.js';
 import type { Probe, ProbeOutcome } from '../probe.js';
 import { dsnEndpoint, dsnEngine, dsnSchema, dsnScrubber, type DbEngine } from '../db/dsn.js';
@@ -11,7 +12,7 @@ import { startRunTimer } from '../run-timer.js';
 
 const BACKENDS: Record<DbEngine, SqlBackend> = { postgres: postgresSqlBackend, mysql: mysqlSqlBackend };
 
-const metricName = z.string().regex(/^[a-z_][a-z0-9_]*$/, 'expected a metric name like queue_depth');
+const metricName = userMetricNameSchema;
 
 const sqlMetricSchema = z.strictObject({
   name: metricName,

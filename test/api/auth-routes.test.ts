@@ -16,6 +16,9 @@ type Decision = 'public' | Role | 'not-a-route';
 const ROUTES: Readonly<Record<string, Decision>> = {
   'ALL /*': 'not-a-route',
   'ALL /api/*': 'not-a-route',
+  // The rate limits of ingest and scrapes (api/rate-limit.ts).
+  'ALL /v1/*': 'not-a-route',
+  'ALL /metrics': 'not-a-route',
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
   // Prometheus scrapes it without a token; it carries no secrets (test/e2e/secrets.test.ts).
