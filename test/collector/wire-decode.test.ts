@@ -58,7 +58,7 @@ function fullRoot(packed: boolean): protobuf.Root {
   for (const [type, field] of [['HistogramDataPoint', 'bucketCounts'], ['HistogramDataPoint', 'explicitBounds'], ['Buckets', 'bucketCounts']] as const) {
     (m[type]!.fields[field] as { options?: object }).options = { packed };
   }
-  return protobuf.Root.fromJSON(d);
+  return protobuf.Root.fromJSON(d as protobuf.INamespace);
 }
 const ROOTS = { packed: fullRoot(true), unpacked: fullRoot(false) };
 
