@@ -1,6 +1,7 @@
 // OTLP ingest, end to end: data points/s from an HTTP client over loopback into the store, protobuf and
 // JSON, as a ratio to the plain-SQLite append limit (../shared/bench/sqlite-limit.mjs) measured in the
-// same run, and the server's peak RSS.
+// same run, the server's peak RSS, and the server's CPU time per 1,000 points (user + system, over the
+// load only): on a shared machine the wall-clock rate moves with the neighbours' load, the CPU cost less.
 //
 // The server (Vigil's collector, ingest writer and SQLite store, nothing else) runs in a child process;
 // this process is the client. A 200 is sent only once a request's samples are committed, so the time
@@ -39,17 +40,23 @@ async function server() {
   const writer = new IngestWriter(store, new LiveView(), { clock, log: () => {} });
   const collector = createCollector({ config: DEFAULT_OTLP_CONFIG, writer, clock, registry: new Registry() });
   const app = new Hono().route('/v1', collector.routes);
-  const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.send({ port: info.port }));
+  const http = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => process.send({ port: info.port, cpuMicros: cpuMicros() }));
   process.on('message', async (message) => {
     if (message !== 'stop') return;
+    const cpuAtStop = cpuMicros();
     http.close();
     await writer.close();
     const stored = (await store.samples.query({ metric: 'bench_gauge_0', matchers: [], from: 0, to: Date.now() + 3_600_000, stepMs: 3_600_000_000, aggregate: 'count' })).series
       .reduce((n, s) => n + s.points.reduce((m, p) => m + p[1], 0), 0);
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
-    process.send({ peakRssBytes: process.resourceUsage().maxRSS * 1024, storedGaugeZeroSamples: stored }, () => process.exit(0));
+    process.send({ peakRssBytes: process.resourceUsage().maxRSS * 1024, storedGaugeZeroSamples: stored, cpuMicros: cpuAtStop }, () => process.exit(0));
   });
+}
+
+function cpuMicros() {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
 }
 
 function request(i, t0) {
@@ -83,7 +90,7 @@ function request(i, t0) {
 async function measure(encoding, encodeRequest) {
   const child = fork(fileURLToPath(import.meta.url), ['--server'], { cwd: projectRoot, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const next = () => new Promise((resolve) => child.once('message', resolve));
-  const { port } = await next();
+  const { port, cpuMicros: cpuAtStart } = await next();
   const url = `http://127.0.0.1:${port}/v1/metrics`;
   const t0 = Math.floor(Date.now() / 1000) * 1000 - REQUESTS * 1000;
   const contentType = encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json';
@@ -110,7 +117,7 @@ async function measure(encoding, encodeRequest) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const stopped = next();
   child.send('stop');
-  const { peakRssBytes, storedGaugeZeroSamples } = await stopped;
+  const { peakRssBytes, storedGaugeZeroSamples, cpuMicros: cpuAtStop } = await stopped;
   return {
     points: REQUESTS * POINTS_PER_REQUEST,
     requestBytes: Math.round(bytes / REQUESTS),
@@ -119,6 +126,7 @@ async function measure(encoding, encodeRequest) {
     failures,
     storedCheck: storedGaugeZeroSamples === REQUESTS * LABEL_SETS,
     peakRssMiB: Math.round(peakRssBytes / 1024 / 1024),
+    serverCpuMsPer1000Points: +((cpuAtStop - cpuAtStart) / 1000 / (REQUESTS * POINTS_PER_REQUEST / 1000)).toFixed(2),
   };
 }
 

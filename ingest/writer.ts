@@ -53,6 +53,14 @@ export type IngestStore = Pick<Store, 'samples' | 'checks'>;
 
 const FAILURE_LOG_EVERY_MS = 10_000;
 
+/**
+ * Samples per append when a flush is for `flushed()` callers (OTLP requests waiting to answer): one
+ * transaction for the requests that arrived together. A commit writes every page it dirtied, and each
+ * request touches one page per series, so rows per commit is what bounds OTLP ingest (measured on the
+ * OTLP bench's 1,000 series: plain SQLite appends ~2.3× as many rows/s at 4,000 rows per commit as at 1,000).
+ */
+const GROUP_APPEND_SAMPLES = 10_000;
+
 /** Batches samples and check results into the store; a store error keeps the batch for the next flush. */
 export class IngestWriter implements ResultSink {
   readonly #store: IngestStore;
@@ -70,6 +78,8 @@ export class IngestWriter implements ResultSink {
   #timer: NodeJS.Timeout | null = null;
   readonly #pruneTimer: NodeJS.Timeout;
   #flushing: Promise<number> | null = null;
+  /** The flush `flushed()` callers wait for, scheduled after the I/O in hand so that they share it. */
+  #groupFlush: Promise<number> | null = null;
   /** Samples at the front of the buffer that an append in flight is writing. */
   #inFlight = 0;
   #closed = false;
@@ -153,7 +163,16 @@ export class IngestWriter implements ResultSink {
   async flushed(): Promise<boolean> {
     const target = this.#bufferedSeq;
     const dropped = this.#droppedSamples;
-    await this.flush();
+    // Group commit: the flush runs once the requests already received have buffered their samples too
+    // (setImmediate comes after the poll phase that read them), and it starts after this call, so it
+    // covers everything buffered before it.
+    this.#groupFlush ??= new Promise<number>((resolve, reject) =>
+      setImmediate(() => {
+        this.#groupFlush = null;
+        this.#flush(GROUP_APPEND_SAMPLES).then(resolve, reject);
+      }),
+    );
+    await this.#groupFlush;
     return this.#writtenSeq >= target && this.#droppedSamples === dropped;
   }
 
@@ -182,14 +201,19 @@ export class IngestWriter implements ResultSink {
     this.#bufferedSeq += samples.length;
     if (this.#samples.length > this.#maxBufferedSamples) this.#dropOldest();
     if (this.#samples.length >= this.#batchSamples && this.#failingSince === null) {
-      // A flush in flight goes on while samples are left, so a full buffer needs no second one.
-      if (this.#flushing === null) void this.flush();
+      // A flush in flight goes on while samples are left, so a full buffer needs no second one; nor
+      // does one a group flush is about to take.
+      if (this.#flushing === null && this.#groupFlush === null) void this.flush();
     }
     else this.#timer ??= setTimeout(this.#onTimer, this.#flushIntervalMs).unref();
   }
 
   /** Writes everything buffered now, in batches; resolves to the number of samples written. */
   flush(): Promise<number> {
+    return this.#flush(this.#batchSamples);
+  }
+
+  #flush(appendSamples: number): Promise<number> {
     if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = null;
@@ -198,7 +222,7 @@ export class IngestWriter implements ResultSink {
     const previous = this.#flushing;
     const run = (async () => {
       if (previous) await previous;
-      return this.#flushNow();
+      return this.#flushNow(appendSamples);
     })();
     this.#flushing = run;
     void run.finally(() => {
@@ -207,13 +231,13 @@ export class IngestWriter implements ResultSink {
     return run;
   }
 
-  async #flushNow(): Promise<number> {
+  async #flushNow(appendSamples: number): Promise<number> {
     let written = 0;
     let failed = false;
     while (this.#samples.length > 0) {
       // The batch stays at the front of the buffer while the store writes it (writes meanwhile queue
       // behind it) and leaves it once written.
-      const batch = this.#samples.length <= this.#batchSamples ? this.#samples.slice() : this.#samples.slice(0, this.#batchSamples);
+      const batch = this.#samples.length <= appendSamples ? this.#samples.slice() : this.#samples.slice(0, appendSamples);
       this.#inFlight = batch.length;
       try {
         await this.#store.samples.append(batch);

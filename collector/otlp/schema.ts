@@ -23,14 +23,18 @@ export interface KeyValue {
   readonly value?: AnyValue;
 }
 
+/** The texts OTLP/JSON sends 64-bit integers and special doubles as (json-fast.ts reads them too). */
+export const INT64_TEXT = /^-?\d+$/;
+export const DOUBLE_TEXT = /^(NaN|-?Infinity|-?\d+(\.\d+)?([eE][+-]?\d+)?)$/;
+
 /** int64, uint64, fixed64: a decimal string or a number (precision past 2^53 is not needed: times in ns, counts). */
-const int64 = z.union([z.number(), z.string().regex(/^-?\d+$/, 'expected an integer as a decimal string').transform(Number)]);
+const int64 = z.union([z.number(), z.string().regex(INT64_TEXT, 'expected an integer as a decimal string').transform(Number)]);
 /** double: a number, or one of the strings proto3 JSON allows. */
 const double = z.union([
   z.number(),
   z
     .string()
-    .regex(/^(NaN|-?Infinity|-?\d+(\.\d+)?([eE][+-]?\d+)?)$/, 'expected a number')
+    .regex(DOUBLE_TEXT, 'expected a number')
     .transform(Number),
 ]);
 const enumInt = z.number().int();
