@@ -2,7 +2,7 @@
 // OTLP listener (`otlp.port`, 4318 by convention).
 import type { AddressInfo } from 'node:net';
 import { serve as serveHttp } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Registry } from 'prom-client';
 import type { OtlpConfig } from '../config/types.js';
 import type { IngestWriter } from '../ingest/writer.js';
@@ -28,6 +28,8 @@ export function createCollector(opts: {
   readonly writer: Pick<IngestWriter, 'writeSamples' | 'write' | 'flushed' | 'stats'>;
   readonly clock: Clock;
   readonly registry: Registry;
+  /** Who may send data, on Vigil's port and the OTLP port alike (auth/ingest.ts ingestGuard). */
+  readonly guard?: MiddlewareHandler;
 }): Collector {
   const { config } = opts;
   const metrics = createCollectorMetrics(opts.registry);
@@ -44,7 +46,7 @@ export function createCollector(opts: {
   );
   const queue = new ByteBudget(config.queueBytes);
   metrics.watch({ queueBytes: () => queue.used, stateSize: () => collector.stateSize() });
-  const routes = collectorRoutes({ collector, writer: opts.writer, metrics, maxBodyBytes: config.maxBodyBytes, queue });
+  const routes = collectorRoutes({ collector, writer: opts.writer, metrics, maxBodyBytes: config.maxBodyBytes, queue, guard: opts.guard });
   return {
     routes,
     collector,
