@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
-import type { VigilConfig } from '../config/types.js';
+import type { IngestMode, VigilConfig } from '../config/types.js';
 import { publicConfig } from '../config/public.js';
 import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
@@ -39,6 +39,8 @@ export interface AppDeps {
   readonly runId?: string;
   /** Unresolved incidents (the rules engine's), summed per cell in the status; none when absent. */
   readonly incidents?: () => readonly Incident[];
+  /** Who may beat a heartbeat (auth/ingest.ts ingestMode); default open. */
+  readonly ingest?: IngestMode;
   /** How long one status answer is handed to every poll (default 1 s). */
   readonly statusMaxAgeMs?: number;
   /** Requests per client (shared with the OTLP port's listener); default from `server.rate_limit`, null → none. */
@@ -67,7 +69,19 @@ export function createApp(deps: AppDeps): Hono {
     app.use('/metrics', rateLimit(limits, () => 'metrics'));
   }
   // Every API route passes here: its token and role, and for a change its body bound and audit entry.
-  app.use('/api/*', mutationGuard({ tokens: store.tokens, audit: store.audit, clock, anonymousRead: config.auth.anonymousRead }));
+  app.use(
+    '/api/*',
+    mutationGuard({
+      tokens: store.tokens,
+      wallLinks: store.wallLinks,
+      sessions: store.sessions,
+      audit: store.audit,
+      clock,
+      anonymousRead: config.auth.anonymousRead,
+      ingest: deps.ingest ?? 'open',
+      publicUrl: config.server.publicUrl,
+    }),
+  );
 
   app.get('/health/live', (c) => c.json({ status: 'ok' }));
   app.get('/health/ready', async (c) => {

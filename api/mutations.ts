@@ -2,20 +2,18 @@
 // JSON body for mutating routes, validated by the route's schema, the actor the change is recorded
 // under (the token's name when there is one), and the audit log entry of every change that succeeded.
 import type { Context, MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
-import { isReadMethod, requiredAccess, roleAllows } from '../auth/policy.js';
-import { hashToken, unusableReason } from '../auth/tokens.js';
-import type { Clock } from '../lib/clock.js';
+import { bearerText, identifyBearer, identifySession, type CredentialStores, type Identity } from '../auth/identify.js';
+import { checkIngest } from '../auth/ingest.js';
+import { isReadMethod, requiredAccess, roleAllows, wallLinkAllows } from '../auth/policy.js';
+import { crossSiteReason, CSRF_HEADER, csrfMatches, SESSION_COOKIE } from '../auth/sessions.js';
+import type { IngestMode } from '../config/types.js';
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
-import type { AuditStore, Role, TokenStore } from '../store/types.js';
+import type { AuditStore } from '../store/types.js';
 
-/** Who called, as their API token says. */
-export interface Identity {
-  readonly tokenId: string;
-  readonly name: string;
-  readonly role: Role;
-}
+export type { Identity };
 
 declare module 'hono' {
   interface ContextVariableMap {
@@ -24,15 +22,17 @@ declare module 'hono' {
 }
 
 /** How the guard authenticates and what it records. */
-export interface AuthOptions {
-  readonly tokens: TokenStore;
+export interface AuthOptions extends CredentialStores {
   readonly audit: AuditStore;
-  readonly clock: Clock;
   /**
    * Reads (GET) without a token, as before tokens existed (`auth.anonymous_read`, default true):
    * anyone who reaches the port sees every environment's status. Mutations always need a token.
    */
   readonly anonymousRead: boolean;
+  /** Who may beat a heartbeat (auth/ingest.ts); default open. */
+  readonly ingest?: IngestMode;
+  /** `server.public_url`: its origin is Vigil's own, besides the one the request was addressed to. */
+  readonly publicUrl?: string | null;
 }
 
 /** The largest body a mutating route reads: a postmortem's Markdown fits with room. */
@@ -45,10 +45,11 @@ const ACTOR_HEADER = 'x-vigil-user';
 const MAX_ACTOR_LENGTH = 100;
 
 /**
- * Applied to every route under the API. With `auth`: the token and its role (auth/policy.ts says which
- * a route needs; 401 without a usable token, 403 with too low a role), then the audit entry of a change
- * that succeeded. Without `auth` (route tests only): the body bound alone. POST, PUT, PATCH and DELETE
- * get the body bound before any route reads it.
+ * Applied to every route under the API. With `auth`: the caller (token, wall link or session) and its
+ * role (auth/policy.ts says which a route needs; 401 without a usable credential, 403 with too low a
+ * role), a session's CSRF check on a change, then the audit entry of a change that succeeded. Without
+ * `auth` (route tests only): the body bound alone. POST, PUT, PATCH and DELETE get the body bound
+ * before any route reads it.
  */
 export function mutationGuard(auth?: AuthOptions): MiddlewareHandler {
   const limit = bodyLimit({
@@ -57,46 +58,58 @@ export function mutationGuard(auth?: AuthOptions): MiddlewareHandler {
       throw new BadRequestError(`the request body is larger than ${MAX_BODY_BYTES / 1024} KiB`);
     },
   });
+  const publicOrigin = auth?.publicUrl ? new URL(auth.publicUrl).origin : null;
   return async (c, next) => {
     const access = requiredAccess(c.req.method, c.req.path);
-    if (auth && access !== 'public') {
+    if (auth && access === 'ingest') await checkIngest(c, auth.ingest ?? 'open', auth);
+    else if (auth && access !== 'public') {
       const identity = await identify(c, auth);
       if (identity === null) {
         if (!(access === 'viewer' && auth.anonymousRead)) throw new UnauthorizedError('this needs an API token: Authorization: Bearer vgl_…');
+      } else if (identity.kind === 'wall') {
+        if (!wallLinkAllows(c.req.method, c.req.path)) throw new ForbiddenError('a wall link reads the wall view (status, incidents, SLOs) and nothing else');
+        c.set('vigilIdentity', identity);
       } else {
-        if (!roleAllows(identity.role, access)) throw new ForbiddenError(`this needs the ${access} role; the token "${identity.name}" is a ${identity.role}`);
+        if (!roleAllows(identity.role, access)) throw new ForbiddenError(`this needs the ${access} role; the token "${identity.name}" is a${identity.role === 'ingest' ? 'n' : ''} ${identity.role}`);
+        if (identity.kind === 'session' && !isReadMethod(c.req.method)) checkCsrf(c, identity.sessionSecret!, publicOrigin);
         c.set('vigilIdentity', identity);
       }
     }
     if (isReadMethod(c.req.method)) return next();
     await limit(c, next);
-    if (auth && access !== 'public' && c.res.status < 400) {
+    if (auth && access !== 'public' && access !== 'ingest' && c.res.status < 400) {
       const identity = c.get('vigilIdentity');
       await auth.audit.append({
         at: auth.clock.now(),
         actor: identity.name,
         action: `${c.req.method} ${c.req.routePath}`,
         target: c.req.path,
-        detail: { status: c.res.status, tokenId: identity.tokenId },
+        detail: { status: c.res.status, tokenId: identity.tokenId, ...(identity.kind === 'session' ? { via: 'session' } : {}) },
       });
     }
   };
 }
 
-/** The caller's identity from `Authorization: Bearer <token>`; null without one; 401 for a token that cannot be used. */
+/**
+ * The caller: a Bearer credential wins (401 when it cannot be used); else the session cookie, when it
+ * names a usable session (a stale cookie is no identity, so anonymous reads still work); else null.
+ */
 async function identify(c: Context, auth: AuthOptions): Promise<Identity | null> {
-  const header = c.req.header('authorization');
-  // Another scheme is not ours (a proxy's Basic auth passed through): the request has no API token.
-  if (header === undefined || !/^Bearer(?:\s|$)/i.test(header)) return null;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (!match) throw new UnauthorizedError('expected the header "Authorization: Bearer <token>"');
-  const token = await auth.tokens.byHash(hashToken(match[1]!));
-  if (token === null) throw new UnauthorizedError('unknown API token');
-  const at = auth.clock.now();
-  const reason = unusableReason(token, at);
-  if (reason !== null) throw new UnauthorizedError(reason);
-  if (token.lastUsedAt === null || at - token.lastUsedAt >= 60_000) await auth.tokens.touch(token.id, at);
-  return { tokenId: token.id, name: token.name, role: token.role };
+  const text = bearerText(c.req.header('authorization'));
+  if (text !== null) return identifyBearer(text, auth);
+  const secret = getCookie(c, SESSION_COOKIE);
+  return secret === undefined || secret === '' ? null : identifySession(secret, auth);
+}
+
+/** A change made with the session cookie: from Vigil's own origin, carrying the session's CSRF token. */
+function checkCsrf(c: Context, secret: string, publicOrigin: string | null): void {
+  const origins = new Set([new URL(c.req.url).origin, ...(publicOrigin ? [publicOrigin] : [])]);
+  // Behind a TLS-terminating proxy the request reaches Vigil as http: the proxy's scheme is the page's.
+  const forwardedProto = c.req.header('x-forwarded-proto')?.split(',')[0]?.trim();
+  if (forwardedProto === 'https' || forwardedProto === 'http') origins.add(`${forwardedProto}://${new URL(c.req.url).host}`);
+  const crossSite = crossSiteReason({ origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site') }, origins);
+  if (crossSite !== null) throw new ForbiddenError(`refused ${crossSite}: the session cookie only works from Vigil's own pages`);
+  if (!csrfMatches(secret, c.req.header(CSRF_HEADER))) throw new ForbiddenError(`a change made with the session cookie needs its CSRF token in the ${CSRF_HEADER} header (GET /api/v1/session gives it)`);
 }
 
 /**

@@ -2,7 +2,7 @@
 // text is in the answer that makes it and nowhere else, ever.
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { accessReview } from '../auth/access-review.js';
+import { accessReview, wallLinkReview } from '../auth/access-review.js';
 import { issueToken, parseRole, revokeToken } from '../auth/tokens.js';
 import type { Clock } from '../lib/clock.js';
 import { BadRequestError } from '../lib/errors.js';
@@ -12,7 +12,7 @@ import { parseQuery } from './params.js';
 import type { Store } from '../store/types.js';
 
 export interface TokenRoutesDeps {
-  readonly store: Pick<Store, 'tokens' | 'audit'>;
+  readonly store: Pick<Store, 'tokens' | 'audit' | 'sessions' | 'wallLinks'>;
   readonly clock: Clock;
 }
 
@@ -70,7 +70,11 @@ export function tokenRoutes(deps: TokenRoutesDeps): Hono {
     }
     return c.json({ entries, nextAfter });
   });
-  app.get('/access-review', async (c) => c.json({ at: deps.clock.now(), tokens: accessReview(await deps.store.tokens.list(), deps.clock.now()) }));
+  app.get('/access-review', async (c) => {
+    const at = deps.clock.now();
+    const [tokens, sessions, links] = await Promise.all([deps.store.tokens.list(), deps.store.sessions.activeCounts(at), deps.store.wallLinks.list()]);
+    return c.json({ at, tokens: accessReview(tokens, at, sessions), wallLinks: wallLinkReview(links, at) });
+  });
   return app;
 }
 

@@ -46,10 +46,16 @@ export function expiryOf(text: string | undefined, at: number): number | null {
   return at + ms;
 }
 
+/** A token's or wall link's name: trimmed, 1-100 printable characters, or a BadRequestError. */
+export function credentialName(text: string): string {
+  const name = text.trim();
+  if (name === '' || name.length > 100 || /[\p{Cc}\p{Cf}]/u.test(name)) throw new BadRequestError('name: expected 1-100 printable characters');
+  return name;
+}
+
 /** Makes a token and records it in the audit log. */
 export async function issueToken(store: Pick<Store, 'tokens' | 'audit'>, request: TokenRequest, at: number): Promise<IssuedToken> {
-  const name = request.name.trim();
-  if (name === '' || name.length > 100 || /[\p{Cc}\p{Cf}]/u.test(name)) throw new BadRequestError('name: expected 1-100 printable characters');
+  const name = credentialName(request.name);
   const expiresAt = expiryOf(request.expires, at);
   const { id, text } = newTokenText();
   const token = await store.tokens.create({ id, name, role: request.role, hash: hashToken(text), createdBy: request.createdBy, createdAt: at, expiresAt });
@@ -64,10 +70,10 @@ export async function revokeToken(store: Pick<Store, 'tokens' | 'audit'>, id: st
   return token;
 }
 
-/** Why a token cannot be used at `at`, or null when it can. */
-export function unusableReason(token: TokenRecord, at: number): string | null {
-  if (token.revokedAt !== null) return 'the token was revoked';
-  if (token.expiresAt !== null && token.expiresAt <= at) return 'the token has expired';
+/** Why a token (or anything revocable and expiring, as `what`) cannot be used at `at`, or null when it can. */
+export function unusableReason(token: Pick<TokenRecord, 'revokedAt' | 'expiresAt'>, at: number, what = 'token'): string | null {
+  if (token.revokedAt !== null) return `the ${what} was revoked`;
+  if (token.expiresAt !== null && token.expiresAt <= at) return `the ${what} has expired`;
   return null;
 }
 

@@ -10,6 +10,11 @@ import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
 import { tokenRoutes } from '../api/tokens.js';
+import { sessionRoutes } from '../api/session.js';
+import { wallLinkRoutes } from '../api/wall-links.js';
+import { errorResponse } from '../api/errors.js';
+import { recordConfigLoad } from '../audit/config-load.js';
+import { ingestGuard, ingestMode } from '../auth/ingest.js';
 import { issueToken } from '../auth/tokens.js';
 import type { Hono } from 'hono';
 import { createVigilMetrics } from '../api/metrics.js';
@@ -105,6 +110,10 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
 
     const store: Store = await openStore(opts.db ?? config.storage ?? DEFAULT_DB);
     closers.push(() => store.close());
+    // There is no hot reload: a start is the one time a config is loaded, and each is on the record.
+    await recordConfigLoad(store.audit, opts.configFile ? path.resolve(opts.configFile) : config.source, config.sha256, clock.now());
+    const ingest = ingestMode(config.auth.ingest, opts.host);
+    const credentials = { tokens: store.tokens, wallLinks: store.wallLinks, sessions: store.sessions, clock };
     // Before the scheduler and the API: a heartbeat check's token is made once and kept across restarts.
     const heartbeats = await ensureHeartbeatTokens(store, config.checks, clock.now());
     const live = new LiveView();
@@ -193,7 +202,9 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       depth: () => dispatcher?.depth() ?? {},
     });
     // The OTLP receiver: on Vigil's port at /v1, and on its own port when `otlp.port` says.
-    const collector = config.otlp.enabled ? createCollector({ config: config.otlp, writer, clock, registry: metrics.registry }) : null;
+    const collector = config.otlp.enabled
+      ? createCollector({ config: config.otlp, writer, clock, registry: metrics.registry, guard: ingestGuard(ingest, credentials, errorResponse) })
+      : null;
     // One set of buckets for both ports: an exporter counts the same on either.
     const rateLimits = createRateLimits(config.server.rateLimit);
     const app = createApp({
@@ -206,6 +217,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       schedulerRunning: () => scheduler.isRunning(),
       dashboardDir: DASHBOARD_DIR,
       incidents: () => alerting.activeIncidents(),
+      ingest,
       mounts: [
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
@@ -213,6 +225,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
         ...(collector ? [['/v1', collector.routes] as const] : []),
         ['/api/v1', heartbeatRoutes({ store, clock, checks: config.checks, log: opts.log })],
         ['/api/v1', tokenRoutes({ store, clock })],
+        ['/api/v1', wallLinkRoutes({ store, clock, publicUrl: config.server.publicUrl })],
+        ['/api/v1', sessionRoutes({ store, clock, lifetimeMs: config.auth.sessionLifetimeMs, publicUrl: config.server.publicUrl })],
       ],
     });
 
@@ -255,7 +269,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     demo?.startBackupJobs(ownUrl, heartbeats.map((record) => ({ env: record.checkId.split('/')[0]!, path: heartbeatPath(record.token) })));
     opts.log(
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +
-        `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)}${otlpNote})`,
+        `store: ${store.info.engine} ${config.secrets.scrub(store.info.location)}${otlpNote}; ingest: ${ingest})`,
     );
     if (demo) {
       opts.log(`demo: notifications go to the demo target's webhook sink; see what arrived at ${demo.webhookUrl}`);

@@ -2,11 +2,12 @@
 // uses, so a first admin token can be made before the server ever starts.
 import fs from 'node:fs';
 import { verifyAuditChain, type AuditProblem } from '../audit/chain.js';
-import { accessReview } from '../auth/access-review.js';
+import { accessReview, wallLinkReview } from '../auth/access-review.js';
 import { issueToken, parseRole, revokeToken, unusableReason } from '../auth/tokens.js';
 import { isPostgresUrl } from '../store/postgres/connection.js';
 import { openStore } from '../store/open.js';
-import type { AuditEntry, Store, TokenRecord } from '../store/types.js';
+import type { AuditEntry, Store, TokenRecord, WallLinkRecord } from '../store/types.js';
+import { wallLinkTable } from './wall-links.js';
 
 /** Who the CLI records changes under: it runs with access to the database, so it is trusted as such. */
 export const CLI_ACTOR = 'cli';
@@ -61,12 +62,16 @@ export async function verifyAudit(store: Store): Promise<{ rows: number; problem
   return { rows, problems };
 }
 
-/** `vigil access-review`: every token as in `token list`, each flagged one followed by why. */
-export function accessReviewLines(tokens: readonly TokenRecord[], at: number): string[] {
+/** `vigil access-review`: every token as in `token list`, then every wall link, each flagged one followed by why. */
+export function accessReviewLines(tokens: readonly TokenRecord[], at: number, wallLinks: readonly WallLinkRecord[] = []): string[] {
   const review = accessReview(tokens, at);
-  const flagged = review.filter((entry) => entry.flags.length > 0);
-  const table = tokenTable(tokens, at);
-  const lines = [`access review at ${iso(at)}: ${review.length} token${review.length === 1 ? '' : 's'}, ${flagged.length} flagged`, '', ...table];
-  if (flagged.length > 0) lines.push('', 'flagged:', ...flagged.map((entry) => `  ${entry.id} "${entry.name}" (${entry.role}): ${entry.flags.join('; ')}`));
+  const links = wallLinkReview(wallLinks, at);
+  const flagged = [
+    ...review.filter((entry) => entry.flags.length > 0).map((entry) => `  ${entry.id} "${entry.name}" (${entry.role}): ${entry.flags.join('; ')}`),
+    ...links.filter((entry) => entry.flags.length > 0).map((entry) => `  ${entry.id} "${entry.name}" (wall link): ${entry.flags.join('; ')}`),
+  ];
+  const lines = [`access review at ${iso(at)}: ${review.length} token${review.length === 1 ? '' : 's'}, ${links.length} wall link${links.length === 1 ? '' : 's'}, ${flagged.length} flagged`, '', ...tokenTable(tokens, at)];
+  if (links.length > 0) lines.push('', ...wallLinkTable(wallLinks, at));
+  if (flagged.length > 0) lines.push('', 'flagged:', ...flagged);
   return lines;
 }

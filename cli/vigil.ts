@@ -13,6 +13,7 @@ import { OutboundGuard } from '../lib/outbound-guard.js';
 import { serve, StartError, DEFAULT_DB } from './serve.js';
 import { describeHeartbeats } from './heartbeats.js';
 import { accessReviewLines, createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit } from './tokens.js';
+import { createWallLinkLines, revokeWallLinkLine, wallLinkTable } from './wall-links.js';
 import { loadDemoConfigForExport } from '../config/demo.js';
 import { prometheusRuleGroups, prometheusRulesYaml } from '../rules/prometheus-export.js';
 
@@ -24,9 +25,10 @@ Usage:
   vigil check --config vigil.yaml [--db ./data/vigil.db]
   vigil notify test <receiver> [--config vigil.yaml]
   vigil export prometheus-rules [--config vigil.yaml]
-  vigil token create --name NAME --role viewer|responder|admin [--expires 90d] [--db PATH|URL]
+  vigil token create --name NAME --role viewer|responder|admin|ingest [--expires 90d] [--db PATH|URL]
   vigil token list|revoke <id> [--db PATH|URL]
   vigil audit verify [--db PATH|URL]
+  vigil wall-link create --name NAME [--expires 30d] | list | revoke <id> [--db PATH|URL]
   vigil access-review [--db PATH|URL]
   vigil --version
 
@@ -73,7 +75,7 @@ manages tokens and reads the audit log). Every change is written to the audit lo
 
 Options:
   --name NAME     who or what holds the token (changes are recorded under it)
-  --role ROLE     viewer, responder or admin
+  --role ROLE     viewer, responder, admin, or ingest (OTLP and heartbeat beats only)
   --expires DUR   lifetime like 90d or 24h (default: never expires)
   --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
   --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
@@ -87,10 +89,24 @@ Options:
   --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
   --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
   -h, --help      show this help`,
+  'wall-link': `Usage: vigil wall-link create --name NAME [--expires 30d] [--config FILE] [--db PATH|URL]
+       vigil wall-link list [--db PATH|URL]
+       vigil wall-link revoke <id> [--db PATH|URL]
+
+Read-only links for a wall screen (the dashboard's #/wall): the URL is printed once, when made, and
+reads the wall's status, incidents and SLOs and nothing else, also with auth.anonymous_read: false.
+Its base is the config's server.public_url, else http://localhost:<port>.
+
+Options:
+  --name NAME     which screen holds it
+  --expires DUR   lifetime like 30d (default: never expires)
+  --config FILE   vigil.yaml, for its storage: and server: (default: $VIGIL_CONFIG)
+  --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
+  -h, --help      show this help`,
   'access-review': `Usage: vigil access-review [--db PATH|URL]
 
-Every API token with its role, creator, creation and last use, for the quarterly access review;
-admin tokens unused for 90 days and tokens that never expire are flagged.
+Every API token with its role, creator, creation and last use, and every wall link, for the quarterly
+access review; admin tokens unused for 90 days and tokens and links that never expire are flagged.
 
 Options:
   --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
@@ -134,12 +150,13 @@ async function main(argv: string[]): Promise<void> {
   try {
     ({ values, positionals } = parseArgs({
       args: rest,
-      allowPositionals: command === 'notify' || command === 'export' || command === 'token' || command === 'audit',
+      allowPositionals: command === 'notify' || command === 'export' || command === 'token' || command === 'audit' || command === 'wall-link',
       options: {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
-        ...(command === 'serve' || command === 'check' || command === 'token' || command === 'audit' || command === 'access-review' ? { db: { type: 'string' } } : {}),
+        ...(command === 'serve' || command === 'check' || command === 'token' || command === 'audit' || command === 'access-review' || command === 'wall-link' ? { db: { type: 'string' } } : {}),
+        ...(command === 'wall-link' ? { name: { type: 'string' }, expires: { type: 'string' } } : {}),
         ...(command === 'token' ? { name: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' } } : {}),
       },
       strict: true,
@@ -172,6 +189,35 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(prometheusRulesYaml(prometheusRuleGroups(config.alerting, config.checks), configFile ?? 'the embedded demo'));
       return;
     }
+    if (command === 'wall-link') {
+      const config = configFile ? loadConfigFile(configFile, { env: process.env, registry: builtinProbes() }) : null;
+      const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? config?.storage ?? DEFAULT_DB;
+      const baseUrl = config?.server.publicUrl ?? `http://localhost:${config?.server.port ?? 8080}`;
+      const [sub, ...extra] = positionals;
+      const usage = `\n\n${HELP['wall-link']}`;
+      if (sub === 'create') {
+        if (extra.length || typeof values.name !== 'string') fail(`wall-link create needs --name${usage}`);
+      } else if (sub === 'list') {
+        if (extra.length) fail(`wall-link list takes no arguments${usage}`);
+      } else if (sub === 'revoke') {
+        if (extra.length !== 1) fail(`wall-link revoke needs the link's id (see vigil wall-link list)${usage}`);
+      } else {
+        fail(`expected "wall-link create", "wall-link list" or "wall-link revoke <id>"${usage}`);
+      }
+      const store = await openCliStore(db, sub === 'create').catch((error: Error) => fail(error.message));
+      try {
+        const now = Date.now();
+        if (sub === 'create') console.log((await createWallLinkLines(store, { name: values.name as string, expires: values.expires as string | undefined }, baseUrl, now)).join('\n'));
+        else if (sub === 'list') console.log(wallLinkTable(await store.wallLinks.list(), now).join('\n'));
+        else console.log(await revokeWallLinkLine(store, extra[0]!, now));
+      } catch (error) {
+        if (error instanceof BadRequestError || error instanceof NotFoundError) fail(error.message);
+        throw error;
+      } finally {
+        await store.close();
+      }
+      return;
+    }
     if (command === 'token' || command === 'audit' || command === 'access-review') {
       const storage = configFile ? loadConfigFile(configFile, { env: process.env, registry: builtinProbes() }).storage : undefined;
       const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? storage ?? DEFAULT_DB;
@@ -180,7 +226,8 @@ async function main(argv: string[]): Promise<void> {
         if (positionals.length) fail(`access-review takes no arguments\n\n${HELP['access-review']}`);
         const store = await openCliStore(db, false).catch((error: Error) => fail(error.message));
         try {
-          console.log(accessReviewLines(await store.tokens.list(), Date.now()).join('\n'));
+          const now = Date.now();
+          console.log(accessReviewLines(await store.tokens.list(), now, await store.wallLinks.list()).join('\n'));
         } finally {
           await store.close();
         }

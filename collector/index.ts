@@ -38,6 +38,8 @@ export function createCollector(opts: {
   readonly writer: Pick<IngestWriter, 'writeSamples' | 'write' | 'flushed' | 'stats'>;
   readonly clock: Clock;
   readonly registry: Registry;
+  /** Who may send data, on Vigil's port and the OTLP port alike (auth/ingest.ts ingestGuard). */
+  readonly guard?: MiddlewareHandler;
 }): Collector {
   const { config } = opts;
   const metrics = createCollectorMetrics(opts.registry);
@@ -54,7 +56,7 @@ export function createCollector(opts: {
   );
   const queue = new ByteBudget(config.queueBytes);
   metrics.watch({ queueBytes: () => queue.used, stateSize: () => collector.stateSize() });
-  const routes = collectorRoutes({ collector, writer: opts.writer, metrics, maxBodyBytes: config.maxBodyBytes, queue });
+  const routes = collectorRoutes({ collector, writer: opts.writer, metrics, maxBodyBytes: config.maxBodyBytes, queue, guard: opts.guard });
   return {
     routes,
     collector,

@@ -8,7 +8,7 @@
 //   /v1/logs: 404 with a Status saying Vigil keeps no logs, so an exporter stops and says so.
 // A 200 is sent only once the request's samples are committed to the store (see IngestWriter.flushed):
 // on SQLite, in the WAL, which survives kill -9 of Vigil.
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { IngestWriter } from '../ingest/writer.js';
 import { BodyError, ByteBudget, readBody } from './body.js';
@@ -33,6 +33,8 @@ export interface CollectorRouteOptions {
   readonly maxBacklogSamples?: number;
   /** Seconds a refused client is told to wait. */
   readonly retryAfterSeconds?: number;
+  /** Runs before every route: who may send data (auth/ingest.ts ingestGuard); none lets anyone. */
+  readonly guard?: MiddlewareHandler;
 }
 
 const PROTOBUF = 'application/x-protobuf';
@@ -48,6 +50,7 @@ const UNAVAILABLE = 14;
 /** The receiver's routes, to mount at /v1. */
 export function collectorRoutes(opts: CollectorRouteOptions): Hono {
   const app = new Hono();
+  if (opts.guard) app.use('*', opts.guard);
   const retryAfter = String(opts.retryAfterSeconds ?? 5);
   const maxBacklog = opts.maxBacklogSamples ?? 100_000;
 

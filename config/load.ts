@@ -1,6 +1,7 @@
 // vigil.yaml → VigilConfig: read the file (bounded), parse the YAML (keeping node positions), validate
 // the document, expand the checks per environment, and report every problem with its file, line and
 // path, scrubbed of every secret value the config interpolated.
+import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../lib/errors.js';
@@ -12,7 +13,7 @@ import type { ReceiverRegistry } from '../notify/receiver.js';
 import { builtinReceivers } from '../notify/index.js';
 import { compileNotify } from './notify.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
-import { DEFAULT_OTLP_CONFIG, DEFAULT_SERVER_LIMITS, type OtlpConfig, type ServerConfig, type ServiceSpec, type VigilConfig } from './types.js';
+import { DEFAULT_OTLP_CONFIG, DEFAULT_SERVER_LIMITS, DEFAULT_SESSION_LIFETIME_MS, type OtlpConfig, type ServerConfig, type ServiceSpec, type VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema, type ConfigDocument } from './schema.js';
 import { compileAlerting } from './alerting.js';
 import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
@@ -100,7 +101,12 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     services: serviceSpecs,
     checks: expanded.checks,
     server: serverConfig(document.server),
-    auth: { anonymousRead: document.auth?.anonymous_read ?? true },
+    auth: {
+      anonymousRead: document.auth?.anonymous_read ?? true,
+      ingest: document.auth?.ingest ?? null,
+      sessionLifetimeMs: document.auth?.session_lifetime ?? DEFAULT_SESSION_LIFETIME_MS,
+    },
+    sha256: createHash('sha256').update(text, 'utf8').digest('hex'),
     scheduler: { concurrency: document.scheduler.concurrency, workers: document.scheduler.workers },
     otlp: otlpConfig(document.otlp),
     retention,

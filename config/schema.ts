@@ -199,6 +199,16 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
             .boolean()
             .optional()
             .meta({ description: 'Let anyone who reaches the port read the API without a token (default true); mutations always need a token' }),
+          ingest: z
+            .enum(['token', 'open', 'loopback'])
+            .optional()
+            .meta({
+              description:
+                'OTLP and heartbeat beats: token (an ingest or admin token, Authorization: Bearer), open (none), loopback (none from 127.0.0.1/::1, a token from elsewhere). Default: open when Vigil listens on loopback only, else token',
+            }),
+          session_lifetime: duration()
+            .optional()
+            .meta({ description: "How long a dashboard sign-in lasts (default 12h), never past its token's expiry" }),
         })
         .optional()
         .meta({ description: 'API tokens and roles: vigil token create --name N --role viewer|responder|admin' }),

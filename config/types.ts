@@ -94,7 +94,15 @@ export interface VigilConfig {
   readonly checks: readonly CheckSpec[];
   readonly server: ServerConfig;
   /** API access: reads without a token when `anonymousRead` (the default); mutations always need one. */
-  readonly auth: { readonly anonymousRead: boolean };
+  readonly auth: {
+    readonly anonymousRead: boolean;
+    /** Who may send OTLP data and heartbeat beats; null: decided by the listen address (see auth/ingest.ts). */
+    readonly ingest: IngestMode | null;
+    /** How long a dashboard sign-in lasts, never past its token's expiry. */
+    readonly sessionLifetimeMs: number;
+  };
+  /** Hex SHA-256 of the config text as read (recorded in the audit log at each start). */
+  readonly sha256: string;
   readonly scheduler: { readonly concurrency: number; readonly workers: number };
   readonly otlp: OtlpConfig;
   readonly retention: Retention;
@@ -112,3 +120,9 @@ export interface VigilConfig {
    */
   readonly secrets: SecretValues;
 }
+
+/** Who may send OTLP data and beats: `token` (an ingest or admin token), `open` (anyone), `loopback` (anyone from this machine, a token from elsewhere). */
+export type IngestMode = 'token' | 'open' | 'loopback';
+
+/** A dashboard sign-in lasts a working day unless `auth.session_lifetime` says otherwise. */
+export const DEFAULT_SESSION_LIFETIME_MS = 12 * 3_600_000;

@@ -77,8 +77,20 @@ export interface NewSilenceRequest {
   readonly by?: string;
 }
 
+/** `POST`/`GET /api/v1/session`: who the dashboard is signed in as, and the CSRF token its changes carry. */
+export interface SessionJson {
+  readonly name: string;
+  readonly role: string;
+  readonly csrf: string | null;
+}
+
 /** Typed access to Vigil's HTTP API. `by` is the name a change is recorded under. */
 export interface ApiClient {
+  /** Trades an API token for a session cookie (the token is sent this once and not kept). */
+  signIn(token: string): Promise<SessionJson>;
+  /** Who the session cookie belongs to; ApiError 401 when there is none. */
+  session(): Promise<SessionJson>;
+  signOut(): Promise<unknown>;
   /** The whole status, or with the `cursor` of a previous answer only the cells changed since. */
   status(signal?: AbortSignal, since?: string): Promise<StatusPollResponse>;
   series(query: SeriesQuery, signal?: AbortSignal): Promise<SeriesResponse>;
@@ -123,25 +135,29 @@ export function seriesSearchParams(query: SeriesQuery): URLSearchParams {
 
 /**
  * An API client over `fetch`; `baseUrl` is empty when the dashboard is served by Vigil itself. `token`
- * gives the API token to send (`Authorization: Bearer …`) at each request, or null to send none.
+ * gives a Bearer credential to send at each request (a wall link's key), or null to send none: the
+ * session cookie then goes by itself. `csrf` gives the session's CSRF token, sent with every change.
  */
 export function createApiClient(
   baseUrl = '',
   fetchFn: typeof fetch = (input, init) => fetch(input, init),
   token: () => string | null = () => null,
+  csrf: () => string | null = () => null,
 ): ApiClient {
   async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
     return request<T>('GET', path, undefined, signal);
   }
   // The actor goes in the body's `by`, not the X-Vigil-User header: a header cannot carry every name a person types.
-  function send<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: object): Promise<T> {
-    return request<T>(method, path, body);
+  function send<T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: object, bearer?: string): Promise<T> {
+    return request<T>(method, path, body, undefined, bearer);
   }
-  async function request<T>(method: string, path: string, payload: object | undefined, signal?: AbortSignal): Promise<T> {
+  async function request<T>(method: string, path: string, payload: object | undefined, signal?: AbortSignal, bearerGiven?: string): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (payload !== undefined) headers['content-type'] = 'application/json';
-    const bearer = token();
+    const bearer = bearerGiven ?? token();
     if (bearer) headers.authorization = `Bearer ${bearer}`;
+    const csrfToken = method === 'GET' ? null : csrf();
+    if (csrfToken) headers['x-vigil-csrf'] = csrfToken;
     const init: RequestInit = { signal, headers };
     if (method !== 'GET') Object.assign(init, { method, body: payload === undefined ? undefined : JSON.stringify(payload) });
     const response = await fetchFn(`${baseUrl}${path}`, init);
@@ -154,6 +170,9 @@ export function createApiClient(
     return body as T;
   }
   return {
+    signIn: (text) => send<SessionJson>('POST', '/api/v1/session', undefined, text),
+    session: () => getJson<SessionJson>('/api/v1/session'),
+    signOut: () => send<unknown>('DELETE', '/api/v1/session'),
     status: (signal, since) => getJson<StatusPollResponse>(since === undefined ? '/api/v1/status' : `/api/v1/status?since=${encodeURIComponent(since)}`, signal),
     series: (query, signal) => getJson<SeriesResponse>(`/api/v1/series?${seriesSearchParams(query)}`, signal),
     incidents: (query, signal) => getJson<IncidentListResponse>(`/api/v1/incidents?${incidentSearchParams(query)}`, signal),

@@ -497,6 +497,8 @@ export interface Store {
   readonly heartbeats: HeartbeatStore;
   readonly tokens: TokenStore;
   readonly audit: AuditStore;
+  readonly sessions: SessionStore;
+  readonly wallLinks: WallLinkStore;
   /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws (and rethrows). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when a write goes through (for /health/ready). */
@@ -505,9 +507,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** What an API token may do: read (viewer), also act on incidents and silences (responder), also manage tokens and read the audit log (admin). */
-export type Role = 'viewer' | 'responder' | 'admin';
-export const ROLES: readonly Role[] = ['viewer', 'responder', 'admin'];
+/**
+ * What an API token may do: read (viewer), also act on incidents and silences (responder), also manage
+ * tokens and read the audit log (admin); or send OTLP data and heartbeats and nothing else (ingest).
+ */
+export type Role = 'viewer' | 'responder' | 'admin' | 'ingest';
+export const ROLES: readonly Role[] = ['viewer', 'responder', 'admin', 'ingest'];
 
 /** An API token as stored: never the token itself, only its SHA-256. */
 export interface TokenRecord {
@@ -593,4 +598,66 @@ export interface AuditFilter {
 export interface AuditStore {
   append(entry: NewAuditEntry): Promise<AuditEntry>;
   list(filter?: AuditFilter): Promise<AuditEntry[]>;
+  /** The newest row whose action is exactly `action`; null when there is none. */
+  lastOf(action: string): Promise<AuditEntry | null>;
+}
+
+/** A dashboard sign-in ([X1]): made from an API token, known by the SHA-256 of its cookie's secret. */
+export interface SessionRecord {
+  /** Hex SHA-256 of the secret in the cookie; the secret itself is never stored. */
+  readonly hash: string;
+  /** The API token it was made from: the session has that token's name and role while the token is usable. */
+  readonly tokenId: string;
+  readonly createdAt: number;
+  /** No later than the token's own expiry. */
+  readonly expiresAt: number;
+  /** Set by a sign-out. */
+  readonly endedAt: number | null;
+}
+
+/** Dashboard sessions ([X1]). */
+export interface SessionStore {
+  create(session: Omit<SessionRecord, 'endedAt'>): Promise<SessionRecord>;
+  /** The session whose hash is `hash`, ended or expired ones included (the caller decides); null when none. */
+  byHash(hash: string): Promise<SessionRecord | null>;
+  /** Marks the session ended at `at` (a second end keeps the first time); false for an unknown hash. */
+  end(hash: string, at: number): Promise<boolean>;
+  /** Sessions not ended and not expired at `at`, per token id (for the access review). */
+  activeCounts(at: number): Promise<Map<string, number>>;
+}
+
+/** A read-only link for a wall screen ([X1]): the secret in its URL is stored only as its SHA-256. */
+export interface WallLinkRecord {
+  readonly id: string;
+  readonly name: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  /** Null: never expires. */
+  readonly expiresAt: number | null;
+  /** Updated at most once a minute per link. */
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+}
+
+/** A wall link to store: the caller makes the id, the secret and its hash. */
+export interface NewWallLink {
+  readonly id: string;
+  readonly name: string;
+  readonly hash: string;
+  readonly createdBy: string;
+  readonly createdAt: number;
+  readonly expiresAt: number | null;
+}
+
+/** Wall links ([X1]). */
+export interface WallLinkStore {
+  create(link: NewWallLink): Promise<WallLinkRecord>;
+  /** The link whose hash is `hash`, revoked or expired ones included; null when none. */
+  byHash(hash: string): Promise<WallLinkRecord | null>;
+  /** Every link, oldest first. */
+  list(): Promise<WallLinkRecord[]>;
+  /** Marks the link revoked at `at` (a second revoke keeps the first time); NotFoundError for an unknown id. */
+  revoke(id: string, at: number): Promise<WallLinkRecord>;
+  /** Records a use at `at` unless one was recorded less than a minute before; true when it wrote. */
+  touch(id: string, at: number): Promise<boolean>;
 }

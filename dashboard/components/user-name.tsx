@@ -18,18 +18,25 @@ export function UserName({ user }: { readonly user: UserModel }) {
   );
 }
 
-/** "API token": the token changes are made with ([X1]), pasted once and remembered; never shown back. */
+/** "API token": pasted once to sign in ([X1]); the token is traded for a session cookie and not kept. */
 export function ApiToken({ user }: { readonly user: UserModel }) {
+  const who = user.signedInAs.value;
   return (
-    <label class={user.token.value ? 'user-name' : 'user-name user-name--missing'}>
-      <span class="user-name__label">API token</span>
+    <label class={who ? 'user-name' : 'user-name user-name--missing'}>
+      <span class="user-name__label">{who ? 'Signed in as' : 'API token'}</span>
+      {who ? (
+        <span class="user-name__signed-in" data-testid="signed-in-as">
+          {who}
+        </span>
+      ) : null}
       <input
         class="input user-name__input"
         data-testid="api-token"
         type="password"
         value={user.token.value}
-        placeholder="vgl_…"
+        placeholder={who ? 'another token…' : 'vgl_…'}
         autoComplete="off"
+        title={user.signInError.value ?? undefined}
         onInput={(event) => user.setToken(event.currentTarget.value)}
       />
     </label>

@@ -7,7 +7,7 @@ import { createIncidentListModel, type IncidentListModel } from './incidents.js'
 import { createPostmortemEditorModel, createPostmortemListModel, type PostmortemEditorModel, type PostmortemListModel } from './postmortems.js';
 import { createSilenceModel, type SilenceModel } from './silences.js';
 import { createSloModel, type SloModel } from './slos.js';
-import { createUserModel, type NameStorage, type UserModel } from './user.js';
+import { createUserModel, type NameStorage, type SessionControl, type UserModel } from './user.js';
 import { createWallModel, type WallModel } from './wall.js';
 import { createLatencyModel, type LatencyModel } from './latency.js';
 import { createMatrixModel, type MatrixModel } from './matrix-model.js';
@@ -55,8 +55,8 @@ export interface ModelsOptions {
   readonly navigate: (hash: string) => void;
   /** Where the user's name is remembered (localStorage). */
   readonly names: NameStorage;
-  /** Where the user's API token is remembered (localStorage); the API client reads it from there. */
-  readonly tokens?: NameStorage;
+  /** Signs a pasted API token in (a session cookie); absent: the token field does nothing. */
+  readonly session?: SessionControl;
 }
 
 export function createModels(options: ModelsOptions): Models {
@@ -75,7 +75,7 @@ export function createModels(options: ModelsOptions): Models {
   });
   const visibility = options.visibility;
   const api = options.api;
-  const user = createUserModel(options.names, options.tokens);
+  const user = createUserModel(options.names, options.session);
   const routeId = computed(() => pathId(route.path.value));
   const incidents = createIncidentListModel({ api, route, visibility });
   const incident = createIncidentDetailModel({ api, id: routeId, user, navigate: options.navigate, visibility });

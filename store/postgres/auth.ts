@@ -82,3 +82,12 @@ export async function listAudit(client: PoolClient, filter: AuditFilter = {}): P
   });
   return result.rows.map(auditFromRow);
 }
+
+export async function lastAuditOf(client: PoolClient, action: string): Promise<AuditEntry | null> {
+  const result = await client.query<AuditRow>({
+    name: 'vigil_audit_last_of',
+    text: `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE action = $1 ORDER BY seq DESC LIMIT 1`,
+    values: [action],
+  });
+  return result.rows.length === 0 ? null : auditFromRow(result.rows[0]!);
+}

@@ -7,6 +7,8 @@ import type {
   CheckResult,
   CheckResultStore,
   AuditStore,
+  SessionStore,
+  WallLinkStore,
   HeartbeatStore,
   TokenStore,
   IncidentStore,
@@ -51,6 +53,7 @@ import * as outbox from './outbox.js';
 import { beatHeartbeat, ensureHeartbeats, getHeartbeat, listHeartbeats, rotateHeartbeat } from './heartbeats.js';
 import { querySeries } from './snapshot.js';
 import * as auth from './auth.js';
+import * as sessions from './sessions.js';
 import { encodeSeriesResult } from '../series-json.js';
 
 export interface PostgresStoreOptions {
@@ -73,6 +76,8 @@ export class PostgresStore implements Store {
   readonly heartbeats: HeartbeatStore;
   readonly tokens: TokenStore;
   readonly audit: AuditStore;
+  readonly sessions: SessionStore;
+  readonly wallLinks: WallLinkStore;
   readonly #pool: Pool;
   readonly #catalog = new SeriesCatalog();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -144,6 +149,20 @@ export class PostgresStore implements Store {
     this.audit = {
       append: (entry) => on((client) => auth.appendAudit(client, entry)),
       list: (filter) => on((client) => auth.listAudit(client, filter)),
+      lastOf: (action) => on((client) => auth.lastAuditOf(client, action)),
+    };
+    this.sessions = {
+      create: (session) => on((client) => sessions.createSession(client, session)),
+      byHash: (hash) => on((client) => sessions.sessionByHash(client, hash)),
+      end: (hash, at) => on((client) => sessions.endSession(client, hash, at)),
+      activeCounts: (at) => on((client) => sessions.activeSessionCounts(client, at)),
+    };
+    this.wallLinks = {
+      create: (link) => on((client) => sessions.createWallLink(client, link)),
+      byHash: (hash) => on((client) => sessions.wallLinkByHash(client, hash)),
+      list: () => on(sessions.listWallLinks),
+      revoke: (id, at) => on((client) => sessions.revokeWallLink(client, id, at)),
+      touch: (id, at) => on((client) => sessions.touchWallLink(client, id, at)),
     };
   }
 

@@ -66,6 +66,7 @@ export class SqliteAudit {
   readonly #last: Statement<[], AuditRow>;
   readonly #insert: Statement<[number, number, string, string, string, string, string, string]>;
   readonly #list: Statement<[AuditListArgs], AuditRow>;
+  readonly #lastOf: Statement<[string], AuditRow>;
 
   constructor(db: SqliteDatabase) {
     this.#last = db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq DESC LIMIT 1`);
@@ -75,6 +76,12 @@ export class SqliteAudit {
       WHERE (@actor IS NULL OR actor = @actor) AND (@action IS NULL OR substr(action, 1, length(@action)) = @action)
         AND (@from IS NULL OR at >= @from) AND (@to IS NULL OR at < @to) AND seq > @afterSeq
       ORDER BY seq LIMIT @limit`);
+    this.#lastOf = db.prepare(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE action = ? ORDER BY seq DESC LIMIT 1`);
+  }
+
+  lastOf(action: string): AuditEntry | null {
+    const row = this.#lastOf.get(action);
+    return row === undefined ? null : auditFromRow(row);
   }
 
   /** Call inside a transaction: the last row read and the row written are one step of the chain. */

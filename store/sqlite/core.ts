@@ -12,6 +12,7 @@ import { SqliteSilences } from './silences.js';
 import { SqliteOutbox } from './outbox.js';
 import { SqliteHeartbeats } from './heartbeats.js';
 import { SqliteAudit, SqliteTokens } from './auth.js';
+import { SqliteSessions, SqliteWallLinks } from './sessions.js';
 import type { QuerySnapshot, SeriesRow } from '../query.js';
 import type { RawRow, RollupHistRow, RollupStatsRow } from '../step-aggregate.js';
 import type { CheckResult, Retention, RollUpProgress, Sample } from '../types.js';
@@ -97,6 +98,8 @@ export class SqliteCore {
   readonly heartbeats: SqliteHeartbeats;
   readonly tokens: SqliteTokens;
   readonly audit: SqliteAudit;
+  readonly sessions: SqliteSessions;
+  readonly wallLinks: SqliteWallLinks;
   readonly #catalog: SeriesCatalog;
   readonly #rollups: Rollups;
   readonly #retention: RetentionRunner;
@@ -119,6 +122,8 @@ export class SqliteCore {
     this.heartbeats = new SqliteHeartbeats(db);
     this.tokens = new SqliteTokens(db);
     this.audit = new SqliteAudit(db);
+    this.sessions = new SqliteSessions(db);
+    this.wallLinks = new SqliteWallLinks(db);
     // Single-row statement on purpose: multi-row VALUES lists (20–500 rows) measured 10–25 % slower
     // here, since binding cost dominates and the b-tree work is the same.
     this.#insertSample = db.prepare<[number, number, number]>(

@@ -12,6 +12,8 @@ import type {
   AuditStore,
   HeartbeatStore,
   TokenStore,
+  SessionStore,
+  WallLinkStore,
   IncidentStore,
   IncidentWrites,
   OutboxStore,
@@ -56,6 +58,8 @@ export class SqliteStore implements Store {
   readonly heartbeats: HeartbeatStore;
   readonly tokens: TokenStore;
   readonly audit: AuditStore;
+  readonly sessions: SessionStore;
+  readonly wallLinks: WallLinkStore;
   readonly #core: SqliteCore;
   readonly #writer = new SerialQueue();
   readonly #readers: ReaderPool | null;
@@ -130,6 +134,20 @@ export class SqliteStore implements Store {
     this.audit = {
       append: (entry) => write(() => core.audit.append(entry)),
       list: (filter) => read(() => core.audit.list(filter)),
+      lastOf: (action) => read(() => core.audit.lastOf(action)),
+    };
+    this.sessions = {
+      create: (session) => write(() => core.sessions.create(session)),
+      byHash: (hash) => read(() => core.sessions.byHash(hash)),
+      end: (hash, at) => write(() => core.sessions.end(hash, at)),
+      activeCounts: (at) => read(() => core.sessions.activeCounts(at)),
+    };
+    this.wallLinks = {
+      create: (link) => write(() => core.wallLinks.create(link)),
+      byHash: (hash) => read(() => core.wallLinks.byHash(hash)),
+      list: () => read(() => core.wallLinks.list()),
+      revoke: (id, at) => write(() => core.wallLinks.revoke(id, at)),
+      touch: (id, at) => write(() => core.wallLinks.touch(id, at)),
     };
     this.#tx = tx;
   }

@@ -6,18 +6,23 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueToken } from '../../auth/tokens.js';
+import { issueWallLink } from '../../auth/wall-links.js';
 import { serve, type RunningVigil } from '../../cli/serve.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Role } from '../../store/types.js';
 
-/** Who may call a route: anyone (its own credentials or none), a role, or not a route (middleware, fallbacks). */
+/**
+ * Who may call a route: anyone (its own credentials or none), a role, `ingest` (an ingest or admin
+ * token, with `auth.ingest: token` as here), or not a route (middleware, fallbacks).
+ */
 type Decision = 'public' | Role | 'not-a-route';
 
 const ROUTES: Readonly<Record<string, Decision>> = {
   'ALL /*': 'not-a-route',
   'ALL /api/*': 'not-a-route',
-  // The rate limits of ingest and scrapes (api/rate-limit.ts).
+  // The ingest guard and the rate limits of ingest (api/rate-limit.ts) in front of the OTLP routes.
   'ALL /v1/*': 'not-a-route',
+  // The rate limit of scrapes.
   'ALL /metrics': 'not-a-route',
   'GET /health/live': 'public',
   'GET /health/ready': 'public',
@@ -45,13 +50,12 @@ const ROUTES: Readonly<Record<string, Decision>> = {
   'GET /api/v1/notifications': 'viewer',
   'GET /api/v1/notifications/:id': 'viewer',
   'POST /api/v1/notifications/:id/replay': 'responder',
-  // OTLP ingest: its own ingest tokens are a later slice of [X1].
-  'POST /v1/metrics': 'public',
-  'POST /v1/traces': 'public',
-  'POST /v1/logs': 'public',
-  // A job's beat: the token in the URL is the credential.
-  'POST /api/v1/heartbeat/:token': 'public',
-  'POST /api/v1/heartbeat/:token/fail': 'public',
+  // OTLP ingest and a job's beat: an ingest (or admin) token, as auth.ingest: token says.
+  'POST /v1/metrics': 'ingest',
+  'POST /v1/traces': 'ingest',
+  'POST /v1/logs': 'ingest',
+  'POST /api/v1/heartbeat/:token': 'ingest',
+  'POST /api/v1/heartbeat/:token/fail': 'ingest',
   'GET /api/v1/heartbeats': 'viewer',
   'POST /api/v1/heartbeats/:env/:service/:check/rotate': 'responder',
   'POST /api/v1/tokens': 'admin',
@@ -59,23 +63,35 @@ const ROUTES: Readonly<Record<string, Decision>> = {
   'DELETE /api/v1/tokens/:id': 'admin',
   'GET /api/v1/audit': 'admin',
   'GET /api/v1/access-review': 'admin',
+  'POST /api/v1/wall-links': 'admin',
+  'GET /api/v1/wall-links': 'admin',
+  'DELETE /api/v1/wall-links/:id': 'admin',
+  // Sign in (with a token), say who one is, sign out: any token that may read.
+  'POST /api/v1/session': 'viewer',
+  'GET /api/v1/session': 'viewer',
+  'DELETE /api/v1/session': 'viewer',
   'GET /*': 'public',
 };
 
-const CALLERS = ['none', 'bad', 'viewer', 'responder', 'admin'] as const;
+/** What a wall link's key may read: the wall view's data, and nothing else. */
+const WALL_ROUTES = new Set(['GET /api/v1/status', 'GET /api/v1/incidents', 'GET /api/v1/slos']);
+
+const CALLERS = ['none', 'bad', 'ingest', 'viewer', 'responder', 'admin', 'wall'] as const;
 type Caller = (typeof CALLERS)[number];
 
-/** Whether `caller` gets past the guard of a route needing `decision` (with anonymous reads off). */
-function expectedClass(decision: Exclude<Decision, 'not-a-route'>, caller: Caller): 'allowed' | 401 | 403 {
+/** Whether `caller` gets past the guard of `route` needing `decision` (with anonymous reads off). */
+function expectedClass(route: string, decision: Exclude<Decision, 'not-a-route'>, caller: Caller): 'allowed' | 401 | 403 {
   if (decision === 'public') return 'allowed';
   if (caller === 'none' || caller === 'bad') return 401;
-  const rank = { viewer: 1, responder: 2, admin: 3 };
+  if (caller === 'wall') return WALL_ROUTES.has(route) ? 'allowed' : 403;
+  if (decision === 'ingest') return caller === 'ingest' || caller === 'admin' ? 'allowed' : 403;
+  const rank: Record<Role, number> = { ingest: 0, viewer: 1, responder: 2, admin: 3 };
   return rank[caller] >= rank[decision] ? 'allowed' : 403;
 }
 
 const CONFIG = (anonymousRead: boolean) => `
 environments: [prod]
-auth: { anonymous_read: ${anonymousRead} }
+auth: { anonymous_read: ${anonymousRead}, ingest: token }
 services:
   db:
     checks:
@@ -83,14 +99,15 @@ services:
       - heartbeat: { name: backup, every: 1d }
 `;
 
-async function startVigil(anonymousRead: boolean): Promise<{ vigil: RunningVigil; tokens: Record<Role, string>; dir: string }> {
+async function startVigil(anonymousRead: boolean): Promise<{ vigil: RunningVigil; tokens: Record<Role | 'wall', string>; dir: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-auth-'));
   const db = path.join(dir, 'vigil.db');
   const store = await openSqliteStore(db, { readers: 0 });
-  const tokens = {} as Record<Role, string>;
-  for (const role of ['viewer', 'responder', 'admin'] as const) {
+  const tokens = {} as Record<Role | 'wall', string>;
+  for (const role of ['ingest', 'viewer', 'responder', 'admin'] as const) {
     tokens[role] = (await issueToken(store, { name: `${role}-token`, role, createdBy: 'test' }, Date.now())).text;
   }
+  tokens.wall = (await issueWallLink(store, { name: 'lobby', createdBy: 'test' }, Date.now())).key;
   await store.close();
   fs.writeFileSync(path.join(dir, 'vigil.yaml'), CONFIG(anonymousRead));
   const vigil = await serve({ configFile: path.join(dir, 'vigil.yaml'), port: 0, host: '127.0.0.1', db, env: {}, log: () => {} });
@@ -143,11 +160,11 @@ describe('the auth table over every route', () => {
         requests++;
         const got = res.status === 401 || res.status === 403 ? res.status : 'allowed';
         outcomes.push(`${route} as ${caller}: ${got}`);
-        expected.push(`${route} as ${caller}: ${expectedClass(decision, caller)}`);
+        expected.push(`${route} as ${caller}: ${expectedClass(route, decision, caller)}`);
       }
     }
     expect(outcomes).toEqual(expected);
-    expect(requests).toBeGreaterThan(150);
+    expect(requests).toBeGreaterThan(250);
   });
 
   // The guard reads the path as the router does (decoded): no spelling of a path reaches a route past it.

@@ -47,12 +47,29 @@ describe('vigil token', () => {
     vigil(['token', 'create', '--name', 'ci', '--role', 'responder', '--expires', '30d', '--db', db]);
     const review = vigil(['access-review', '--db', db]);
     expect(review.code).toBe(0);
-    expect(review.stdout).toMatch(/^access review at \S+: 2 tokens, 1 flagged\n/);
+    expect(review.stdout).toMatch(/^access review at \S+: 2 tokens, 0 wall links, 1 flagged\n/);
     expect(review.stdout).toMatch(/\nflagged:\n {2}[0-9a-f]{12} "forever" \(admin\): never expires\n$/);
   });
 
+  it('makes, lists and revokes wall links, and lists them in the access review', () => {
+    const db = tempDbPath();
+    const made = vigil(['wall-link', 'create', '--name', 'lobby TV', '--db', db]);
+    expect(made.code).toBe(0);
+    const url = /^ {2}(http:\/\/localhost:8080\/#\/wall\?key=vglw_[A-Za-z0-9_-]{43})$/m.exec(made.stdout)![1]!;
+    const id = /made wall link ([0-9a-f]{12}) "lobby TV" \(never expires\)/.exec(made.stdout)![1]!;
+    const listed = vigil(['wall-link', 'list', '--db', db]);
+    expect(listed.stdout).toMatch(new RegExp(`^${id}\\s+lobby TV\\s+cli\\s.*active$`, 'm'));
+    expect(listed.stdout).not.toContain(url.split('key=')[1]);
+    const review = vigil(['access-review', '--db', db]);
+    expect(review.stdout).toMatch(/^access review at \S+: 0 tokens, 1 wall link, 1 flagged\n/);
+    expect(review.stdout).toMatch(new RegExp(`\\n {2}${id} "lobby TV" \\(wall link\\): never expires\\n$`));
+    expect(vigil(['wall-link', 'revoke', id, '--db', db]).stdout).toMatch(new RegExp(`^revoked wall link ${id} "lobby TV" at \\d{4}-`));
+    expect(vigil(['wall-link', 'list', '--db', db]).stdout).toMatch(/\srevoked$/m);
+    expect(vigil(['audit', 'verify', '--db', db]).stdout).toBe('audit log ok: 2 rows, the hash chain unbroken\n');
+  }, 60_000);
+
   it.each([
-    ['an unknown role', ['token', 'create', '--name', 'x', '--role', 'root'], 'role: expected one of viewer, responder, admin, got "root"'],
+    ['an unknown role', ['token', 'create', '--name', 'x', '--role', 'root'], 'role: expected one of viewer, responder, admin, ingest, got "root"'],
     ['a bad expiry', ['token', 'create', '--name', 'x', '--role', 'viewer', '--expires', 'soon'], 'expires: expected a duration like "90d" or "24h", got "soon"'],
     ['no name', ['token', 'create', '--role', 'viewer'], 'token create needs --name and --role'],
     ['an unknown id', ['token', 'revoke', 'nope'], 'no token nope'],

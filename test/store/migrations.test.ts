@@ -14,7 +14,7 @@ describe('SQLite migrations', () => {
     const db = openDatabase(tempDbPath());
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     const tables = db.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all();
-    expect(schemaVersion(db)).toBe(5);
+    expect(schemaVersion(db)).toBe(6);
     expect(tables.map((t) => t.name).sort()).toEqual([
       'api_tokens',
       'audit_log',
@@ -31,7 +31,9 @@ describe('SQLite migrations', () => {
       'rule_state',
       'samples',
       'series',
+      'sessions',
       'silences',
+      'wall_links',
     ]);
     expect(tables.every((t) => t.strict === 1)).toBe(true);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

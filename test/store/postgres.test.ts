@@ -62,7 +62,7 @@ describe('PostgreSQL migrations', () => {
     const { url, pool } = await freshPool();
     await migrate(pool, redactUrl(url));
     expect(await schemaVersion(pool)).toBe(MIGRATIONS.length);
-    expect(await schemaVersion(pool)).toBe(5);
+    expect(await schemaVersion(pool)).toBe(6);
     expect(await tableNames(pool)).toEqual([
       'api_tokens',
       'audit_log',
@@ -80,7 +80,9 @@ describe('PostgreSQL migrations', () => {
       'samples',
       'schema_version',
       'series',
+      'sessions',
       'silences',
+      'wall_links',
     ]);
     const recorded = await pool.query('SELECT version, name FROM schema_version ORDER BY version');
     expect(recorded.rows).toEqual(MIGRATIONS.map(({ version, name }) => ({ version, name })));
