@@ -41,6 +41,8 @@ export interface AppDeps {
   readonly incidents?: () => readonly Incident[];
   /** How long one status answer is handed to every poll (default 1 s). */
   readonly statusMaxAgeMs?: number;
+  /** Why ingest cannot write to the store now (the disk is full…), for /health/ready; null while it can. */
+  readonly ingestProblem?: () => string | null;
 }
 
 /** The HTTP app: health, /metrics, the JSON API and the dashboard. Built from parts passed in. */
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps): Hono {
     const problems = [
       ...((await store.isWritable()) ? [] : ['store is not writable']),
       ...(deps.schedulerRunning() ? [] : ['scheduler is not running']),
+      ...[deps.ingestProblem?.() ?? null].filter((problem): problem is string => problem !== null),
     ];
     return c.json({ status: problems.length ? 'unavailable' : 'ok', problems }, problems.length ? 503 : 200);
   });

@@ -27,7 +27,7 @@ for (const engine of ['sqlite', 'postgres']) {
       db: suite ? suite.url : path.join(dir, 'vigil.db'),
       dir,
       kills: KILLS,
-      upMs: [300, 3_000],
+      upMs: [500, 3_500],
       drainTimeoutMs: 60_000,
       log: (line) => log(`[${engine}] ${line}`),
     });

@@ -11,6 +11,7 @@ import { describeNotify } from '../config/describe-notify.js';
 import { sendTestMessage } from '../notify/test-message.js';
 import { serve, StartError, DEFAULT_DB } from './serve.js';
 import { describeHeartbeats } from './heartbeats.js';
+import { STOP_DEADLINE_MS, stopWithin } from './shutdown.js';
 import { accessReviewLines, createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit } from './tokens.js';
 import { loadDemoConfigForExport } from '../config/demo.js';
 import { prometheusRuleGroups, prometheusRulesYaml } from '../rules/prometheus-export.js';
@@ -250,14 +251,11 @@ async function main(argv: string[]): Promise<void> {
       log: (line) => console.log(line),
     });
     const shutdown = (signal: string) => {
-      console.log(`${signal}: stopping Vigil…`);
-      running.stop().then(
-        () => process.exit(0),
-        (err) => {
-          console.error('error while stopping:', err);
-          process.exit(1);
-        },
-      );
+      console.log(`${signal}: stopping Vigil (at most ${STOP_DEADLINE_MS / 1000} s)…`);
+      void stopWithin(() => running.stop(), STOP_DEADLINE_MS).then((outcome) => {
+        (outcome.exitCode === 0 ? console.log : console.error)(outcome.message);
+        process.exit(outcome.exitCode);
+      });
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -57,6 +57,8 @@ export interface CrashLoopFigures {
   readonly integrityFailures: number;
   readonly integrityProblems: readonly string[];
   readonly otlpBatchesSent: number;
+  /** What the sends were answered: HTTP status, or "no answer" when the connection died with the process. */
+  readonly otlpAnswers: Readonly<Record<string, number>>;
   readonly otlpBatchesAcknowledged: number;
   /** Acknowledged batches with a point missing from the store. */
   readonly otlpBatchesLost: number;
@@ -97,7 +99,8 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopFig
   let vigil: VigilProcess | null = null;
   const start = async () => {
     const began = Date.now();
-    const started = await startVigil({ args: ['--config', configFile], db: opts.db });
+    // Generous: on a machine shared with other work a start has taken 20 s.
+    const started = await startVigil({ args: ['--config', configFile], db: opts.db, startTimeoutMs: 90_000 });
     log(`started in ${Date.now() - began} ms`);
     return started;
   };
@@ -156,6 +159,7 @@ export async function runCrashLoop(opts: CrashLoopOptions): Promise<CrashLoopFig
         integrityFailures,
         integrityProblems: integrityProblems.slice(0, 20),
         otlpBatchesSent: otlp.sent,
+        otlpAnswers: Object.fromEntries(otlp.answers),
         otlpBatchesAcknowledged: otlp.acknowledged.length,
         otlpBatchesLost: lostBatches,
         notificationsExpected: expected.length,
@@ -244,6 +248,7 @@ async function startWebhookSink(): Promise<{ server: TestServer; counts: Map<str
 /** Keeps OTLP_IN_FLIGHT batches in flight; each batch's points have their own times, so a batch is found by its points. */
 class OtlpSender {
   readonly acknowledged: number[] = [];
+  readonly answers = new Map<string, number>();
   sent = 0;
   #next = 0;
   #running: Promise<void> | null = null;
@@ -272,13 +277,19 @@ class OtlpSender {
       try {
         const response = await fetch(`${url}/v1/metrics`, { method: 'POST', body: this.#body(batch), headers: { 'content-type': 'application/json' } });
         await response.arrayBuffer();
+        this.#count(String(response.status));
         if (response.status === 200) this.acknowledged.push(batch);
         else await sleep(50);
       } catch {
+        this.#count('no answer');
         // The connection died with the process: not acknowledged. Wait for the restart.
         await sleep(50);
       }
     }
+  }
+
+  #count(answer: string): void {
+    this.answers.set(answer, (this.answers.get(answer) ?? 0) + 1);
   }
 
   #pointTime(batch: number, i: number): number {
