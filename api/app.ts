@@ -45,6 +45,8 @@ export interface AppDeps {
   readonly statusMaxAgeMs?: number;
   /** Requests per client (shared with the OTLP port's listener); default from `server.rate_limit`, null → none. */
   readonly rateLimits?: RateLimits | null;
+  /** Why ingest cannot write to the store now (the disk is full…), for /health/ready; null while it can. */
+  readonly ingestProblem?: () => string | null;
 }
 
 /** The routes whose requests count as ingest rather than API use: a job's heartbeat beat. */
@@ -88,6 +90,7 @@ export function createApp(deps: AppDeps): Hono {
     const problems = [
       ...((await store.isWritable()) ? [] : ['store is not writable']),
       ...(deps.schedulerRunning() ? [] : ['scheduler is not running']),
+      ...[deps.ingestProblem?.() ?? null].filter((problem): problem is string => problem !== null),
     ];
     return c.json({ status: problems.length ? 'unavailable' : 'ok', problems }, problems.length ? 503 : 200);
   });

@@ -218,6 +218,10 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       dashboardDir: DASHBOARD_DIR,
       incidents: () => alerting.activeIncidents(),
       ingest,
+      ingestProblem: () => {
+        const failure = writer.failure();
+        return failure && `store writes failing for ${Math.round((clock.now() - failure.since) / 1000)}s: ${failure.reason}`;
+      },
       mounts: [
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { BadRequestError, ConfigError, NotFoundError } from '../lib/errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { describeConfig } from '../config/describe.js';
@@ -12,6 +12,8 @@ import { sendTestMessage } from '../notify/test-message.js';
 import { OutboundGuard } from '../lib/outbound-guard.js';
 import { serve, StartError, DEFAULT_DB } from './serve.js';
 import { describeHeartbeats } from './heartbeats.js';
+import { STOP_DEADLINE_MS, stopWithin } from './shutdown.js';
+import { BackupError, backupLines, restoreLines } from './backup.js';
 import { accessReviewLines, createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit } from './tokens.js';
 import { createWallLinkLines, revokeWallLinkLine, wallLinkTable } from './wall-links.js';
 import { loadDemoConfigForExport } from '../config/demo.js';
@@ -30,6 +32,8 @@ Usage:
   vigil audit verify [--db PATH|URL]
   vigil wall-link create --name NAME [--expires 30d] | list | revoke <id> [--db PATH|URL]
   vigil access-review [--db PATH|URL]
+  vigil backup <file> [--db PATH|URL]
+  vigil restore <backup> --db PATH [--force]
   vigil --version
 
 Run "vigil <command> --help" for a command's options.`,
@@ -112,6 +116,27 @@ Options:
   --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
   --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
   -h, --help      show this help`,
+  backup: `Usage: vigil backup <file> [--db PATH|URL]
+
+SQLite: copies the database to <file> with SQLite's online backup API, safe while vigil serve runs,
+then checks the copy (integrity_check, the audit log's hash chain). <file> must not exist.
+PostgreSQL: prints the pg_dump and pg_restore commands for the database (without its password).
+
+Options:
+  --config FILE   vigil.yaml, for its storage: (default: $VIGIL_CONFIG)
+  --db PATH|URL   the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
+  -h, --help      show this help`,
+  restore: `Usage: vigil restore <backup> --db PATH [--force]
+
+Copies a backup made by vigil backup into the SQLite database at PATH (created when missing), after
+checking the backup (integrity_check; a schema newer than this Vigil is refused); an older backup is
+migrated. Refuses a database a running vigil serve holds. Checks the result's integrity and audit log.
+For a postgres:// URL, prints the pg_restore command.
+
+Options:
+  --db PATH|URL   the database to restore into (required)
+  --force         replace an existing database (stop vigil serve first)
+  -h, --help      show this help`,
   notify: `Usage: vigil notify test <receiver> [--config FILE]
 
 Sends a test message to one receiver of notify.receivers and prints its answer. Exits 1 when it was
@@ -150,13 +175,14 @@ async function main(argv: string[]): Promise<void> {
   try {
     ({ values, positionals } = parseArgs({
       args: rest,
-      allowPositionals: command === 'notify' || command === 'export' || command === 'token' || command === 'audit' || command === 'wall-link',
+      allowPositionals: ['notify', 'export', 'token', 'audit', 'wall-link', 'backup', 'restore'].includes(command),
       options: {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
-        ...(command === 'serve' || command === 'check' || command === 'token' || command === 'audit' || command === 'access-review' || command === 'wall-link' ? { db: { type: 'string' } } : {}),
+        ...(['serve', 'check', 'token', 'audit', 'access-review', 'wall-link', 'backup', 'restore'].includes(command) ? { db: { type: 'string' } } : {}),
         ...(command === 'wall-link' ? { name: { type: 'string' }, expires: { type: 'string' } } : {}),
+        ...(command === 'restore' ? { force: { type: 'boolean' } } : {}),
         ...(command === 'token' ? { name: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' } } : {}),
       },
       strict: true,
@@ -215,6 +241,25 @@ async function main(argv: string[]): Promise<void> {
         throw error;
       } finally {
         await store.close();
+      }
+      return;
+    }
+    if (command === 'backup' || command === 'restore') {
+      if (positionals.length !== 1) fail(`${command} needs one file\n\n${HELP[command]}`);
+      const file = positionals[0]!;
+      try {
+        if (command === 'backup') {
+          const storage = configFile ? loadConfigFile(configFile, { env: process.env, registry: builtinProbes() }).storage : undefined;
+          const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? storage ?? DEFAULT_DB;
+          console.log((await backupLines(db, file)).join('\n'));
+        } else {
+          // Never a default here: restoring over the wrong database is not undone.
+          if (typeof values.db !== 'string') fail(`restore needs --db, the database to restore into\n\n${HELP.restore}`);
+          console.log((await restoreLines(file, values.db, { force: values.force === true, exists: existsSync(values.db) })).join('\n'));
+        }
+      } catch (error) {
+        if (error instanceof BackupError) fail(error.message);
+        throw error;
       }
       return;
     }
@@ -298,14 +343,11 @@ async function main(argv: string[]): Promise<void> {
       log: (line) => console.log(line),
     });
     const shutdown = (signal: string) => {
-      console.log(`${signal}: stopping Vigil…`);
-      running.stop().then(
-        () => process.exit(0),
-        (err) => {
-          console.error('error while stopping:', err);
-          process.exit(1);
-        },
-      );
+      console.log(`${signal}: stopping Vigil (at most ${STOP_DEADLINE_MS / 1000} s)…`);
+      void stopWithin(() => running.stop(), STOP_DEADLINE_MS).then((outcome) => {
+        (outcome.exitCode === 0 ? console.log : console.error)(outcome.message);
+        process.exit(outcome.exitCode);
+      });
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));

@@ -4,6 +4,7 @@
 // ~250 ms or per 2,000 samples instead of one per check run.
 import type { Clock } from '../lib/clock.js';
 import { SecretValues } from '../lib/secret.js';
+import { isDiskFullError } from '../store/disk-full.js';
 import type { CheckResult, Sample, Store } from '../store/types.js';
 import type { LiveView } from './live-view.js';
 
@@ -84,6 +85,7 @@ export class IngestWriter implements ResultSink {
   #inFlight = 0;
   #closed = false;
   #failingSince: number | null = null;
+  #failureReason = '';
   #lastFailureLogAt = 0;
   #writtenSamples = 0;
   #droppedSamples = 0;
@@ -270,6 +272,7 @@ export class IngestWriter implements ResultSink {
     if (!failed && this.#failingSince !== null) {
       this.#log(`ingest: store writes work again after ${Math.round((this.#clock.now() - this.#failingSince) / 1000)}s`);
       this.#failingSince = null;
+      this.#failureReason = '';
     }
     if (!this.#closed && (this.#samples.length > 0 || this.#results.size > 0)) {
       this.#timer ??= setTimeout(this.#onTimer, this.#flushIntervalMs).unref();
@@ -288,6 +291,11 @@ export class IngestWriter implements ResultSink {
     if (left > 0 || this.#results.size > 0) {
       this.#log(`ingest: closing with ${left} samples and ${this.#results.size} check results unwritten (the store is failing)`);
     }
+  }
+
+  /** Since when store writes fail and the last reason (for /health/ready); null while they work. */
+  failure(): { readonly since: number; readonly reason: string } | null {
+    return this.#failingSince === null ? null : { since: this.#failingSince, reason: this.#failureReason };
   }
 
   stats(): IngestWriterStats {
@@ -321,10 +329,12 @@ export class IngestWriter implements ResultSink {
     const now = this.#clock.now();
     const first = this.#failingSince === null;
     this.#failingSince ??= now;
+    const message = this.#secrets.scrub(error instanceof Error ? error.message : String(error));
+    this.#failureReason = isDiskFullError(error) ? `the disk is full (${message})` : message;
     // A store that is down fails every 250 ms; say so when it starts, then every 10 s.
     if (!first && now - this.#lastFailureLogAt < FAILURE_LOG_EVERY_MS) return;
     this.#lastFailureLogAt = now;
-    const reason = this.#secrets.scrub(error instanceof Error ? error.message : String(error));
+    const reason = this.#failureReason;
     const dropped = this.#droppedSinceLog
       ? `; dropped the ${this.#droppedSinceLog} oldest samples since the last message (buffer holds at most ${this.#maxBufferedSamples})`
       : '';

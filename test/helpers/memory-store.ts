@@ -9,6 +9,7 @@ export class MemoryStore implements IngestStore {
   readonly results = new Map<string, CheckResult>();
   readonly batches: number[] = [];
   #failures = 0;
+  #error: () => Error = () => new Error('database is locked');
 
   constructor() {
     const all: Sample[] = [];
@@ -34,8 +35,10 @@ export class MemoryStore implements IngestStore {
     };
   }
 
-  failNextWrites(count: number): void {
+  /** The next `count` writes throw `error` (default: "database is locked", as SQLite says). */
+  failNextWrites(count: number, error: () => Error = () => new Error('database is locked')): void {
     this.#failures = count;
+    this.#error = error;
   }
 
   /** Every result written, for assertions. */
@@ -46,7 +49,7 @@ export class MemoryStore implements IngestStore {
   #maybeFail(): void {
     if (this.#failures > 0) {
       this.#failures--;
-      throw new Error('database is locked');
+      throw this.#error();
     }
   }
 }

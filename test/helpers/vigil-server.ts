@@ -15,6 +15,8 @@ export interface VigilProcess {
   output(): string;
   /** Kills the process with SIGKILL (no graceful stop: what a crash or the OOM killer does) and waits for it. */
   kill(): Promise<void>;
+  /** Sends SIGTERM and waits for the exit (SIGKILL after 15 s): its exit code (null when killed). */
+  terminate(): Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -22,7 +24,9 @@ export interface VigilProcess {
  * Starts the built Vigil (`npm run build` first) as a real process on a free loopback port with a
  * temporary database (or `db`: a file or postgres:// URL), and resolves once it prints the URL it listens on.
  */
-export async function startVigil(opts: { args?: string[]; env?: Record<string, string>; db?: string } = {}): Promise<VigilProcess> {
+export async function startVigil(
+  opts: { args?: string[]; env?: Record<string, string>; db?: string; /** default 20 s */ startTimeoutMs?: number } = {},
+): Promise<VigilProcess> {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" before the end-to-end tests`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-'));
   const dbPath = opts.db ?? path.join(dir, 'vigil.db');
@@ -37,7 +41,8 @@ export async function startVigil(opts: { args?: string[]; env?: Record<string, s
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Vigil did not start within 20s:\n${output}`)), 20_000);
+    const startTimeoutMs = opts.startTimeoutMs ?? 20_000;
+    const timer = setTimeout(() => reject(new Error(`Vigil did not start within ${startTimeoutMs / 1000}s:\n${output}`)), startTimeoutMs);
     const onData = () => {
       const m = /Vigil listening on (http:\/\/\S+)/.exec(output);
       if (m) {
@@ -68,6 +73,15 @@ export async function startVigil(opts: { args?: string[]; env?: Record<string, s
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
+    },
+    async terminate() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      return child.exitCode;
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {

@@ -102,6 +102,23 @@ describe('ingest writer', () => {
     await writer.close();
   });
 
+  it('says the disk is full while the store refuses writes for lack of space, and clears it once they work', async () => {
+    const store = new MemoryStore();
+    const writer = newWriter(store, { log: () => {} });
+    expect(writer.failure()).toBeNull();
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    store.failNextWrites(1_000, full);
+    writer.write([sample(1)], result('a', 1), STALE_MS);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(writer.failure()).toEqual({ since: expect.any(Number), reason: 'the disk is full (database or disk is full)' });
+    expect(await writer.flushed()).toBe(false);
+    store.failNextWrites(0);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(writer.failure()).toBeNull();
+    expect(store.samples.all.map((s) => s.ts)).toEqual([1]);
+    await writer.close();
+  });
+
   it('close() writes what is left', async () => {
     const store = new MemoryStore();
     const writer = newWriter(store, { log: () => {} });
