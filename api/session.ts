@@ -47,7 +47,10 @@ export function sessionRoutes(deps: SessionRoutesDeps): Hono {
     return c.json({ name: token.name, role: token.role, expiresAt: session.expiresAt, csrf }, 201);
   });
   app.get('/session', (c) => {
-    const identity = identityOf(c);
+    // Anonymous reads allowed and no credential sent: a plain answer, not a 401 — the dashboard asks at
+    // every start, and a visitor who never signed in is not an error (nor a red line in the console).
+    const identity = c.get('vigilIdentity') as Identity | undefined;
+    if (identity === undefined) return c.json({ kind: 'anonymous', name: null, role: null, csrf: null });
     return c.json({
       kind: identity.kind,
       name: identity.name,

@@ -79,8 +79,9 @@ export interface NewSilenceRequest {
 
 /** `POST`/`GET /api/v1/session`: who the dashboard is signed in as, and the CSRF token its changes carry. */
 export interface SessionJson {
-  readonly name: string;
-  readonly role: string;
+  /** null when the browser is not signed in (anonymous reads). */
+  readonly name: string | null;
+  readonly role: string | null;
   readonly csrf: string | null;
 }
 
@@ -88,7 +89,7 @@ export interface SessionJson {
 export interface ApiClient {
   /** Trades an API token for a session cookie (the token is sent this once and not kept). */
   signIn(token: string): Promise<SessionJson>;
-  /** Who the session cookie belongs to; ApiError 401 when there is none. */
+  /** Who the session cookie belongs to (name null when not signed in); ApiError 401 for a session that has ended. */
   session(): Promise<SessionJson>;
   signOut(): Promise<unknown>;
   /** The whole status, or with the `cursor` of a previous answer only the cells changed since. */

@@ -59,7 +59,7 @@ const models = createModels({
     async signIn(token) {
       const session = await api.signIn(token);
       csrf = session.csrf;
-      return session.name;
+      return session.name ?? token.slice(0, 8);
     },
     async current() {
       if (wallKey() !== null) return null;

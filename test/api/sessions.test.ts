@@ -66,6 +66,17 @@ async function signIn(vigil: RunningVigil, token: string, headers: Record<string
 }
 
 describeEachEngine('dashboard sessions', (engine) => {
+  it('answers a browser that never signed in as anonymous, not with a 401, when anonymous reads are on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-session-anon-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const configFile = path.join(dir, 'vigil.yaml');
+    fs.writeFileSync(configFile, CONFIG().replace('anonymous_read: false', 'anonymous_read: true'));
+    const { vigil } = await start(engine, { configFile });
+    const res = await vigil.app.request('/api/v1/session');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ kind: 'anonymous', name: null, role: null, csrf: null });
+  });
+
   it('trades a token for an HttpOnly, SameSite=Strict cookie whose secret is stored hashed, and says who you are', async () => {
     const { vigil, db, tokens } = await start(engine);
     const { setCookie, cookie, secret, body } = await signIn(vigil, tokens.responder);
