@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfigText } from '../../config/load.js';
 import { ConfigError } from '../../lib/errors.js';
 import { builtinProbes } from '../../probes/index.js';
-import { RunCounter, expectBoundedMemory, fuzzParams, nastyString, residentBytes, withinHangCap } from './fuzz.js';
+import { RunCounter, described, expectBoundedMemory, fuzzParams, mutate, mutation, nastyString, memoryNow, withinHangCap } from './fuzz.js';
 
 const registry = builtinProbes();
 const counter = new RunCounter();
@@ -60,56 +60,6 @@ const yamlishText = fc
   .map((parts) => parts.join(''));
 
 // ---- mutated real configs --------------------------------------------------------------------------
-
-type Path = Array<string | number>;
-
-/** Every path to a node of plain data (mappings and lists), the root first. */
-function pathsOf(value: unknown, path: Path = [], found: Path[] = []): Path[] {
-  found.push(path);
-  if (Array.isArray(value)) value.forEach((item, i) => pathsOf(item, [...path, i], found));
-  else if (value !== null && typeof value === 'object') for (const [key, item] of Object.entries(value)) pathsOf(item, [...path, key], found);
-  return found;
-}
-
-/** A value of the wrong kind for almost any place in a config. */
-const wrongValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, Number.NaN, Infinity, -Infinity, 0.5, '', '0s', '-5s', '999999999999d', '1e400', [], {}),
-  nastyString(30),
-  fc.integer(),
-  fc.double(),
-  fc.array(fc.oneof(fc.string({ maxLength: 10 }), fc.integer()), { maxLength: 5 }),
-  fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 4 }),
-);
-
-type Mutation = { kind: 'drop' | 'replace' | 'rename' | 'add'; pick: number; value: unknown; key: string };
-
-const mutation: fc.Arbitrary<Mutation> = fc.record({
-  kind: fc.constantFrom('drop', 'replace', 'rename', 'add'),
-  pick: fc.nat(),
-  value: wrongValue,
-  key: nastyString(20),
-});
-
-/** The data with one node dropped, replaced, renamed or given a sibling; a new value each time. */
-function mutate(data: unknown, m: Mutation): unknown {
-  const copy = structuredClone(data) as Record<string, unknown>;
-  const paths = pathsOf(copy);
-  const path = paths[m.pick % paths.length]!;
-  if (path.length === 0) return m.kind === 'replace' ? m.value : copy;
-  const parent = path.slice(0, -1).reduce<any>((node, key) => node[key], copy);
-  const last = path[path.length - 1]!;
-  if (m.kind === 'drop') {
-    if (Array.isArray(parent)) parent.splice(Number(last), 1);
-    else delete parent[last];
-  } else if (m.kind === 'replace') parent[last] = m.value;
-  else if (m.kind === 'rename' && !Array.isArray(parent)) {
-    const value = parent[last];
-    delete parent[last];
-    parent[m.key] = value;
-  } else if (Array.isArray(parent)) parent.push(m.value);
-  else parent[m.key] = m.value;
-  return copy;
-}
 
 /** Text-level edits the data model cannot express: a repeated line (a duplicate key), an anchor, a cut. */
 type TextEdit = { kind: 'repeat-line' | 'delete-line' | 'truncate' | 'insert' | 'anchor'; at: number; text: string };
@@ -165,7 +115,9 @@ const deepNesting = fc
     closed: fc.boolean(),
     under: fc.constantFrom('x-deep', 'services', 'rules', 'notify', 'environments'),
   })
-  .map(({ depth, style, closed, under }) => {
+  .map(({ depth, style, closed, under }) => described({ text: deepText(depth, style, closed, under) }, `${style} nested ${depth} deep under ${under}${closed ? '' : ', not closed'}`));
+
+function deepText(depth: number, style: string, closed: boolean, under: string): string {
     const head = `environments: [dev]\n${under === 'services' ? '' : 'services: {}\n'}`;
     const key = under === 'environments' ? 'x-env' : under;
     switch (style) {
@@ -181,12 +133,15 @@ const deepNesting = fc
         // Indentation makes block mappings quadratic in size: as deep as fits in the size limit.
         return `${head}${key}:\n${Array.from({ length: 1_400 }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')} 1\n`;
     }
-  });
+    return '';
+}
 
 /** One very long string or key (up to most of the 1 MiB limit) in a real place of a config. */
 const longText = fc
   .record({ length: fc.integer({ min: 1_000, max: 900_000 }), where: fc.constantFrom('key', 'service', 'url', 'owner', 'comment', 'quoted-key'), char: fc.constantFrom('a', 'é', '😀', ' ', '\\') })
-  .map(({ length, where, char }) => {
+  .map(({ length, where, char }) => described({ text: longTextOf(length, where, char) }, `${length} bytes of ${JSON.stringify(char)} as ${where}`));
+
+function longTextOf(length: number, where: string, char: string): string {
     const long = char.repeat(Math.max(1, Math.floor(length / Buffer.byteLength(char))));
     const head = 'environments: [dev]\n';
     switch (where) {
@@ -203,12 +158,12 @@ const longText = fc
       default:
         return `${head}services: {}\n# ${long}\n`;
     }
-  });
+}
 
 // The cap on each input is HANG_MS; a property's time is its inputs' on a busy machine.
 describe('the config loader under fuzzing', { timeout: 300_000 }, () => {
-  const memoryBefore = residentBytes();
-  afterAll(() => expectBoundedMemory(memoryBefore));
+  const memoryBefore = memoryNow();
+  afterAll(() => expectBoundedMemory('config-loader', memoryBefore, { rss: true }));
 
   it('loads the unmutated demo and example configs (the seeds of the mutations)', async () => {
     expect(await load('seeds', DEMO)).toBe('valid');
@@ -254,7 +209,7 @@ describe('the config loader under fuzzing', { timeout: 300_000 }, () => {
 
   it('refuses nesting 10,000+ levels deep, saying so', async () => {
     await fc.assert(
-      fc.asyncProperty(deepNesting, async (text) => {
+      fc.asyncProperty(deepNesting, async ({ text }) => {
         expect(await load('deep-nesting', text)).toBe('refused');
       }),
       fuzzParams(0x10ad06, 20),
@@ -263,7 +218,7 @@ describe('the config loader under fuzzing', { timeout: 300_000 }, () => {
 
   it('answers very long strings and keys', async () => {
     await fc.assert(
-      fc.asyncProperty(longText, async (text) => {
+      fc.asyncProperty(longText, async ({ text }) => {
         await load('long-text', text);
       }),
       fuzzParams(0x10ad07, 20),
