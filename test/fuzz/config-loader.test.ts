@@ -38,7 +38,10 @@ async function load(target: string, text: string): Promise<Outcome> {
       for (const problem of error.problems) {
         expect(problem.file).toBe('vigil.yaml');
         expect(problem.message.trim()).not.toBe('');
-        if (problem.line !== null) expect(problem.line).toBeGreaterThanOrEqual(1), expect(problem.line).toBeLessThanOrEqual(lines + 1);
+        if (problem.line !== null) {
+          expect(problem.line).toBeGreaterThanOrEqual(1);
+          expect(problem.line).toBeLessThanOrEqual(lines + 1);
+        }
       }
       return 'refused' as const;
     }
@@ -118,22 +121,22 @@ const deepNesting = fc
   .map(({ depth, style, closed, under }) => described({ text: deepText(depth, style, closed, under) }, `${style} nested ${depth} deep under ${under}${closed ? '' : ', not closed'}`));
 
 function deepText(depth: number, style: string, closed: boolean, under: string): string {
-    const head = `environments: [dev]\n${under === 'services' ? '' : 'services: {}\n'}`;
-    const key = under === 'environments' ? 'x-env' : under;
-    switch (style) {
-      case 'flow-seq':
-        return `${head}${key}: ${'['.repeat(depth)}${closed ? ']'.repeat(depth) : ''}\n`;
-      case 'flow-map':
-        return `${head}${key}: ${'{a: '.repeat(depth)}1${closed ? '}'.repeat(depth) : ''}\n`;
-      case 'flow-mixed':
-        return `${head}${key}: ${'[{a: '.repeat(depth)}1${closed ? '}]'.repeat(depth) : ''}\n`;
-      case 'block-seq':
-        return `${head}${key}:\n${'- '.repeat(depth)}x\n`;
-      case 'block-map':
-        // Indentation makes block mappings quadratic in size: as deep as fits in the size limit.
-        return `${head}${key}:\n${Array.from({ length: 1_400 }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')} 1\n`;
-    }
-    return '';
+  const head = `environments: [dev]\n${under === 'services' ? '' : 'services: {}\n'}`;
+  const key = under === 'environments' ? 'x-env' : under;
+  switch (style) {
+    case 'flow-seq':
+      return `${head}${key}: ${'['.repeat(depth)}${closed ? ']'.repeat(depth) : ''}\n`;
+    case 'flow-map':
+      return `${head}${key}: ${'{a: '.repeat(depth)}1${closed ? '}'.repeat(depth) : ''}\n`;
+    case 'flow-mixed':
+      return `${head}${key}: ${'[{a: '.repeat(depth)}1${closed ? '}]'.repeat(depth) : ''}\n`;
+    case 'block-seq':
+      return `${head}${key}:\n${'- '.repeat(depth)}x\n`;
+    case 'block-map':
+      // Indentation makes block mappings quadratic in size: as deep as fits in the size limit.
+      return `${head}${key}:\n${Array.from({ length: 1_400 }, (_, i) => `${' '.repeat(i + 1)}k:`).join('\n')} 1\n`;
+  }
+  return '';
 }
 
 /** One very long string or key (up to most of the 1 MiB limit) in a real place of a config. */
@@ -142,22 +145,22 @@ const longText = fc
   .map(({ length, where, char }) => described({ text: longTextOf(length, where, char) }, `${length} bytes of ${JSON.stringify(char)} as ${where}`));
 
 function longTextOf(length: number, where: string, char: string): string {
-    const long = char.repeat(Math.max(1, Math.floor(length / Buffer.byteLength(char))));
-    const head = 'environments: [dev]\n';
-    switch (where) {
-      case 'key':
-        return `${head}services: {}\n${long}: 1\n`;
-      case 'quoted-key':
-        return `${head}services: {}\n${JSON.stringify(long)}: 1\n`;
-      case 'service':
-        return `${head}services:\n  ${JSON.stringify(long)}: {}\n`;
-      case 'url':
-        return `${head}services:\n  api:\n    checks:\n      - http: { url: ${JSON.stringify(`https://example.com/${long}`)} }\n`;
-      case 'owner':
-        return `${head}services:\n  api: { owner: ${JSON.stringify(long)} }\n`;
-      default:
-        return `${head}services: {}\n# ${long}\n`;
-    }
+  const long = char.repeat(Math.max(1, Math.floor(length / Buffer.byteLength(char))));
+  const head = 'environments: [dev]\n';
+  switch (where) {
+    case 'key':
+      return `${head}services: {}\n${long}: 1\n`;
+    case 'quoted-key':
+      return `${head}services: {}\n${JSON.stringify(long)}: 1\n`;
+    case 'service':
+      return `${head}services:\n  ${JSON.stringify(long)}: {}\n`;
+    case 'url':
+      return `${head}services:\n  api:\n    checks:\n      - http: { url: ${JSON.stringify(`https://example.com/${long}`)} }\n`;
+    case 'owner':
+      return `${head}services:\n  api: { owner: ${JSON.stringify(long)} }\n`;
+    default:
+      return `${head}services: {}\n# ${long}\n`;
+  }
 }
 
 // The cap on each input is HANG_MS; a property's time is its inputs' on a busy machine.
