@@ -144,6 +144,9 @@ function parseJson<T extends z.ZodType>(schema: T, fast: (value: unknown) => z.o
 }
 
 function describe(error: unknown): string {
+  // The decoders and the schema recurse into attribute values (arrayValue, kvlistValue), which OTLP lets
+  // nest without a bound: past a few hundred levels the stack runs out, which is the sender's doing.
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return 'values nested too deeply';
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -1,6 +1,7 @@
 // Turns zod issues into problems a person can act on: human messages, one problem per unknown key with
 // a did-you-mean, unions flattened to the branch the user meant, and input shown only after redaction.
 import type { z } from 'zod';
+import { MAX_REPORTED_PROBLEMS } from './limits.js';
 
 /** A segment of a path in the config document: a mapping key or a list index. */
 export type PathSegment = string | number;
@@ -50,18 +51,22 @@ export function unknownKeyMessage(key: string, known: readonly string[], what = 
 }
 
 function editDistance(a: string, b: string): number {
-  // Optimal string alignment: a swap of two neighbours ("tiemout") counts as one edit.
-  const rows = a.length + 1;
-  const cols = b.length + 1;
-  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i < rows; i++) {
-    for (let j = 1; j < cols; j++) {
+  // Optimal string alignment: a swap of two neighbours ("tiemout") counts as one edit. Three rows of
+  // the table, not the whole of it: a config with thousands of unknown keys asks for one per key.
+  let before = new Int32Array(b.length + 1);
+  let previous = Int32Array.from({ length: b.length + 1 }, (_, j) => j);
+  let current = new Int32Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    current[0] = i;
+    for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      let distance = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, before[j - 2] + 1);
+      current[j] = distance;
     }
+    [before, previous, current] = [previous, current, before];
   }
-  return d[a.length][b.length];
+  return previous[b.length];
 }
 
 const TYPE_NAMES: Record<string, string> = {
@@ -85,6 +90,10 @@ export function describeInput(input: unknown, redact: (text: string) => string):
   if (input === null) return 'an empty value';
   if (typeof input === 'string') return JSON.stringify(redact(input));
   if (Array.isArray(input)) return 'a list';
+  // What YAML's !!omap, !!set and !!binary tags make: not the plain mapping or list a config takes.
+  if (input instanceof Map) return 'an ordered mapping (!!omap)';
+  if (input instanceof Set) return 'a set (!!set)';
+  if (input instanceof Uint8Array) return 'binary data (!!binary)';
   if (typeof input === 'object') return 'a mapping';
   return String(input);
 }
@@ -113,6 +122,9 @@ function boundMessage(iss: { origin: string; inclusive?: boolean }, bound: numbe
  * message. Values the user wrote are shown through `redact`, so a secret never reaches a message.
  */
 export function humanErrorMap(redact: (text: string) => string): z.core.$ZodErrorMap {
+  // A did-you-mean costs an edit distance per known key; past the problems shown, none is worth it
+  // (a file of 20,000 unknown keys spent most of a second on them).
+  let suggestionsLeft = MAX_REPORTED_PROBLEMS;
   return (iss) => {
     const got = describeInput(iss.input, redact);
     switch (iss.code) {
@@ -136,7 +148,7 @@ export function humanErrorMap(redact: (text: string) => string): z.core.$ZodErro
         // One line per key, split into one problem each by `issueToProblems` so each gets its own line.
         const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
         const known = shape ? Object.keys(shape) : [];
-        return iss.keys.map((key) => unknownKeyMessage(key, known)).join('\n');
+        return iss.keys.map((key) => unknownKeyMessage(key, suggestionsLeft-- > 0 ? known : [])).join('\n');
       }
       case 'invalid_union': {
         const expected = iss.errors.flatMap((branch) =>

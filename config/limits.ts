@@ -10,6 +10,12 @@ export const MAX_ANCHORS_AND_ALIASES = 10_000;
 /** yaml's `maxAliasCount`: how often an anchor may be used, times the aliases nested in it (an alias bomb). */
 export const MAX_ALIAS_COUNT = 10_000;
 
+/**
+ * Mappings and lists nested in one another, as written: a real config nests under ten; yaml composes
+ * recursively and overflows the stack past ~800.
+ */
+export const MAX_NESTING_DEPTH = 100;
+
 /** Values (scalars, mappings, lists) and characters of the document with its aliases expanded. */
 export const MAX_DOCUMENT_VALUES = 1_000_000;
 export const MAX_DOCUMENT_CHARS = 64 * 1024 * 1024;

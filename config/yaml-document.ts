@@ -2,7 +2,7 @@
 // whatever the text holds: yaml's own quadratic duplicate-key check is replaced by a linear one, aliases
 // that would loop (an alias inside the node it names) or explode (an alias bomb) are refused with their
 // line, and the data with its aliases expanded is measured before anything walks it.
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseDocument, type Alias, type Document } from 'yaml';
+import { Composer, Lexer, LineCounter, Parser, YAMLParseError, isAlias, isCollection, isMap, isPair, isScalar, isSeq, type Alias, type CST, type Document } from 'yaml';
 import { ConfigError, type ConfigProblem } from '../lib/errors.js';
 import type { PathSegment } from './issues.js';
 import {
@@ -10,6 +10,7 @@ import {
   MAX_ANCHORS_AND_ALIASES,
   MAX_DOCUMENT_CHARS,
   MAX_DOCUMENT_VALUES,
+  MAX_NESTING_DEPTH,
   formatCount,
   sizeOf,
 } from './limits.js';
@@ -25,17 +26,15 @@ export interface YamlDocument {
 /** Parses a config's YAML; throws a ConfigError with every located YAML problem. */
 export function parseYaml(text: string, file: string): YamlDocument {
   const lineCounter = new LineCounter();
-  // `merge` allows `<<: *defaults`, so shared check settings can live in an `x-` anchor. Duplicate keys
-  // are checked below: yaml's `uniqueKeys` compares each key with every earlier one (over a minute for 300,000).
-  const doc = parseDocument(text, { lineCounter, prettyErrors: true, uniqueKeys: false, merge: true });
   const problemAt = (offset: number | undefined, message: string): ConfigProblem => ({
     file,
     line: offset === undefined ? null : lineCounter.linePos(offset).line,
     path: '',
     message,
   });
+  const doc = composeDocument(text, lineCounter, problemAt);
   if (doc.errors.length) {
-    throw new ConfigError(doc.errors.map((error) => ({ file, line: error.linePos?.[0]?.line ?? null, path: '', message: yamlMessage(error.message) })));
+    throw new ConfigError(doc.errors.map((error) => problemAt(error.pos[0], yamlMessage(error.message))));
   }
 
   const { problems, aliasTargets } = inspectNodes(doc, problemAt);
@@ -66,6 +65,44 @@ function yamlMessage(message: string): string {
   const first = message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
   if (/maximum call stack size exceeded/i.test(first)) return 'invalid YAML: nested too deeply';
   return `invalid YAML: ${first}`;
+}
+
+/**
+ * yaml's parseDocument, with the nesting depth bounded while the text is parsed: yaml composes a
+ * document recursively (a stack overflow past ~800 levels) and its parser takes ~1 KB a level, so a
+ * megabyte of `[` cost seconds and ~900 MB before the overflow. Here the parse stops at the first
+ * token past the bound. `merge` allows `<<: *defaults`, so shared check settings can live in an `x-`
+ * anchor; duplicate keys are checked by `inspectNodes`: yaml's `uniqueKeys` compares each key with
+ * every earlier one (over a minute for 300,000).
+ */
+function composeDocument(
+  text: string,
+  lineCounter: LineCounter,
+  problemAt: (offset: number | undefined, message: string) => ConfigProblem,
+): Document.Parsed {
+  const parser = new Parser(lineCounter.addNewLine);
+  function* tokens(): Generator<CST.Token> {
+    lineCounter.addNewLine(0);
+    for (const lexeme of new Lexer().lex(text)) {
+      yield* parser.next(lexeme);
+      // The stack holds the document and each collection open at this token.
+      if (parser.stack.length > MAX_NESTING_DEPTH + 1) {
+        throw new ConfigError([problemAt(parser.offset, `invalid YAML: nested more than ${MAX_NESTING_DEPTH} levels deep`)]);
+      }
+    }
+    yield* parser.end();
+  }
+  const composer = new Composer({ uniqueKeys: false, merge: true });
+  let doc: Document.Parsed | null = null;
+  for (const composed of composer.compose(tokens(), true, text.length)) {
+    if (doc === null) doc = composed;
+    else {
+      doc.errors.push(new YAMLParseError(composed.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'a config is one YAML document; remove the second "---"'));
+      break;
+    }
+  }
+  // compose(…, forceDoc = true) ends with a document, empty when the text is.
+  return doc!;
 }
 
 type YamlNode = unknown;
@@ -118,6 +155,13 @@ function inspectNodes(
     if (isMap(node)) {
       const keys = new Set<unknown>();
       for (const pair of node.items) {
+        if (isCollection(pair.key)) {
+          // yaml would make the text of the list or mapping the key, and warn on the process's stderr.
+          problems.push(problemAt(rangeStart(pair.key), 'invalid YAML: a key must be a plain value like a name, not a list or a mapping'));
+        } else if (isScalar(pair.key) && pair.key.value === '__proto__') {
+          // An own "__proto__" key becomes an object's prototype wherever the data is copied: the entry vanishes.
+          problems.push(problemAt(rangeStart(pair.key), 'invalid YAML: "__proto__" cannot be used as a key'));
+        }
         if (isScalar(pair.key)) {
           if (keys.has(pair.key.value)) problems.push(problemAt(rangeStart(pair.key), 'invalid YAML: Map keys must be unique'));
           keys.add(pair.key.value);

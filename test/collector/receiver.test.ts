@@ -144,6 +144,16 @@ describe('the OTLP/HTTP receiver', () => {
     await stillServing(vigil);
   });
 
+  // Found by test/fuzz/otlp-receiver.test.ts: the 400 said "Maximum call stack size exceeded".
+  it('answers 400 saying so to attribute values nested thousands deep', async () => {
+    const vigil = await startOtlpVigil();
+    const deep = `${'{"arrayValue":{"values":['.repeat(5_000)}{"stringValue":"x"}${']}}'.repeat(5_000)}`;
+    const answer = await postJson(vigil, `{"resourceMetrics":[{"resource":{"attributes":[{"key":"deep","value":${deep}}]}}]}`);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text)).toEqual({ code: 3, message: 'malformed metrics request: values nested too deeply' });
+    await stillServing(vigil);
+  });
+
   it('answers 413 past the body limit before reading it all', async () => {
     const vigil = await startOtlpVigil({ otlp: { maxBodyBytes: 64 * 1024 } });
     const answer = await post(vigil, '/v1/metrics', Buffer.alloc(200 * 1024, 32), { 'content-type': 'application/json' });

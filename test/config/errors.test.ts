@@ -242,6 +242,18 @@ describe('config problems name the file, line and path', () => {
     expect(problems[0]).toMatch(/^vigil\.yaml:6: invalid YAML: /);
   });
 
+  // Found by test/fuzz/config-loader.test.ts: each was loaded as something else, or told in yaml's words.
+  it.each([
+    ['a list as a key (yaml made its text the key and warned on stderr)', ['environments: [dev]', 'services: {}', '? [a, b]', ': 1'], ['vigil.yaml:3: invalid YAML: a key must be a plain value like a name, not a list or a mapping']],
+    ['a __proto__ key (the service vanished)', ['environments: [dev]', 'services: { __proto__: { checks: [] }, web: {} }'], ['vigil.yaml:2: invalid YAML: "__proto__" cannot be used as a key']],
+    ['a !!set', ['environments: !!set { dev }', 'services: {}'], ['vigil.yaml:1 environments: expected a list, got a set (!!set)']],
+    ['a !!omap', ['environments: [dev]', 'services: !!omap [ api: {} ]'], ['vigil.yaml:2 services: expected a mapping, got an ordered mapping (!!omap)']],
+    ['a !!binary', ['environments: [dev]', 'services: !!binary aGVsbG8='], ['vigil.yaml:2 services: expected a mapping, got binary data (!!binary)']],
+    ['a second document', ['environments: [dev]', '---', 'services: {}'], ['vigil.yaml:2: invalid YAML: a config is one YAML document; remove the second "---"']],
+  ])('refuses %s, saying what it is', (_name, lines, expected) => {
+    expect(problemsOf(yaml(...lines))).toEqual(expected);
+  });
+
   it('names each missing environment variable and where it is used, once per environment', () => {
     const text = yaml(...head, '    checks:', '      - health: { url: "${API_URL_{{ENV}}}/health/ready" }');
     expect(problemsOf(text, { API_URL_DEV: 'https://dev.example.com' })).toEqual([

@@ -102,7 +102,34 @@ describe('large documents', () => {
 
   it('says a file nested too deeply is so', () => {
     const problems = problemsOf(`environments: [dev]\nservices: {}\nx-deep: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`);
-    expect(problems).toEqual([expect.stringMatching(/^vigil\.yaml:3: invalid YAML: nested too deeply$/)]);
+    expect(problems).toEqual(['vigil.yaml:3: invalid YAML: nested more than 100 levels deep']);
+  });
+
+  // Found by test/fuzz/config-loader.test.ts: 400,000 `[` took 16 s and ~600 MB before yaml's stack overflowed.
+  it.each([
+    ['a flow list', `x-deep: ${'['.repeat(400_000)}`, 3],
+    ['a flow mapping', `x-deep: ${'{a: '.repeat(200_000)}`, 3],
+    ['a block list', `x-deep:\n${'- '.repeat(400_000)}x`, 4],
+  ])('refuses %s nested past 100 levels at the first level too deep, with its line', (_name, deep, line) => {
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    expect(problemsOf(`environments: [dev]\nservices: {}\n${deep}\n`)).toEqual([`vigil.yaml:${line}: invalid YAML: nested more than 100 levels deep`]);
+    expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('loads nesting of 100 levels', () => {
+    const config = loadConfigText(`environments: [dev]\nservices: {}\nx-deep: ${'['.repeat(98)}${']'.repeat(98)}\n`, { file: 'vigil.yaml', env: {}, registry });
+    expect(config.environments).toEqual(['dev']);
+  });
+
+  // Each did-you-mean is an edit distance per known key: past the 100 problems shown none is computed.
+  it('reports 20,000 unknown keys as the first 100 with their did-you-mean and a count', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `servicez${i}: 1`);
+    const problems = problemsOf(yaml('environments: [dev]', 'services: {}', ...keys));
+    expect(problems).toHaveLength(101);
+    expect(problems[0]).toBe('vigil.yaml:3 servicez0: unknown key "servicez0" (did you mean "services"?)');
+    expect(problems[99]).toBe('vigil.yaml:102 servicez99: unknown key "servicez99" (did you mean "services"?)');
+    expect(problems[100]).toBe('vigil.yaml: and 19,900 more problems not shown; fix these first');
   });
 
   it('refuses text over 1 MiB', () => {
