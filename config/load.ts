@@ -10,7 +10,7 @@ import type { ReceiverRegistry } from '../notify/receiver.js';
 import { builtinReceivers } from '../notify/index.js';
 import { compileNotify } from './notify.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
-import { DEFAULT_OTLP_CONFIG, type OtlpConfig, type ServiceSpec, type VigilConfig } from './types.js';
+import { DEFAULT_OTLP_CONFIG, DEFAULT_PORT, type OtlpConfig, type ServiceSpec, type VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema, type ConfigDocument } from './schema.js';
 import { compileAlerting } from './alerting.js';
 import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
@@ -30,8 +30,6 @@ export interface LoadOptions {
   /** Receiver kinds of `notify.receivers` (default: the built-in ones). */
   readonly receivers?: ReceiverRegistry;
 }
-
-export const DEFAULT_PORT = 8080;
 
 /** How many environment names a message lists before "and N more". */
 const LISTED_ENVIRONMENTS = 10;
