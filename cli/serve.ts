@@ -39,6 +39,7 @@ import { builtinReceivers } from '../notify/index.js';
 import { enqueueNotifications } from '../notify/outbox.js';
 import { notificationsFor, notifyPlan } from '../notify/routing.js';
 import { LoopStallMonitor } from '../lib/loop-stalls.js';
+import { localUrl } from './healthcheck.js';
 import { startHousekeeping } from '../store/housekeeping.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
@@ -269,7 +270,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     started.start();
     closers.push(() => started.stop());
     // The demo app's backup job beats on this Vigil's own heartbeat URLs, as a cron job would.
-    const ownUrl = opts.host === '0.0.0.0' || opts.host === '::' ? `http://127.0.0.1:${boundPort}` : url;
+    const ownUrl = localUrl(opts.host, boundPort);
     demo?.startBackupJobs(ownUrl, heartbeats.map((record) => ({ env: record.checkId.split('/')[0]!, path: heartbeatPath(record.token) })));
     opts.log(
       `Vigil listening on ${url} (config: ${config.source}; ${config.checks.length} checks in ${config.environments.join(', ')}; ` +

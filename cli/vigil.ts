@@ -2,28 +2,15 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { BadRequestError, ConfigError, NotFoundError } from '../lib/errors.js';
-import { loadConfigFile } from '../config/load.js';
-import { describeConfig } from '../config/describe.js';
-import { describeAlerting } from '../config/describe-alerting.js';
-import { builtinProbes } from '../probes/index.js';
-import { builtinReceivers } from '../notify/index.js';
-import { describeNotify } from '../config/describe-notify.js';
-import { sendTestMessage } from '../notify/test-message.js';
-import { OutboundGuard } from '../lib/outbound-guard.js';
-import { serve, StartError, DEFAULT_DB } from './serve.js';
-import { describeHeartbeats } from './heartbeats.js';
-import { STOP_DEADLINE_MS, stopWithin } from './shutdown.js';
-import { BackupError, backupLines, restoreLines } from './backup.js';
-import { accessReviewLines, createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit } from './tokens.js';
-import { createWallLinkLines, revokeWallLinkLine, wallLinkTable } from './wall-links.js';
-import { loadDemoConfigForExport } from '../config/demo.js';
-import { prometheusRuleGroups, prometheusRulesYaml } from '../rules/prometheus-export.js';
+import { DEFAULT_PORT } from '../config/types.js';
+import { checkReady, localUrl } from './healthcheck.js';
 
 const HELP: Record<string, string> = {
   main: `Vigil — self-hosted observability and SLA monitoring.
 
 Usage:
   vigil serve [--config vigil.yaml] [--port 8080] [--host 0.0.0.0] [--db ./data/vigil.db]
+  vigil healthcheck [--config vigil.yaml] [--port 8080] [--host 0.0.0.0]
   vigil check --config vigil.yaml [--db ./data/vigil.db]
   vigil notify test <receiver> [--config vigil.yaml]
   vigil export prometheus-rules [--config vigil.yaml]
@@ -47,6 +34,17 @@ Options:
   --host HOST     address to listen on (default: $HOST, else 0.0.0.0)
   --db PATH|URL   SQLite database file, or a postgres://user@host/db URL (default: $VIGIL_DB, else the
                   config's storage:, else ./data/vigil.db)
+  -h, --help      show this help`,
+  healthcheck: `Usage: vigil healthcheck [options]
+
+Asks /health/ready of the Vigil that "vigil serve" with the same options runs on this machine (through
+127.0.0.1 when it listens on every address) and exits 0 when it answers ready within 2 s, else 1. The
+Docker image's HEALTHCHECK. It reads the config only for server.port, when neither --port nor PORT is set.
+
+Options:
+  --config FILE   vigil.yaml serve runs (default: $VIGIL_CONFIG, else the embedded demo)
+  --port N        the port serve was given (default: $PORT, else server.port of the config, else 8080)
+  --host HOST     the address serve listens on (default: $HOST, else 0.0.0.0)
   -h, --help      show this help`,
   check: `Usage: vigil check --config FILE [--db PATH|URL]
 
@@ -157,6 +155,14 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** serve's --port (else PORT) and --host (else HOST), which healthcheck reads the same way. */
+function listenOptions(values: Record<string, string | boolean | undefined>): { port: number | undefined; host: string } {
+  const portText = (values.port as string | undefined) ?? process.env.PORT;
+  const port = portText === undefined ? undefined : Number(portText);
+  if (portText !== undefined && (!/^\d+$/.test(portText) || port! > 65535)) fail(`--port: expected a port number 0-65535, got "${portText}"`);
+  return { port, host: (values.host as string | undefined) ?? process.env.HOST ?? '0.0.0.0' };
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
@@ -179,7 +185,7 @@ async function main(argv: string[]): Promise<void> {
       options: {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-        ...(command === 'serve' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
+        ...(command === 'serve' || command === 'healthcheck' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
         ...(['serve', 'check', 'token', 'audit', 'access-review', 'wall-link', 'backup', 'restore'].includes(command) ? { db: { type: 'string' } } : {}),
         ...(command === 'wall-link' ? { name: { type: 'string' }, expires: { type: 'string' } } : {}),
         ...(command === 'restore' ? { force: { type: 'boolean' } } : {}),
@@ -196,6 +202,60 @@ async function main(argv: string[]): Promise<void> {
   }
   const configFile = (values.config as string | undefined) ?? process.env.VIGIL_CONFIG;
 
+  if (command === 'healthcheck') {
+    const { port, host } = listenOptions(values);
+    if (port === 0) fail('healthcheck needs the port serve listens on; with port 0 it picks a free one, which only its log says');
+    // Before the rest of Vigil is imported: only a config without --port or PORT needs the config code.
+    const configuredPort = async () => {
+      const [{ loadConfigFile }, { builtinProbes }] = await Promise.all([import('../config/load.js'), import('../probes/index.js')]);
+      return loadConfigFile(configFile!, { env: process.env, registry: builtinProbes() }).server.port;
+    };
+    try {
+      const result = await checkReady(localUrl(host, port ?? (configFile ? await configuredPort() : DEFAULT_PORT)));
+      (result.ready ? process.stdout : process.stderr).write(`${result.line}\n`);
+      process.exit(result.ready ? 0 : 1);
+    } catch (err) {
+      if (err instanceof ConfigError) fail(`invalid config\n${err.message}`);
+      throw err;
+    }
+  }
+
+  // Loaded here, not at the top: `vigil healthcheck` above needs none of it (see cli/healthcheck.ts).
+  const [
+    { loadConfigFile },
+    { describeConfig },
+    { describeAlerting },
+    { builtinProbes },
+    { builtinReceivers },
+    { describeNotify },
+    { sendTestMessage },
+    { serve, StartError, DEFAULT_DB },
+    { describeHeartbeats },
+    { accessReviewLines, createTokenLines, openCliStore, revokeTokenLine, tokenTable, verifyAudit },
+    { loadDemoConfigForExport },
+    { prometheusRuleGroups, prometheusRulesYaml },
+    { OutboundGuard },
+    { STOP_DEADLINE_MS, stopWithin },
+    { BackupError, backupLines, restoreLines },
+    { createWallLinkLines, revokeWallLinkLine, wallLinkTable },
+  ] = await Promise.all([
+    import('../config/load.js'),
+    import('../config/describe.js'),
+    import('../config/describe-alerting.js'),
+    import('../probes/index.js'),
+    import('../notify/index.js'),
+    import('../config/describe-notify.js'),
+    import('../notify/test-message.js'),
+    import('./serve.js'),
+    import('./heartbeats.js'),
+    import('./tokens.js'),
+    import('../config/demo.js'),
+    import('../rules/prometheus-export.js'),
+    import('../lib/outbound-guard.js'),
+    import('./shutdown.js'),
+    import('./backup.js'),
+    import('./wall-links.js'),
+  ]);
   try {
     if (command === 'check') {
       if (!configFile) fail(`check needs --config FILE\n\n${HELP.check}`);
@@ -331,13 +391,9 @@ async function main(argv: string[]): Promise<void> {
       if (!result.ok) process.exit(1);
       return;
     }
-    const portText = (values.port as string | undefined) ?? process.env.PORT;
-    const port = portText === undefined ? undefined : Number(portText);
-    if (portText !== undefined && (!/^\d+$/.test(portText) || port! > 65535)) fail(`--port: expected a port number 0-65535, got "${portText}"`);
     const running = await serve({
       configFile,
-      port,
-      host: (values.host as string | undefined) ?? process.env.HOST ?? '0.0.0.0',
+      ...listenOptions(values),
       db: (values.db as string | undefined) ?? process.env.VIGIL_DB,
       env: process.env,
       log: (line) => console.log(line),

@@ -13,7 +13,7 @@ import type { ReceiverRegistry } from '../notify/receiver.js';
 import { builtinReceivers } from '../notify/index.js';
 import { compileNotify } from './notify.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
-import { DEFAULT_OTLP_CONFIG, DEFAULT_SERVER_LIMITS, DEFAULT_SESSION_LIFETIME_MS, type OtlpConfig, type ServerConfig, type ServiceSpec, type VigilConfig } from './types.js';
+import { DEFAULT_OTLP_CONFIG, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_SESSION_LIFETIME_MS, type OtlpConfig, type ServerConfig, type ServiceSpec, type VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema, type ConfigDocument } from './schema.js';
 import { compileAlerting } from './alerting.js';
 import { expandChecks, isPlainObject, type ServiceToExpand } from './expand.js';
@@ -33,8 +33,6 @@ export interface LoadOptions {
   /** Receiver kinds of `notify.receivers` (default: the built-in ones). */
   readonly receivers?: ReceiverRegistry;
 }
-
-export const DEFAULT_PORT = 8080;
 
 /** How many environment names a message lists before "and N more". */
 const LISTED_ENVIRONMENTS = 10;

@@ -28,6 +28,9 @@ export interface OtlpConfig {
   readonly histogramSamples: number;
 }
 
+/** Vigil's HTTP port when neither --port, PORT nor `server.port` says (here, not in load.ts: `vigil healthcheck` reads it without loading the config code). */
+export const DEFAULT_PORT = 8080;
+
 export const DEFAULT_OTLP_CONFIG: OtlpConfig = {
   enabled: true,
   port: null,

@@ -75,7 +75,8 @@ describe('docker-compose.yml', () => {
     expect(read('cli/vigil.ts')).toContain("vigil serve [");
     expect(services.vigil!.environment!.VIGIL_DB).toMatch(/^\/data\//);
     expect(mounts('vigil').some((m) => m.target === '/data' && !m.bind)).toBe(true);
-    expect(services.vigil!.healthcheck!.test.join(' ')).toContain('/health/ready');
+    // The image's own check (`vigil healthcheck` asks /health/ready; test/cli/healthcheck.test.ts).
+    expect(services.vigil!.healthcheck!.test).toEqual(['CMD', ...healthcheckCommand(read('Dockerfile'))]);
 
     const configFlag = services.prometheus!.command!.find((arg) => arg.startsWith('--config.file='))!;
     const config = localPath('prometheus', configFlag.slice('--config.file='.length));
@@ -105,8 +106,39 @@ describe('docker-compose.yml', () => {
   });
 });
 
+/** The exec-form CMD of the Dockerfile's HEALTHCHECK (its continuation lines joined). */
+function healthcheckCommand(dockerfile: string): string[] {
+  const instruction = /^HEALTHCHECK ((?:[^\n]*\\\n)*[^\n]*)$/m.exec(dockerfile)![1]!.replace(/\\\n/g, ' ');
+  return JSON.parse(/\bCMD (\[.*\])\s*$/.exec(instruction)![1]!);
+}
+
+/** The Node LTS major .ci/run tests besides the machine's Node. */
+const CI_LTS_MAJOR = Number(/^NEWEST_LTS_MAJOR=(\d+)$/m.exec(read('.ci/run'))?.[1]);
+
 describe('the Dockerfile', () => {
   const dockerfile = read('Dockerfile');
+  it('runs on the Node LTS CI tests, as a non-root user, its health check the vigil healthcheck command', () => {
+    expect(CI_LTS_MAJOR).toBeGreaterThanOrEqual(26);
+    const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+    expect(bases.length).toBe(2);
+    for (const base of bases) expect(base).toBe(`node:${CI_LTS_MAJOR}-bookworm-slim`);
+    // The last USER before ENTRYPOINT is who runs Vigil; neither root by name nor by uid.
+    const entrypoint = dockerfile.search(/^ENTRYPOINT /m);
+    const users = [...dockerfile.slice(0, entrypoint).matchAll(/^USER (\S+)$/gm)].map((m) => m[1]!);
+    expect(entrypoint).toBeGreaterThan(0);
+    expect(users.length).toBeGreaterThan(0);
+    expect(users.at(-1)!.split(':')[0]).not.toMatch(/^(root|0)$/);
+    expect(healthcheckCommand(dockerfile)).toEqual(['node', JSON.parse(read('package.json')).bin.vigil, 'healthcheck']);
+    // The port serve listens on is the config's server.port unless PORT says otherwise: the image must not.
+    expect(dockerfile).not.toMatch(/^ENV [^\n]*\bPORT=/m);
+  });
+
+  it('names in engines the Node versions CI tests, and the README says them', () => {
+    const engines = JSON.parse(read('package.json')).engines.node;
+    expect(engines).toBe(`^20.19.0 || ^${CI_LTS_MAJOR}.0.0`);
+    expect(read('README.md')).toContain(`Node.js 20.19 or later 20.x, and Node.js ${CI_LTS_MAJOR}`);
+  });
+
   it('builds in one stage and runs from another, as a non-root user, with a health check on /health/ready and a data volume', () => {
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^FROM \S+ AS build$/m);
@@ -114,7 +146,9 @@ describe('the Dockerfile', () => {
     const user = /^USER (\S+)$/m.exec(dockerfile);
     expect(user?.[1]).toBeDefined();
     expect(['root', '0']).not.toContain(user![1]);
-    expect(dockerfile).toMatch(/^HEALTHCHECK [^\n]*(\\\n[^\n]*)*\/health\/ready/m);
+    // `vigil healthcheck` GETs /health/ready (test/cli/healthcheck.test.ts, test/e2e/serve-config.test.ts).
+    expect(healthcheckCommand(dockerfile).slice(-1)).toEqual(['healthcheck']);
+    expect(read('cli/healthcheck.ts')).toContain('/health/ready');
     expect(dockerfile).toMatch(/^VOLUME \/data$/m);
     expect(dockerfile).toMatch(/chown node:node \/data/);
   });

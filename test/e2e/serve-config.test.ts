@@ -84,6 +84,20 @@ describe('vigil serve --config with a user config', () => {
     expect(run.output.trim()).toBe(`error: cannot listen on 127.0.0.1:${taken}: the port is in use (choose another with --port or PORT)`);
   }, 20_000);
 
+  it('is found ready by vigil healthcheck, which reads the port from the config as serve does', async () => {
+    // The same config with server.port set to where this Vigil listens (it was started on port 0).
+    const withPort = path.join(dir, 'with-port.yaml');
+    fs.writeFileSync(withPort, `server: { port: ${new URL(vigil.url).port} }\n${fs.readFileSync(path.join(dir, 'vigil.yaml'), 'utf8')}`);
+    const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, [VIGIL_CLI, 'healthcheck', '--config', withPort], { env: { PATH: process.env.PATH!, SHOP_TOKEN: TOKEN, HOST: '127.0.0.1' } });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      child.once('exit', (code) => resolve({ code, output }));
+    });
+    expect(run).toEqual({ code: 0, output: `ready: ${vigil.url}/health/ready answered 200\n` });
+  }, 20_000);
+
   it('refuses to start on an invalid config, naming the problem', async () => {
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'environments: [prod]\nservices:\n  shop:\n    checks:\n      - http: { url: "http://127.0.0.1:1/", every: soon }\n');
