@@ -121,7 +121,7 @@ describe('the API under fuzzing', { timeout: 300_000 }, () => {
   afterAll(async () => {
     await running?.vigil.stop();
     fs.rmSync(running.dir, { recursive: true, force: true });
-    expectBoundedMemory('api', memoryBefore, { rss: false });
+    expectBoundedMemory('api', memoryBefore);
   });
 
   /** Calls the app; fails on a 5xx, on an error without the API's shape and message, or on a hang. */

@@ -166,7 +166,7 @@ function longTextOf(length: number, where: string, char: string): string {
 // The cap on each input is HANG_MS; a property's time is its inputs' on a busy machine.
 describe('the config loader under fuzzing', { timeout: 300_000 }, () => {
   const memoryBefore = memoryNow();
-  afterAll(() => expectBoundedMemory('config-loader', memoryBefore, { rss: true }));
+  afterAll(() => expectBoundedMemory('config-loader', memoryBefore));
 
   it('loads the unmutated demo and example configs (the seeds of the mutations)', async () => {
     expect(await load('seeds', DEMO)).toBe('valid');

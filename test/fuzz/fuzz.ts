@@ -15,8 +15,8 @@ export const FUZZ_SCALE = Math.max(1, Number(process.env.FUZZ_RUNS ?? 1) || 1);
 /** An input that takes longer than this is a hang, not a slow machine (the suite runs on 2 busy cores). */
 export const HANG_MS = 15_000;
 
-/** The resident memory a fuzz run may add: the inputs are small, so more is a leak or an unbounded buffer. */
-export const RSS_GROWTH_BYTES = 200 * 1024 * 1024;
+/** What JavaScript may still hold after a fuzz run's collection (seen 5–39 MB on Node 20 and 26): more is a leak or an unbounded buffer. */
+export const RETAINED_GROWTH_BYTES = 100 * 1024 * 1024;
 
 /** fast-check parameters for a property: `runs` inputs (times FUZZ_SCALE) from `seed`. */
 export function fuzzParams(seed: number, runs: number): fc.Parameters<unknown> {
@@ -66,17 +66,18 @@ export function memoryNow(): MemoryReading {
 }
 
 /**
- * Fails when what JavaScript still holds after a collection (and, with `rss`, resident memory) grew by
- * more than RSS_GROWTH_BYTES since `before`; prints both growths (the figures the [X1] report gives).
- * Resident memory is checked only where nothing else runs: with servers and SQLite files in the
- * process, the allocator keeps pages it no longer uses (~200 MB after 10-20 MB bodies, 28 MB retained).
+ * Fails when what JavaScript still holds after a collection grew by more than RETAINED_GROWTH_BYTES since
+ * `before`; prints that and the growth of resident memory (the figures the [X1] report gives). Resident
+ * memory is the allocator's high-water mark, not what is held: with servers and SQLite files in the
+ * process it keeps pages it no longer uses (~200 MB after 10-20 MB bodies, 28 MB retained), and Node 26's
+ * V8 keeps more heap pages than Node 20's (the config loader's run: 62 MB on 20, 203 MB on 26, 6-7 MB
+ * retained on both) — so what is retained is what is bounded.
  */
-export function expectBoundedMemory(file: string, before: MemoryReading, opts: { rss: boolean }): void {
+export function expectBoundedMemory(file: string, before: MemoryReading): void {
   const after = memoryNow();
   const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
   console.log(`fuzz ${file}: resident memory grew ${mb(after.rss - before.rss)} MB, retained ${mb(after.retained - before.retained)} MB`);
-  if (opts.rss) expect(after.rss - before.rss, 'resident memory growth').toBeLessThan(RSS_GROWTH_BYTES);
-  expect(after.retained - before.retained, 'retained memory growth').toBeLessThan(RSS_GROWTH_BYTES);
+  expect(after.retained - before.retained, 'retained memory growth').toBeLessThan(RETAINED_GROWTH_BYTES);
 }
 
 /** A string of unicode text that tends to break parsers: controls, surrogates, RTL marks, emoji, NUL. */

@@ -203,7 +203,7 @@ function hugeArrayText(count: number, what: string): string {
 
 describe('the OTLP/HTTP receiver under fuzzing', { timeout: 300_000 }, () => {
   const memoryBefore = memoryNow();
-  afterAll(() => expectBoundedMemory('otlp-receiver', memoryBefore, { rss: false }));
+  afterAll(() => expectBoundedMemory('otlp-receiver', memoryBefore));
 
   it('answers random bytes as protobuf, plain or gzipped', async () => {
     const vigil = await startOtlpVigil();
