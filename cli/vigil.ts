@@ -256,6 +256,18 @@ async function main(argv: string[]): Promise<void> {
     import('./backup.js'),
     import('./wall-links.js'),
   ]);
+  // token and wall-link: open the store, print what `run` answers, a refusal (400/404) as the CLI's error.
+  const withCliStore = async (db: string, writable: boolean, run: (store: Awaited<ReturnType<typeof openCliStore>>, now: number) => Promise<string>) => {
+    const store = await openCliStore(db, writable).catch((error: Error) => fail(error.message));
+    try {
+      console.log(await run(store, Date.now()));
+    } catch (error) {
+      if (error instanceof BadRequestError || error instanceof NotFoundError) fail(error.message);
+      throw error;
+    } finally {
+      await store.close();
+    }
+  };
   try {
     if (command === 'check') {
       if (!configFile) fail(`check needs --config FILE\n\n${HELP.check}`);
@@ -290,18 +302,11 @@ async function main(argv: string[]): Promise<void> {
       } else {
         fail(`expected "wall-link create", "wall-link list" or "wall-link revoke <id>"${usage}`);
       }
-      const store = await openCliStore(db, sub === 'create').catch((error: Error) => fail(error.message));
-      try {
-        const now = Date.now();
-        if (sub === 'create') console.log((await createWallLinkLines(store, { name: values.name as string, expires: values.expires as string | undefined }, baseUrl, now)).join('\n'));
-        else if (sub === 'list') console.log(wallLinkTable(await store.wallLinks.list(), now).join('\n'));
-        else console.log(await revokeWallLinkLine(store, extra[0]!, now));
-      } catch (error) {
-        if (error instanceof BadRequestError || error instanceof NotFoundError) fail(error.message);
-        throw error;
-      } finally {
-        await store.close();
-      }
+      await withCliStore(db, sub === 'create', async (store, now) => {
+        if (sub === 'create') return (await createWallLinkLines(store, { name: values.name as string, expires: values.expires as string | undefined }, baseUrl, now)).join('\n');
+        if (sub === 'list') return wallLinkTable(await store.wallLinks.list(), now).join('\n');
+        return revokeWallLinkLine(store, extra[0]!, now);
+      });
       return;
     }
     if (command === 'backup' || command === 'restore') {
@@ -363,20 +368,14 @@ async function main(argv: string[]): Promise<void> {
       } else {
         fail(`expected "token create", "token list" or "token revoke <id>"${usage}`);
       }
-      const store = await openCliStore(db, sub === 'create').catch((error: Error) => fail(error.message));
-      try {
-        const now = Date.now();
+      await withCliStore(db, sub === 'create', async (store, now) => {
         if (sub === 'create') {
           const opts = { name: values.name as string, role: values.role as string, expires: values.expires as string | undefined };
-          console.log((await createTokenLines(store, opts, now)).join('\n'));
-        } else if (sub === 'list') console.log(tokenTable(await store.tokens.list(), now).join('\n'));
-        else console.log(await revokeTokenLine(store, extra[0]!, now));
-      } catch (error) {
-        if (error instanceof BadRequestError || error instanceof NotFoundError) fail(error.message);
-        throw error;
-      } finally {
-        await store.close();
-      }
+          return (await createTokenLines(store, opts, now)).join('\n');
+        }
+        if (sub === 'list') return tokenTable(await store.tokens.list(), now).join('\n');
+        return revokeTokenLine(store, extra[0]!, now);
+      });
       return;
     }
     if (command === 'notify') {
