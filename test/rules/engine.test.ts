@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { matchersFromMap } from '../../lib/matchers.js';
-import { alerting, checkDownRule, Harness, MINUTE, noDataRule, SECOND, T0, thresholdRule } from './harness.js';
+import { MemoryAlertingStore } from '../helpers/memory-alerting-store.js';
+import { alerting, CHECKS, checkDownRule, Harness, MINUTE, noDataRule, SECOND, T0, thresholdRule } from './harness.js';
 
 const lag = (values: string, env = 'prod') => ({ lag: { name: 'replica_lag_seconds', labels: { env, service: 'db' }, values } });
 const probe = (values: string) => ({ probe: { name: 'probe_success', labels: { check: 'http', env: 'prod', service: 'api' }, values } });
@@ -171,6 +172,30 @@ describe('rules engine: check_down', () => {
     await h.restart();
     await h.run(probe('0'));
     expect(h.store.allIncidents()).toMatchObject([{ lastValue: 3 }]);
+  });
+
+  it('lets the event loop run between rules during a cycle, and decides the same as in one piece', async () => {
+    // 300 checks, each with its own check_down rule (as the defaults make them), all failing twice.
+    const checks = Array.from({ length: 300 }, (_, i) => ({ ...CHECKS[0]!, id: `prod/api/http-${i}`, name: `http-${i}` }));
+    const rules = checks.map((check) => checkDownRule({ checkId: check.id, check: check.name, afterFailures: 2 }));
+    const failing = Object.fromEntries(checks.map((check) => [check.id, { name: 'probe_success', labels: { check: check.name, env: 'prod', service: 'api' }, values: '0 0' }]));
+    const sliced = await new Harness(alerting(rules), new MemoryAlertingStore(), checks, { cycleSliceMs: 0 }).begin();
+    let turns = 0;
+    let cycling = true;
+    const tick = () => {
+      turns++;
+      if (cycling) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await sliced.run(failing);
+    cycling = false;
+    // Two cycles of 300 rules with a turn after each rule: other work ran ~600 times meanwhile.
+    expect(turns).toBeGreaterThanOrEqual(500);
+    const whole = await new Harness(alerting(rules), new MemoryAlertingStore(), checks, { cycleSliceMs: Infinity }).begin();
+    await whole.run(failing);
+    const opened = (h: Harness) => h.store.allIncidents().map((incident) => [incident.check, incident.openedAt, incident.lastValue]);
+    expect(opened(sliced)).toHaveLength(300);
+    expect(opened(sliced)).toEqual(opened(whole));
   });
 });
 

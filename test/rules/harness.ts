@@ -1,6 +1,6 @@
 // Drives the rules engine through time for tests: a test clock, the in-memory alerting store, a feed
 // the test pushes samples into, rule builders with sensible defaults, and series stepped in the notation.
-import { AlertingEngine, type AlertingStore } from '../../rules/engine.js';
+import { AlertingEngine, type AlertingEngineOptions, type AlertingStore } from '../../rules/engine.js';
 import type { SampleListener } from '../../ingest/writer.js';
 import { matchersFromMap } from '../../lib/matchers.js';
 import type { CheckSpec } from '../../probes/probe.js';
@@ -72,7 +72,12 @@ export class Harness<S extends AlertingStore = MemoryAlertingStore> {
   /** Steps so far: every step after the first one is one interval later. */
   #steps = 0;
 
-  constructor(readonly config: AlertingConfig, readonly store: S = new MemoryAlertingStore() as unknown as S, checks: CheckSpec[] = CHECKS) {
+  constructor(
+    readonly config: AlertingConfig,
+    readonly store: S = new MemoryAlertingStore() as unknown as S,
+    checks: CheckSpec[] = CHECKS,
+    readonly engineOptions: Pick<AlertingEngineOptions, 'cycleSliceMs'> = {},
+  ) {
     this.engine = this.#newEngine(checks);
   }
 
@@ -85,6 +90,7 @@ export class Harness<S extends AlertingStore = MemoryAlertingStore> {
       feed: this.feed,
       log: (line) => this.logs.push(line),
       checkError: (checkId) => this.checkErrors.get(checkId) ?? null,
+      ...this.engineOptions,
     });
   }
 
