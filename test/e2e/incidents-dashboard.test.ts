@@ -182,6 +182,17 @@ describe('incidents, postmortems and the wall in a real browser', () => {
     expect(fit.smallestFont).toBeGreaterThanOrEqual(18);
     expect(await wall.locator('.tile[data-env="prod"][data-service="api"]').getAttribute('data-status')).toBe('down');
     await wall.screenshot({ path: path.join(SCREENSHOTS, 'wall.png') });
+    // A smaller screen (a 1366×768 TV, a 1024×768 projector): type shrinks to fit, and no tile cuts off its
+    // status ("Degraded" overflowed its tile at 1400 pixels when the size followed the screen's width).
+    for (const [width, height] of [[1366, 768], [1024, 768]] as const) {
+      await wall.setViewportSize({ width, height });
+      const cut = await wall.evaluate(() =>
+        [...document.querySelectorAll('.tile')].filter((el) => el.scrollWidth > el.clientWidth + 1 || el.querySelector('.tile__status')!.scrollWidth > el.querySelector('.tile__status')!.clientWidth + 1).length,
+      );
+      expect({ width, cut }).toEqual({ width, cut: 0 });
+      expect(await wall.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+    }
+    await wall.screenshot({ path: path.join(SCREENSHOTS, 'wall-1024.png') });
     await wall.close();
     expect(pageErrors).toEqual([]);
   }, 30_000);
