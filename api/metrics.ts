@@ -4,6 +4,7 @@ import type { AlertingView } from '../rules/types.js';
 import { SEVERITIES } from '../store/types.js';
 import { DEFAULT_SERIES_PER_CHUNK, EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody, contentTypeOf, textToOpenMetrics, type ExpositionFormat } from './exposition.js';
 import { PROBE_METRIC_NAMES, ProbeMetrics, type ProbeMetricsCheck } from './probe-metrics.js';
+import { RATE_LIMIT_CLASSES } from './rate-limit.js';
 
 // /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix,
 // rendered by LiveExposition off prom-client), each check's facts, latency histogram and last run time
@@ -75,6 +76,8 @@ export interface VigilMetrics {
   watchScheduler(scheduler: SchedulerGaugeSource): void;
   /** Exposes how many samples wait for the store and how many were dropped while it failed. */
   watchIngest(writer: IngestGaugeSource): void;
+  /** Exposes the requests each class of route refused with 429 (`server.rate_limit`), read at each scrape. */
+  watchRateLimits(limits: RateLimitSource): void;
   /** Exposes open incidents by severity and alerts by rule and state, read from the engine at each scrape. */
   watchAlerting(alerting: Pick<AlertingView, 'rules' | 'activeIncidents'>): void;
   /**
@@ -83,6 +86,9 @@ export interface VigilMetrics {
    */
   watchNotifications(source: NotificationGaugeSource): (receiver: string, result: string) => void;
 }
+
+/** What /metrics reads of the rate limits: each class's refusals so far. */
+export type RateLimitSource = Readonly<Record<(typeof RATE_LIMIT_CLASSES)[number], { readonly refused: number }>>;
 
 /** What /metrics reads of notifications: the receivers and results to create at 0, and the outbox depth. */
 export interface NotificationGaugeSource {
@@ -190,6 +196,18 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
         },
       });
       return (receiver, result) => total.inc({ receiver, result });
+    },
+    watchRateLimits(limits) {
+      new Counter({
+        name: 'vigil_http_requests_rate_limited_total',
+        help: 'Requests refused with 429 because their client was past its rate (server.rate_limit), by class of route.',
+        labelNames: ['class'],
+        registers: [registry],
+        collect() {
+          this.reset();
+          for (const name of RATE_LIMIT_CLASSES) this.inc({ class: name }, limits[name].refused);
+        },
+      });
     },
     watchAlerting(alerting) {
       new Gauge({

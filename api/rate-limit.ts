@@ -22,6 +22,7 @@ export class TokenBuckets {
   readonly #maxClients: number;
   // Insertion order is recency order: a bucket used is moved to the end, the first is the longest idle.
   readonly #buckets = new Map<string, Bucket>();
+  #refused = 0;
 
   constructor(config: RateBucketConfig, maxClients: number) {
     this.#perMs = config.perSecond / 1000;
@@ -32,6 +33,11 @@ export class TokenBuckets {
   /** Clients tracked now. */
   get size(): number {
     return this.#buckets.size;
+  }
+
+  /** Requests refused since the start (for /metrics). */
+  get refused(): number {
+    return this.#refused;
   }
 
   /** Takes one request from `key`'s bucket at `now`: 0 when allowed, else the milliseconds until one would be. */
@@ -50,9 +56,13 @@ export class TokenBuckets {
       bucket.tokens -= 1;
       return 0;
     }
+    this.#refused++;
     return Math.ceil((1 - bucket.tokens) / this.#perMs);
   }
 }
+
+/** The classes of route, each with its own buckets. */
+export const RATE_LIMIT_CLASSES = ['api', 'ingest', 'metrics'] as const;
 
 /** The buckets of each class of route, shared by every listener of one Vigil. */
 export interface RateLimits {

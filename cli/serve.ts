@@ -208,6 +208,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       : null;
     // One set of buckets for both ports: an exporter counts the same on either.
     const rateLimits = createRateLimits(config.server.rateLimit);
+    if (rateLimits) metrics.watchRateLimits(rateLimits);
     const app = createApp({
       config,
       rateLimits,

@@ -129,3 +129,37 @@ describe('a slowloris', () => {
     }
   }, 90_000);
 });
+
+describe('rate limits of the real process', () => {
+  let vigil: VigilProcess;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-rate-e2e-'));
+    const config = path.join(dir, 'vigil.yaml');
+    fs.writeFileSync(
+      config,
+      'server:\n  rate_limit:\n    metrics: { per_second: 0.01, burst: 2 }\nenvironments: [prod]\nservices:\n  api:\n    checks:\n      - tcp: { host: 127.0.0.1, port: 9, every: 1h }\n',
+    );
+    vigil = await startVigil({ args: ['--config', config] });
+  });
+  afterAll(async () => {
+    await vigil?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts each refused request on /metrics, by class of route', async () => {
+    expect([await get(`${vigil.url}/metrics`), await get(`${vigil.url}/metrics`), await get(`${vigil.url}/metrics`)]).toEqual([200, 200, 429]);
+    // Past its budget, this address scrapes again with a bearer token: /metrics checks no token, and a token counts in a bucket of its own.
+    const text = await new Promise<string>((resolve, reject) => {
+      http.get(`${vigil.url}/metrics`, { agent: false, headers: { authorization: 'Bearer vgl_scraper' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`/metrics answered ${res.statusCode}`))));
+      }).on('error', reject);
+    });
+    const refused = (name: string) => Number(new RegExp(`^vigil_http_requests_rate_limited_total\\{class="${name}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    expect({ api: refused('api'), ingest: refused('ingest'), metrics: refused('metrics') }).toEqual({ api: 0, ingest: 0, metrics: 1 });
+  });
+});
