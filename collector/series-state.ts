@@ -74,7 +74,8 @@ export class SeriesState {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const before = out.length;
-      if (record.type === 'gauge') out.push({ name: record.name, labels: record.labels, ts: record.ts, value: record.value });
+      // A gauge record is its own sample (name, labels, ts, value): one object less a point to collect.
+      if (record.type === 'gauge') out.push(record);
       else if (record.type === 'counter') {
         const state = this.#counter(record.name, record.labels);
         const value = advance(state, record.temporality, record.startTs, record.ts, record.value, at);
