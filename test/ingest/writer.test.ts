@@ -155,6 +155,20 @@ describe('ingest writer', () => {
     await writer.close();
   });
 
+  it('with no group-commit window, commits once the requests already received have buffered theirs', async () => {
+    const store = new MemoryStore();
+    const writer = newWriter(store, { log: () => {}, groupCommitMs: 0 });
+    writer.writeSamples([sample(1)], 'otlp:a', STALE_MS);
+    const first = writer.flushed();
+    writer.writeSamples([sample(2)], 'otlp:a', STALE_MS);
+    const second = writer.flushed();
+    expect(store.batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect([await first, await second]).toEqual([true, true]);
+    expect(store.batches).toEqual([2]);
+    await writer.close();
+  });
+
   it('commits a waiting group at once when closed', async () => {
     const store = new MemoryStore();
     const writer = newWriter(store, { log: () => {} });
