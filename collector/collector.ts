@@ -4,7 +4,7 @@
 import type { Clock } from '../lib/clock.js';
 import type { IngestWriter } from '../ingest/writer.js';
 import type { CheckResult, Sample } from '../store/types.js';
-import type { IdentityDefaults, SourceIdentity } from './otlp/attributes.js';
+import { LabelSets, type IdentityDefaults, type LabelSetLimits, type SourceIdentity } from './otlp/attributes.js';
 import { mapMetrics } from './otlp/metrics.js';
 import type { MetricsRequest, TracesRequest } from './otlp/schema.js';
 import { mapTraces } from './otlp/traces.js';
@@ -23,6 +23,8 @@ export interface CollectorSettings {
   readonly histogramSamples: number;
   /** How long an OTLP series and source stay live without data. */
   readonly staleAfterMs: number;
+  /** Bounds of the cache of point label sets; default DEFAULT_LABEL_SET_LIMITS. */
+  readonly labelSets?: LabelSetLimits;
 }
 
 /** What one export request came to: points (or spans) received, refused, and why. */
@@ -42,6 +44,7 @@ export class OtlpCollector {
   readonly #metrics: CollectorMetrics | null;
   readonly #series: SeriesState;
   readonly #spans: SpanMetrics;
+  readonly #labelSets: LabelSets;
   /** When each source's status entry was last written: at most one a second per source. */
   readonly #statusWrittenAt = new Map<string, number>();
   #prunedAt = 0;
@@ -53,6 +56,7 @@ export class OtlpCollector {
     this.#metrics = metrics;
     this.#series = new SeriesState({ histogramSamples: settings.histogramSamples });
     this.#spans = new SpanMetrics(settings.histogramSamples);
+    this.#labelSets = new LabelSets(settings.labelSets);
   }
 
   /** Series and span groups the collector keeps state for. */
@@ -63,7 +67,7 @@ export class OtlpCollector {
   ingestMetrics(request: MetricsRequest): IngestOutcome {
     const now = this.#clock.now();
     this.#prune(now);
-    const mapped = mapMetrics(request, this.#settings.defaults, now);
+    const mapped = mapMetrics(request, this.#settings.defaults, now, this.#labelSets);
     let rejected = mapped.unmapped;
     let message = mapped.unmappedReason ?? '';
     if (mapped.unmapped > 0) this.#metrics?.rejected('metrics', 'invalid', mapped.unmapped);

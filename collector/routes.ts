@@ -8,10 +8,11 @@
 //   /v1/logs: 404 with a Status saying Vigil keeps no logs, so an exporter stops and says so.
 // A 200 is sent only once the request's samples are committed to the store (see IngestWriter.flushed):
 // on SQLite, in the WAL, which survives kill -9 of Vigil.
+import { Readable } from 'node:stream';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import type { IngestWriter } from '../ingest/writer.js';
-import { BodyError, ByteBudget, readBody } from './body.js';
+import { BodyError, ByteBudget, readBody, type BodySource } from './body.js';
 import type { IngestOutcome, OtlpCollector } from './collector.js';
 import type { CollectorMetrics, RequestResult, Signal } from './metrics.js';
 import { decodeMetricsProto, decodeTracesProto, encodeMetricsResponse, encodeStatus, encodeTracesResponse } from './otlp/proto.js';
@@ -82,7 +83,7 @@ export function collectorRoutes(opts: CollectorRouteOptions): Hono {
     try {
       let body: Uint8Array;
       try {
-        body = await readBody(c.req.raw.body, { gzip: contentEncoding === 'gzip', limit: opts.maxBodyBytes, budget: opts.queue, held });
+        body = await readBody(bodyOf(c), { gzip: contentEncoding === 'gzip', limit: opts.maxBodyBytes, budget: opts.queue, held });
       } catch (error) {
         if (!(error instanceof BodyError)) throw error;
         const result = error.status === 413 ? 'too_large' : error.status === 503 ? 'unavailable' : 'bad_request';
@@ -114,6 +115,12 @@ export function collectorRoutes(opts: CollectorRouteOptions): Hono {
     return status(c, 'logs', encoding, 404, NOT_FOUND, 'Vigil does not keep logs: send them to a log store (set OTEL_LOGS_EXPORTER=none to stop exporting them here)', 'not_found');
   });
   return app;
+}
+
+/** Node's request stream when the Node server hands it over and nothing has read it yet, else the web body. */
+function bodyOf(c: Context): BodySource | null {
+  const incoming = (c.env as { incoming?: unknown } | undefined)?.incoming;
+  return incoming instanceof Readable && !incoming.readableDidRead ? incoming : c.req.raw.body;
 }
 
 function ingest(collector: OtlpCollector, signal: 'metrics' | 'traces', encoding: Encoding, body: Uint8Array): IngestOutcome {

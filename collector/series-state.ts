@@ -24,6 +24,8 @@ interface CounterState {
   seenAt: number;
   /** Whether the last `advance` saw a reset (a histogram then takes the new point whole). */
   resetNow: boolean;
+  /** Pruned or forgotten: a label object that still points at it must not use it. */
+  dropped: boolean;
 }
 
 interface HistogramState {
@@ -47,6 +49,12 @@ export interface SeriesStateOptions {
 /** Turns records into samples, per series; `owner[i]` is the index of the record sample i came from. */
 export class SeriesState {
   readonly #counters = new Map<string, CounterState>();
+  /**
+   * The same states by frozen label object, per name: the collector hands the same interned object for
+   * a series from export to export, and finding it by identity skips building and hashing the key text
+   * (~5 % of OTLP ingest CPU). `#counters` stays the truth; an entry here lives as long as its object.
+   */
+  readonly #countersByObject = new Map<string, WeakMap<Sample['labels'], CounterState>>();
   readonly #histograms = new Map<string, HistogramState>();
   readonly #histogramSamples: number;
   readonly #freshStartMs: number;
@@ -66,11 +74,10 @@ export class SeriesState {
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const before = out.length;
-      if (record.type === 'gauge') out.push({ name: record.name, labels: record.labels, ts: record.ts, value: record.value });
+      // A gauge record is its own sample (name, labels, ts, value): one object less a point to collect.
+      if (record.type === 'gauge') out.push(record);
       else if (record.type === 'counter') {
-        const key = seriesKey(record.name, record.labels);
-        let state = this.#counters.get(key);
-        if (!state) this.#counters.set(key, (state = newCounter()));
+        const state = this.#counter(record.name, record.labels);
         const value = advance(state, record.temporality, record.startTs, record.ts, record.value, at);
         if (value !== null) out.push({ name: record.name, labels: record.labels, ts: record.ts, value });
       } else this.#histogram(record, at, out);
@@ -78,9 +85,25 @@ export class SeriesState {
     }
   }
 
+  #counter(name: string, labels: Sample['labels']): CounterState {
+    let byObject = this.#countersByObject.get(name);
+    const known = byObject?.get(labels);
+    if (known !== undefined && !known.dropped) return known;
+    const key = seriesKey(name, labels);
+    let state = this.#counters.get(key);
+    if (!state) this.#counters.set(key, (state = newCounter()));
+    if (Object.isFrozen(labels)) {
+      if (byObject === undefined) this.#countersByObject.set(name, (byObject = new WeakMap()));
+      byObject.set(labels, state);
+    }
+    return state;
+  }
+
   /** Drops the state of a series (one the live view refused: it must not hold memory). */
   forget(name: string, labels: Sample['labels']): void {
     const key = seriesKey(name, labels);
+    const counter = this.#counters.get(key);
+    if (counter) counter.dropped = true;
     this.#counters.delete(key);
     this.#histograms.delete(key);
     for (const suffix of ['_count', '_sum']) {
@@ -90,7 +113,11 @@ export class SeriesState {
 
   /** Forgets series not seen since `before`. */
   prune(before: number): void {
-    for (const [key, state] of this.#counters) if (state.seenAt < before) this.#counters.delete(key);
+    for (const [key, state] of this.#counters) {
+      if (state.seenAt >= before) continue;
+      state.dropped = true;
+      this.#counters.delete(key);
+    }
     for (const [key, state] of this.#histograms) if (state.count.seenAt < before) this.#histograms.delete(key);
   }
 
@@ -123,7 +150,7 @@ export class SeriesState {
 }
 
 function newCounter(): CounterState {
-  return { startTs: 0, raw: 0, offset: 0, lastTs: -Infinity, seenAt: 0, resetNow: false };
+  return { startTs: 0, raw: 0, offset: 0, lastTs: -Infinity, seenAt: 0, resetNow: false, dropped: false };
 }
 
 /** Moves a counter to a new point; returns the value to store, or null for a repeat or an older point. */

@@ -38,6 +38,13 @@ export interface IngestWriterOptions {
   readonly log?: (line: string) => void;
   /** Called per batch: samples written, or `failed` with the samples kept for the next flush. */
   readonly onFlush?: (samples: number, failed: boolean) => void;
+  /**
+   * Longest time a `flushed()` caller waits for others to share its commit; default 10 ms. 0 commits
+   * once the requests already received have buffered theirs (after the event loop's poll phase).
+   */
+  readonly groupCommitMs?: number;
+  /** Buffered samples that start a group commit at once, before its window ends; default 4,000. */
+  readonly groupCommitSamples?: number;
 }
 
 /** Counters for /metrics and tests. */
@@ -62,6 +69,15 @@ const FAILURE_LOG_EVERY_MS = 10_000;
  */
 const GROUP_APPEND_SAMPLES = 10_000;
 
+/**
+ * The group commit's window. Waiting a few ms lets consecutive requests that write the same series share
+ * one commit (measured with plain SQLite in the OTLP bench's shape, 1,000 series a request: CPU per
+ * 1,000 rows ~14 ms at one request per commit, ~6.5 ms at four, ~5 ms at eight); past 4,000 buffered
+ * rows the commit goes at once, as the gain from more rows per commit flattens there.
+ */
+const DEFAULT_GROUP_COMMIT_MS = 10;
+const DEFAULT_GROUP_COMMIT_SAMPLES = 4_000;
+
 /** Batches samples and check results into the store; a store error keeps the batch for the next flush. */
 export class IngestWriter implements ResultSink {
   readonly #store: IngestStore;
@@ -79,8 +95,13 @@ export class IngestWriter implements ResultSink {
   #timer: NodeJS.Timeout | null = null;
   readonly #pruneTimer: NodeJS.Timeout;
   #flushing: Promise<number> | null = null;
-  /** The flush `flushed()` callers wait for, scheduled after the I/O in hand so that they share it. */
+  /** The flush `flushed()` callers wait for, started when its window ends so that they share it. */
   #groupFlush: Promise<number> | null = null;
+  /** Starts the pending group flush now (before its window ends); null when none is pending. */
+  #startGroupFlush: (() => void) | null = null;
+  #groupTimer: NodeJS.Timeout | null = null;
+  readonly #groupCommitMs: number;
+  readonly #groupCommitSamples: number;
   /** Samples at the front of the buffer that an append in flight is writing. */
   #inFlight = 0;
   #closed = false;
@@ -106,6 +127,8 @@ export class IngestWriter implements ResultSink {
     this.#maxBufferedSamples = Math.max(options.maxBufferedSamples ?? 200_000, this.#batchSamples);
     this.#log = options.log ?? ((line) => console.error(line));
     this.#onFlush = options.onFlush;
+    this.#groupCommitMs = options.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS;
+    this.#groupCommitSamples = Math.min(options.groupCommitSamples ?? DEFAULT_GROUP_COMMIT_SAMPLES, GROUP_APPEND_SAMPLES);
     this.#pruneTimer = setInterval(() => this.#live.prune(this.#clock.now()), options.pruneEveryMs ?? 10_000).unref();
   }
 
@@ -165,17 +188,31 @@ export class IngestWriter implements ResultSink {
   async flushed(): Promise<boolean> {
     const target = this.#bufferedSeq;
     const dropped = this.#droppedSamples;
-    // Group commit: the flush runs once the requests already received have buffered their samples too
-    // (setImmediate comes after the poll phase that read them), and it starts after this call, so it
-    // covers everything buffered before it.
-    this.#groupFlush ??= new Promise<number>((resolve, reject) =>
-      setImmediate(() => {
-        this.#groupFlush = null;
-        this.#flush(GROUP_APPEND_SAMPLES).then(resolve, reject);
-      }),
-    );
-    await this.#groupFlush;
+    // Group commit: the flush waits for the window (or enough rows) so that requests arriving meanwhile
+    // share it, and it starts after this call, so it covers everything buffered before it.
+    const group = this.#groupFlush ?? this.#scheduleGroupFlush();
+    if (this.#samples.length - this.#inFlight >= this.#groupCommitSamples) this.#startGroupFlush?.();
+    await group;
     return this.#writtenSeq >= target && this.#droppedSamples === dropped;
+  }
+
+  #scheduleGroupFlush(): Promise<number> {
+    const group = new Promise<number>((resolve, reject) => {
+      const start = () => {
+        if (this.#groupFlush !== group) return;
+        if (this.#groupTimer) clearTimeout(this.#groupTimer);
+        this.#groupTimer = null;
+        this.#groupFlush = null;
+        this.#startGroupFlush = null;
+        this.#flush(GROUP_APPEND_SAMPLES).then(resolve, reject);
+      };
+      this.#startGroupFlush = start;
+      // setImmediate comes after the poll phase that read the requests already received.
+      if (this.#groupCommitMs > 0) this.#groupTimer = setTimeout(start, this.#groupCommitMs);
+      else setImmediate(start);
+    });
+    this.#groupFlush = group;
+    return group;
   }
 
   /**
@@ -283,6 +320,7 @@ export class IngestWriter implements ResultSink {
   /** Flushes what is buffered and stops the timers; later writes are dropped and counted. */
   async close(): Promise<void> {
     clearInterval(this.#pruneTimer);
+    this.#startGroupFlush?.();
     await this.flush();
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);

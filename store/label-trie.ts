@@ -15,8 +15,27 @@ export class LabelTrie {
 /** Series-id cache: the trie node of (metric, labels), created on the way when missing. */
 export class LabelTries {
   readonly #byMetric = new Map<string, LabelTrie>();
+  /**
+   * The node of a frozen label object, per metric: sources hand the same frozen object for a series
+   * from write to write (the OTLP collector interns its label sets), so one identity lookup replaces
+   * the walk (~0.05 µs instead of ~0.5 µs a sample at four labels). Weak: an entry lives only as long
+   * as its label object; a label object that can change (not frozen) always walks.
+   */
+  readonly #byObject = new Map<string, WeakMap<Readonly<Record<string, string>>, LabelTrie>>();
 
   node(metric: string, labels: Readonly<Record<string, string>>): LabelTrie {
+    let byObject = this.#byObject.get(metric);
+    const known = byObject?.get(labels);
+    if (known !== undefined) return known;
+    const node = this.#walk(metric, labels);
+    if (Object.isFrozen(labels)) {
+      if (byObject === undefined) this.#byObject.set(metric, (byObject = new WeakMap()));
+      byObject.set(labels, node);
+    }
+    return node;
+  }
+
+  #walk(metric: string, labels: Readonly<Record<string, string>>): LabelTrie {
     let node: LabelTrie | undefined = this.#byMetric.get(metric);
     if (node === undefined) {
       node = new LabelTrie();

@@ -47,26 +47,71 @@ export function sourceIdentity(resourceAttributes: readonly KeyValue[] | undefin
   return { env, service };
 }
 
-// Label sets seen recently, by their text: a series' points share one frozen object from export to
-// export, so the live view and the collector's state key it once (a measured third of ingest time).
-const INTERNED_MAX = 200_000;
-const interned = new Map<string, Readonly<Record<string, string>>>();
+/** Bounds of a LabelSets cache. */
+export interface LabelSetLimits {
+  readonly maxEntries: number;
+  /** Estimated bytes of the entries held (their key texts, label strings and map entries). */
+  readonly maxBytes: number;
+}
+
+// ~1,000 bytes a set estimated for a point with a few attributes: 100,000 sets stay under ~32 MiB, and
+// a source needs more only past the per-metric series limit's scale, where a miss costs ~1 µs a point.
+export const DEFAULT_LABEL_SET_LIMITS: LabelSetLimits = { maxEntries: 100_000, maxBytes: 32 * 1024 * 1024 };
+
+/** Map entry, frozen object and its property slots, per label set: a rough figure, on the high side. */
+const ENTRY_OVERHEAD_BYTES = 200;
 
 /**
- * Labels of one data point: `env` and `service` first (they win: an attribute by the same name becomes
- * `exported_env`, as Prometheus does), then the point's attributes with Prometheus label names.
- * Frozen and interned, so the live view keys each label object once.
+ * Label sets seen recently, by their text: a series' points share one frozen object from export to
+ * export, so the live view, the collector's state and the store's series-id cache key it once (a
+ * measured third of ingest time). One per collector, bounded by count and by estimated bytes: past
+ * either, the oldest sets go (a set still in use is built again on its next point).
  */
-export function pointLabels(identity: SourceIdentity, attributes: readonly KeyValue[] | undefined, extra?: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
-  let text = `${identity.env}\u0000${identity.service}`;
-  if (attributes) for (const kv of attributes) text += `\u0000${kv.key}\u0000${valueText(kv.value)}`;
-  if (extra) for (const key in extra) text += `\u0001${key}\u0000${extra[key]}`;
-  const known = interned.get(text);
-  if (known) return known;
-  const labels = buildLabels(identity, attributes, extra);
-  if (interned.size >= INTERNED_MAX) interned.clear();
-  interned.set(text, labels);
-  return labels;
+export class LabelSets {
+  readonly #byText = new Map<string, { labels: Readonly<Record<string, string>>; bytes: number }>();
+  readonly #limits: LabelSetLimits;
+  #bytes = 0;
+
+  constructor(limits: LabelSetLimits = DEFAULT_LABEL_SET_LIMITS) {
+    this.#limits = limits;
+  }
+
+  get size(): number {
+    return this.#byText.size;
+  }
+
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Labels of one data point: `env` and `service` (they win: an attribute by the same name becomes
+   * `exported_env`, as Prometheus does), and the point's attributes with Prometheus label names.
+   * Frozen, and the same object for the same point labels while the set is cached.
+   */
+  labels(identity: SourceIdentity, attributes: readonly KeyValue[] | undefined, extra?: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+    let text = `${identity.env}\u0000${identity.service}`;
+    if (attributes) for (const kv of attributes) text += `\u0000${kv.key}\u0000${valueText(kv.value)}`;
+    if (extra) for (const key in extra) text += `\u0001${key}\u0000${extra[key]}`;
+    const known = this.#byText.get(text);
+    if (known) return known.labels;
+    const labels = buildLabels(identity, attributes, extra);
+    // The key text, and label strings about as long again, at up to 2 bytes a character.
+    const bytes = ENTRY_OVERHEAD_BYTES + 4 * text.length;
+    this.#byText.set(text, { labels, bytes });
+    this.#bytes += bytes;
+    if (this.#byText.size > this.#limits.maxEntries || this.#bytes > this.#limits.maxBytes) this.#evict();
+    return labels;
+  }
+
+  #evict(): void {
+    for (const [text, entry] of this.#byText) {
+      if (this.#byText.size <= this.#limits.maxEntries && this.#bytes <= this.#limits.maxBytes) return;
+      this.#byText.delete(text);
+      this.#bytes -= entry.bytes;
+    }
+  }
 }
 
 function buildLabels(identity: SourceIdentity, attributes: readonly KeyValue[] | undefined, extra?: Readonly<Record<string, string>>): Readonly<Record<string, string>> {

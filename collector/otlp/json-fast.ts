@@ -119,7 +119,9 @@ function keyValue(kv: Json): Json {
 
 function anyValue(v: Json): Json {
   const out: Json = {};
-  copy(v, out, 'stringValue', string);
+  // The fields every point has are read by name, not through copy(): a store to a fixed key stays
+  // monomorphic (copy() was ~3 % of a JSON export's CPU).
+  if (v.stringValue !== undefined) out.stringValue = string(v.stringValue);
   if (v.boolValue !== undefined) {
     if (typeof v.boolValue !== 'boolean') throw NOT_FAST;
     out.boolValue = v.boolValue;
@@ -165,15 +167,15 @@ function points(container: Json, point: (p: Json) => Json, temporality: boolean,
 function pointBase(p: Json): Json {
   const out: Json = {};
   if (p.attributes !== undefined) out.attributes = attributes(p.attributes);
-  copy(p, out, 'startTimeUnixNano', int64);
-  copy(p, out, 'timeUnixNano', int64);
+  if (p.startTimeUnixNano !== undefined) out.startTimeUnixNano = int64(p.startTimeUnixNano);
+  if (p.timeUnixNano !== undefined) out.timeUnixNano = int64(p.timeUnixNano);
   return out;
 }
 
 function numberPoint(p: Json): Json {
   const out = pointBase(p);
-  copy(p, out, 'asDouble', double);
-  copy(p, out, 'asInt', int64);
+  if (p.asDouble !== undefined) out.asDouble = double(p.asDouble);
+  if (p.asInt !== undefined) out.asInt = int64(p.asInt);
   return out;
 }
 

@@ -1,7 +1,7 @@
 // ExportMetricsServiceRequest → Vigil's own metric records: one per data point, named the Prometheus
 // way, labelled with env, service and the point's attributes, times in ms. What a record becomes in
 // the store (counters kept monotonic, deltas accumulated, histograms as samples) is series-state.ts.
-import { pointLabels, sourceIdentity, type IdentityDefaults, type SourceIdentity } from './attributes.js';
+import { sourceIdentity, type IdentityDefaults, type LabelSets, type SourceIdentity } from './attributes.js';
 import { metricName } from './names.js';
 import { reservedMetricProblem } from '../../lib/reserved-metric-names.js';
 import {
@@ -87,8 +87,8 @@ function temporalityOf(value: number | undefined): 'cumulative' | 'delta' | null
   return null;
 }
 
-/** Maps a request to records; `now` stands for points without a time. */
-export function mapMetrics(request: MetricsRequest, defaults: IdentityDefaults, now: number): MappedMetrics {
+/** Maps a request to records; `now` stands for points without a time; `labelSets` makes and keeps their labels. */
+export function mapMetrics(request: MetricsRequest, defaults: IdentityDefaults, now: number, labelSets: LabelSets): MappedMetrics {
   const resources: ResourceRecords[] = [];
   let points = 0;
   let unmapped = 0;
@@ -103,7 +103,7 @@ export function mapMetrics(request: MetricsRequest, defaults: IdentityDefaults, 
     for (const scope of resourceMetrics.scopeMetrics ?? []) {
       for (const metric of scope.metrics ?? []) {
         const refusedBefore = unmapped;
-        const mapped = mapMetric(metric, identity, now, refuse);
+        const mapped = mapMetric(metric, identity, now, labelSets, refuse);
         points += mapped.points;
         // Refused whole, not renamed: a renamed series would surprise whoever queries it by its name.
         const reserved = reservedMetricProblem(mapped.name);
@@ -127,6 +127,7 @@ function mapMetric(
   metric: OtlpMetric,
   identity: SourceIdentity,
   now: number,
+  labelSets: LabelSets,
   refuse: (n: number, reason: string) => void,
 ): { name: string; points: number; records: MetricRecord[] } {
   const otlpName = metric.name ?? '';
@@ -136,7 +137,7 @@ function mapMetric(
     const dataPoints = metric.gauge.dataPoints ?? [];
     for (const p of dataPoints) {
       const ts = toMs(p.timeUnixNano, now);
-      records.push({ type: 'gauge', name, labels: pointLabels(identity, p.attributes), ts, startTs: toMs(p.startTimeUnixNano, 0), value: p.asDouble ?? p.asInt ?? 0 });
+      records.push({ type: 'gauge', name, labels: labelSets.labels(identity, p.attributes), ts, startTs: toMs(p.startTimeUnixNano, 0), value: p.asDouble ?? p.asInt ?? 0 });
     }
     return { name, points: dataPoints.length, records };
   }
@@ -152,7 +153,7 @@ function mapMetric(
       return { name, points: dataPoints.length, records };
     }
     for (const p of dataPoints) {
-      const base = { name, labels: pointLabels(identity, p.attributes), ts: toMs(p.timeUnixNano, now), startTs: toMs(p.startTimeUnixNano, 0) };
+      const base = { name, labels: labelSets.labels(identity, p.attributes), ts: toMs(p.timeUnixNano, now), startTs: toMs(p.startTimeUnixNano, 0) };
       const value = p.asDouble ?? p.asInt ?? 0;
       records.push(asGauge ? { type: 'gauge', ...base, value } : { type: 'counter', temporality, ...base, value });
     }
@@ -178,7 +179,7 @@ function mapMetric(
         type: 'histogram',
         temporality,
         name,
-        labels: pointLabels(identity, p.attributes),
+        labels: labelSets.labels(identity, p.attributes),
         ts: toMs(p.timeUnixNano, now),
         startTs: toMs(p.startTimeUnixNano, 0),
         count: p.count ?? 0,
@@ -198,9 +199,9 @@ function mapMetric(
       const ts = toMs(p.timeUnixNano, now);
       const startTs = toMs(p.startTimeUnixNano, 0);
       for (const q of p.quantileValues ?? []) {
-        records.push({ type: 'gauge', name, labels: pointLabels(identity, p.attributes, { quantile: String(q.quantile ?? 0) }), ts, startTs, value: q.value ?? 0 });
+        records.push({ type: 'gauge', name, labels: labelSets.labels(identity, p.attributes, { quantile: String(q.quantile ?? 0) }), ts, startTs, value: q.value ?? 0 });
       }
-      const labels = pointLabels(identity, p.attributes);
+      const labels = labelSets.labels(identity, p.attributes);
       records.push({ type: 'counter', temporality: 'cumulative', name: `${name}_count`, labels, ts, startTs, value: p.count ?? 0 });
       records.push({ type: 'counter', temporality: 'cumulative', name: `${name}_sum`, labels, ts, startTs, value: p.sum ?? 0 });
     }

@@ -334,8 +334,11 @@ function keyValue(r: WireReader, end: number, depth = 0): KeyValue {
     if (field === 1) {
       r.expect(tag & 7, LENGTH_DELIMITED, 'KeyValue.key');
       out.key = r.string(end);
-    } else if (field === 2) out.value = message(r, tag, end, 'KeyValue.value', (rr, e) => anyValue(rr, e, depth));
-    else r.skip(tag & 7, end);
+    } else if (field === 2) {
+      // Read in place rather than through message(): no closure per attribute of every point.
+      r.expect(tag & 7, LENGTH_DELIMITED, 'KeyValue.value');
+      out.value = anyValue(r, r.length(end), depth);
+    } else r.skip(tag & 7, end);
   }
   return out as KeyValue;
 }

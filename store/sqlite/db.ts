@@ -35,6 +35,11 @@ export function openDatabase(file: string, migrations: readonly Migration[] = MI
     // 64 MiB page cache: appends touch one leaf page per series, and with the 2 MiB default a few
     // thousand series no longer fit, so every batch re-read pages from the OS (measured ~10 % slower).
     db.pragma('cache_size = -65536');
+    // Checkpoint at ~40 MB of WAL rather than SQLite's default ~4 MB: a commit of one row into each of
+    // 1,000 series writes ~1,000 pages, so the default checkpointed after nearly every commit, copying
+    // each page back to the database file once per commit; at 10,000 pages a checkpoint copies a page
+    // once for ~10 commits (measured: the store's CPU per 1,000 rows at 4,000 rows per commit, 6.5 → 4 ms).
+    db.pragma('wal_autocheckpoint = 10000');
     migrate(db, migrations, inMemory ? ':memory:' : file);
     return db;
   } catch (error) {

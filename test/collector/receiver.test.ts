@@ -70,6 +70,20 @@ describe('the OTLP/HTTP receiver', () => {
     expect(stored.series[0]!.points[0]![1]).toBe(42);
   });
 
+  it('answers each of concurrent exports (sharing group commits) only once its own sample is readable', async () => {
+    const vigil = await startOtlpVigil();
+    const readAtAnswer = await Promise.all(
+      Array.from({ length: 12 }, async (_, i) => {
+        const body = gaugeRequest(i, { queue: `q${i}` });
+        const answer = i % 2 ? await postJson(vigil, body) : await post(vigil, '/v1/metrics', encodeRequest('metrics', body) as Uint8Array<ArrayBuffer>, { 'content-type': 'application/x-protobuf' });
+        expect(answer.status).toBe(200);
+        const stored = await vigil.store.samples.query({ metric: 'queue_depth', matchers: [{ label: 'queue', op: '=', value: `q${i}` }], from: Date.now() - 60_000, to: Date.now() + 60_000, stepMs: 1, aggregate: 'last' });
+        return stored.series[0]?.points.at(-1)?.[1];
+      }),
+    );
+    expect(readAtAnswer).toEqual(Array.from({ length: 12 }, (_, i) => i));
+  });
+
   it('takes protobuf and answers protobuf', async () => {
     const vigil = await startOtlpVigil();
     const answer = await post(vigil, '/v1/metrics', encodeRequest('metrics', gaugeRequest(7)) as Uint8Array<ArrayBuffer>, { 'content-type': 'application/x-protobuf' });

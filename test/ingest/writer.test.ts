@@ -111,15 +111,72 @@ describe('ingest writer', () => {
     writer.write([sample(1)], result('a', 1), STALE_MS);
     await vi.advanceTimersByTimeAsync(250);
     expect(writer.failure()).toEqual({ since: expect.any(Number), reason: 'the disk is full (database or disk is full)' });
-    // flushed() shares one flush scheduled with setImmediate (faked here): let it run.
+    // flushed() shares one flush that starts when the group-commit window ends (10 ms, on fake timers here).
     const flushed = writer.flushed();
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(10);
     expect(await flushed).toBe(false);
     store.failNextWrites(0);
     await vi.advanceTimersByTimeAsync(250);
     expect(writer.failure()).toBeNull();
     expect(store.samples.all.map((s) => s.ts)).toEqual([1]);
     await writer.close();
+  });
+
+  it('commits the requests that wait within the group-commit window in one append, and answers none before it', async () => {
+    const store = new MemoryStore();
+    const writer = newWriter(store, { log: () => {} });
+    const answered: string[] = [];
+    writer.writeSamples([sample(1), sample(2)], 'otlp:a', STALE_MS);
+    const first = writer.flushed().then((ok) => answered.push(`first ${ok}`));
+    await vi.advanceTimersByTimeAsync(4);
+    writer.writeSamples([sample(3)], 'otlp:a', STALE_MS);
+    const second = writer.flushed().then((ok) => answered.push(`second ${ok}`));
+    await vi.advanceTimersByTimeAsync(5);
+    expect(store.batches).toEqual([]);
+    expect(answered).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await Promise.all([first, second]);
+    expect(store.batches).toEqual([3]);
+    expect(answered).toEqual(['first true', 'second true']);
+    await writer.close();
+  });
+
+  it('starts a group commit before its window ends once enough samples wait', async () => {
+    const store = new MemoryStore();
+    const writer = newWriter(store, { log: () => {}, groupCommitSamples: 3 });
+    writer.writeSamples([sample(1), sample(2)], 'otlp:a', STALE_MS);
+    const first = writer.flushed();
+    writer.writeSamples([sample(3)], 'otlp:a', STALE_MS);
+    const second = writer.flushed();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await first).toBe(true);
+    expect(await second).toBe(true);
+    expect(store.batches).toEqual([3]);
+    await writer.close();
+  });
+
+  it('with no group-commit window, commits once the requests already received have buffered theirs', async () => {
+    const store = new MemoryStore();
+    const writer = newWriter(store, { log: () => {}, groupCommitMs: 0 });
+    writer.writeSamples([sample(1)], 'otlp:a', STALE_MS);
+    const first = writer.flushed();
+    writer.writeSamples([sample(2)], 'otlp:a', STALE_MS);
+    const second = writer.flushed();
+    expect(store.batches).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect([await first, await second]).toEqual([true, true]);
+    expect(store.batches).toEqual([2]);
+    await writer.close();
+  });
+
+  it('commits a waiting group at once when closed', async () => {
+    const store = new MemoryStore();
+    const writer = newWriter(store, { log: () => {} });
+    writer.writeSamples([sample(1)], 'otlp:a', STALE_MS);
+    const flushed = writer.flushed();
+    await writer.close();
+    expect(await flushed).toBe(true);
+    expect(store.samples.all.map((s) => s.ts)).toEqual([1]);
   });
 
   it('close() writes what is left', async () => {
