@@ -2,6 +2,7 @@
 // the main thread keeps running probes and answering /health.
 import { Worker } from 'node:worker_threads';
 import { QueryTooLargeError } from '../../lib/errors.js';
+import { sourceWorkerUrl } from '../../lib/source-worker.js';
 import type { EncodedSeriesQueryResult, QueryLimits, SeriesQuery, SeriesQueryResult } from '../types.js';
 
 /** A query sent to a reader thread; `json`: answer with the result serialized (EncodedSeriesQueryResult). */
@@ -29,15 +30,13 @@ interface Reader {
   dead: boolean;
 }
 
-// Under the test runner this module is TypeScript source: the thread then registers tsx's loader and
-// imports the .ts file (the built server runs the compiled .js directly).
+// Under the test runner this module is TypeScript source: the thread then starts from the worker's
+// sources bundled (lib/source-worker.ts); the built server runs the compiled .js directly.
 const SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(SOURCE ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
 
-function newWorker(file: string): Worker {
-  if (!SOURCE) return new Worker(WORKER_URL, { workerData: { file } });
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: { file } });
+async function newWorker(file: string): Promise<Worker> {
+  return new Worker(SOURCE ? await sourceWorkerUrl(WORKER_URL) : WORKER_URL, { workerData: { file } });
 }
 
 /** A fixed set of reader threads; each query goes to the one with the fewest queries in flight. */
@@ -141,7 +140,7 @@ export class ReaderPool {
 }
 
 async function spawnReader(file: string): Promise<Reader> {
-  const worker = newWorker(file);
+  const worker = await newWorker(file);
   let onMessage = (): void => {};
   let onError = (_error: Error): void => {};
   let onExit = (_code: number): void => {};
