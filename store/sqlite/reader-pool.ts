@@ -30,13 +30,16 @@ interface Reader {
   dead: boolean;
 }
 
-// Under the test runner this module is TypeScript source: the thread then starts from the worker's
-// sources bundled (lib/source-worker.ts); the built server runs the compiled .js directly.
+// Under the test runner this module is TypeScript source: the thread then imports the worker's sources
+// bundled (lib/source-worker.ts), from an eval'd script, which runs none of the process's --import
+// preloads (`--import tsx` among them, which a thread with no loader yet cannot follow with a .ts one).
+// The built server runs the compiled .js directly.
 const SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(SOURCE ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
 
 async function newWorker(file: string): Promise<Worker> {
-  return new Worker(SOURCE ? await sourceWorkerUrl(WORKER_URL) : WORKER_URL, { workerData: { file } });
+  if (!SOURCE) return new Worker(WORKER_URL, { workerData: { file } });
+  return new Worker(`import(${JSON.stringify((await sourceWorkerUrl(WORKER_URL)).href)})`, { eval: true, workerData: { file } });
 }
 
 /** A fixed set of reader threads; each query goes to the one with the fewest queries in flight. */
