@@ -11,7 +11,7 @@ import { openPostgresStore } from '../../store/postgres/postgres-store.js';
 /** What a migrated database is made from: every migration, and `migrate`, which adds schema_version. */
 const SOURCES = [new URL('../../store/postgres/migrations/', import.meta.url), new URL('../../store/postgres/schema.ts', import.meta.url)];
 const PREFIX = 'vigil_tpl_';
-/** A template of other sources is dropped by a build once this old (another checkout may still use a newer one). */
+/** A build drops templates of other sources once this old (a younger one may be what another checkout is using). */
 const STALE_AFTER_MS = 24 * 3_600_000;
 const DUPLICATE_DATABASE = '42P04';
 
