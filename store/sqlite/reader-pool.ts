@@ -2,6 +2,7 @@
 // the main thread keeps running probes and answering /health.
 import { Worker } from 'node:worker_threads';
 import { QueryTooLargeError } from '../../lib/errors.js';
+import { sourceWorkerUrl } from '../../lib/source-worker.js';
 import type { EncodedSeriesQueryResult, QueryLimits, SeriesQuery, SeriesQueryResult } from '../types.js';
 
 /** A query sent to a reader thread; `json`: answer with the result serialized (EncodedSeriesQueryResult). */
@@ -29,15 +30,16 @@ interface Reader {
   dead: boolean;
 }
 
-// Under the test runner this module is TypeScript source: the thread then registers tsx's loader and
-// imports the .ts file (the built server runs the compiled .js directly).
+// Under the test runner this module is TypeScript source: the thread then imports the worker's sources
+// bundled (lib/source-worker.ts), from an eval'd script, which runs none of the process's --import
+// preloads (`--import tsx` among them, which a thread with no loader yet cannot follow with a .ts one).
+// The built server runs the compiled .js directly.
 const SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(SOURCE ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
 
-function newWorker(file: string): Worker {
+async function newWorker(file: string): Promise<Worker> {
   if (!SOURCE) return new Worker(WORKER_URL, { workerData: { file } });
-  const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: { file } });
+  return new Worker(`import(${JSON.stringify((await sourceWorkerUrl(WORKER_URL)).href)})`, { eval: true, workerData: { file } });
 }
 
 /** A fixed set of reader threads; each query goes to the one with the fewest queries in flight. */
@@ -141,7 +143,7 @@ export class ReaderPool {
 }
 
 async function spawnReader(file: string): Promise<Reader> {
-  const worker = newWorker(file);
+  const worker = await newWorker(file);
   let onMessage = (): void => {};
   let onError = (_error: Error): void => {};
   let onExit = (_code: number): void => {};

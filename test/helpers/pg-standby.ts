@@ -100,6 +100,7 @@ export async function startStandby(): Promise<Standby> {
     await asPostgres(path.join(bin, 'pg_basebackup'), [
       '-h', primary.hostname, '-p', primary.port || '5432', '-U', decodeURIComponent(primary.username) || 'root',
       '-D', data, '-R', '-X', 'stream', '-c', 'fast', '-C', '-S', slot, '-d', `application_name=${name}`,
+      ...(await tablespaceMappings(dir)),
     ]);
     // Debian keeps postgresql.conf and pg_hba.conf outside the data directory, so the copy has none.
     const conf = [
@@ -131,6 +132,15 @@ export async function startStandby(): Promise<Standby> {
     await remove().catch(() => {});
     throw error;
   }
+}
+
+/**
+ * The primary's tablespaces (CI keeps the store tests' databases in one on tmpfs) go into the standby's
+ * own directory: unmapped, pg_basebackup would write them where the primary has them.
+ */
+async function tablespaceMappings(dir: string): Promise<string[]> {
+  const { rows } = await primaryQuery("SELECT spcname, pg_tablespace_location(oid) AS location FROM pg_tablespace WHERE pg_tablespace_location(oid) <> ''");
+  return rows.flatMap((row: { spcname: string; location: string }) => ['-T', `${row.location}=${path.join(dir, 'tablespaces', row.spcname)}`]);
 }
 
 async function waitUntilStreaming(url: string): Promise<void> {
