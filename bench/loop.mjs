@@ -14,7 +14,7 @@
 // of checks/s. --workers 0,2: each N with each `scheduler.workers` (probe worker threads). Then, while the time budget
 // (--budget, seconds) allows, a search for the largest N whose p99 lag stays under 100 ms with the
 // readers polling. Prints one JSON line.
-//   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--workers 0,2] [--seconds 20] [--no-search] [--no-alone] [--profile] [--concurrency 512] [--series-step 1m]
+//   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--workers 0,2] [--seconds 20] [--no-search] [--no-alone] [--profile] [--concurrency 512] [--node-args --max-semi-space-size=64] [--series-step 1m]
 // --no-alone: skip the each-reader-alone windows (quiet and all-readers only).
 // --profile: the server of the last listed N runs under --cpu-prof; each window is summarised (self time,
 // Vigil's frames, the longest stretches without an idle sample) and the temp dir with the profile is kept.
@@ -47,6 +47,8 @@ const WORKERS_LIST = arg('workers', '0').split(',').map(Number);
 // quiet machine here: 4,010 runs/s, p99 lag 88 ms), not once they take 30 ms (64/0.03 s = ~2,100 runs/s).
 // The bench sets what an operator of that many checks would, with room for a loaded machine.
 const CONCURRENCY = Number(arg('concurrency', 512));
+// Extra node flags for the server (comma-separated), e.g. --node-args --max-semi-space-size=64.
+const NODE_ARGS = arg('node-args', '').split(',').filter(Boolean);
 const ALONE = !flag('no-alone');
 const SEARCH = !flag('no-search') && !flag('profile');
 const PROFILE = flag('profile');
@@ -292,7 +294,7 @@ async function measure(n, workers, { profile = false } = {}) {
   writeConfig(n, workers, config);
   copyFileSync(templateDb, db);
   const profileDir = path.join(dir, `profile-${n}`);
-  const vigil = await startVigil({ root, config, db, log, nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] });
+  const vigil = await startVigil({ root, config, db, log, nodeArgs: [...NODE_ARGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])] });
   try {
     const agent = newAgent();
     const firstRuns = await waitForFirstRuns(vigil.url, n, agent);
