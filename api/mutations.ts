@@ -11,6 +11,7 @@ import { isReadMethod, requiredAccess, roleAllows, wallLinkAllows } from '../aut
 import { crossSiteReason, CSRF_HEADER, csrfMatches, SESSION_COOKIE } from '../auth/sessions.js';
 import type { IngestMode } from '../config/types.js';
 import { BadRequestError, ForbiddenError, UnauthorizedError } from '../lib/errors.js';
+import { refuseNulInJson, refuseNulInUrl } from './no-nul.js';
 import type { AuditStore } from '../store/types.js';
 
 export type { Identity };
@@ -60,6 +61,7 @@ export function mutationGuard(auth?: AuthOptions): MiddlewareHandler {
   });
   const publicOrigin = auth?.publicUrl ? new URL(auth.publicUrl).origin : null;
   return async (c, next) => {
+    refuseNulInUrl(c.req.url);
     const access = requiredAccess(c.req.method, c.req.path);
     if (auth && access === 'ingest') await checkIngest(c, auth.ingest ?? 'open', auth);
     else if (auth && access !== 'public') {
@@ -129,6 +131,7 @@ export async function readBody<S extends z.ZodType>(c: Context, schema: S): Prom
     } catch (error) {
       throw new BadRequestError(`the body is not valid JSON: ${(error as Error).message}`);
     }
+    refuseNulInJson(data);
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
