@@ -3,6 +3,7 @@
 // live even while the store is slow or down), then writes to the store in batches: one append per
 // ~250 ms or per 2,000 samples instead of one per check run.
 import type { Clock } from '../lib/clock.js';
+import { withoutNul } from '../lib/nul.js';
 import { SecretValues } from '../lib/secret.js';
 import { isDiskFullError } from '../store/disk-full.js';
 import type { CheckResult, Sample, Store } from '../store/types.js';
@@ -148,10 +149,11 @@ export class IngestWriter implements ResultSink {
     }
     const admitted = this.#live.admit(samples, result.checkId, this.#clock.now(), Math.max(MIN_STALE_AFTER_MS, staleAfterMs));
     const detail = [result.detail, admitted.refusal].filter((text): text is string => text !== null).join('; ') || null;
+    // Errors and details may quote what a probed server answered, NULs included (lib/nul.ts).
     const kept: CheckResult = {
       ...result,
-      error: result.error === null ? null : this.#secrets.scrub(result.error),
-      detail: detail === null ? null : this.#secrets.scrub(detail),
+      error: result.error === null ? null : this.#secrets.scrub(withoutNul(result.error)),
+      detail: detail === null ? null : this.#secrets.scrub(withoutNul(detail)),
     };
     this.#live.recordCheck(kept);
     this.#results.set(kept.checkId, kept);

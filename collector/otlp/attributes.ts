@@ -1,6 +1,7 @@
 // OTLP attributes → Vigil labels, and the resource → (env, service) identity of a source.
 import type { AnyValue, KeyValue } from './schema.js';
 import { labelName } from './names.js';
+import { withoutNul } from '../../lib/nul.js';
 
 /** Where an OTLP resource's series go when its attributes do not say (config `otlp.default_*`). */
 export interface IdentityDefaults {
@@ -44,7 +45,8 @@ export function sourceIdentity(resourceAttributes: readonly KeyValue[] | undefin
   const name = attribute(resourceAttributes, 'service.name');
   const service = name === undefined || name.startsWith('unknown_service') ? defaults.service : name;
   const env = attribute(resourceAttributes, 'deployment.environment.name') ?? attribute(resourceAttributes, 'deployment.environment') ?? defaults.env;
-  return { env, service };
+  // The source's status entry keeps both as text: no NUL (lib/nul.ts).
+  return { env: withoutNul(env), service: withoutNul(service) };
 }
 
 /** Bounds of a LabelSets cache. */
