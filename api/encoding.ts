@@ -1,6 +1,6 @@
-// Large JSON answers compressed in one piece by zlib in libuv's thread pool. hono's compress()
-// (CompressionStream) works chunk by chunk through web streams, and its plumbing cost main-thread time
-// per chunk: at 40,000 checks the status (7.5 MB) was gzipped on the loop that runs the probes.
+// Large answers compressed by zlib in libuv's thread pool: JSON in one piece, /metrics as it streams.
+// hono's compress() (CompressionStream) works chunk by chunk through web streams, and its plumbing cost
+// main-thread time per chunk: at 40,000 checks the status (7.5 MB) was gzipped on the loop that runs the probes.
 import { Readable, pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
