@@ -10,11 +10,22 @@ import { expect, it, onTestFinished } from 'vitest';
 import { issueToken } from '../../auth/tokens.js';
 import { IngestWriter } from '../../ingest/writer.js';
 import { LiveView } from '../../ingest/live-view.js';
-import { serve } from '../../cli/serve.js';
+import { serve, type RunningVigil } from '../../cli/serve.js';
 import { openStore } from '../../store/open.js';
 import { describeEachEngine } from '../helpers/stores.js';
 
 const CONFIG = 'environments: [prod]\nservices:\n  db:\n    checks:\n      - tcp: { host: 127.0.0.1, port: 1, every: 1h }\n';
+
+/** `vigil serve` on `db` with CONFIG, stopped (and its temp dir removed) when the test ends. */
+async function startVigil(db: string): Promise<RunningVigil> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-nul-'));
+  onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const configFile = path.join(dir, 'vigil.yaml');
+  fs.writeFileSync(configFile, CONFIG);
+  const vigil = await serve({ configFile, port: 0, host: '127.0.0.1', db, env: {}, log: () => {} });
+  onTestFinished(() => vigil.stop());
+  return vigil;
+}
 
 describeEachEngine('NUL characters at the API', (engine) => {
   it('are refused with a 400 naming the path, query parameter or body field, and the same request without one works', async () => {
@@ -22,12 +33,7 @@ describeEachEngine('NUL characters at the API', (engine) => {
     const store = await openStore(db, { sqlite: { readers: 0 } });
     const token = (await issueToken(store, { name: 'admin', role: 'admin', createdBy: 'test' }, Date.now())).text;
     await store.close();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-nul-'));
-    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const configFile = path.join(dir, 'vigil.yaml');
-    fs.writeFileSync(configFile, CONFIG);
-    const vigil = await serve({ configFile, port: 0, host: '127.0.0.1', db, env: {}, log: () => {} });
-    onTestFinished(() => vigil.stop());
+    const vigil = await startVigil(db);
     const error = async (res: Response) => [res.status, ((await res.json()) as { error: { message: string } }).error.message];
 
     expect(await error(await vigil.app.request('/api/v1/incidents?service=a%00b'))).toEqual([400, 'the query parameter "service" contains a NUL character (%00)']);
@@ -61,12 +67,7 @@ describeEachEngine('NUL characters at the API', (engine) => {
 
   it("become U+FFFD in an OTLP resource's service and environment, whose source then shows in the status", async () => {
     const db = await engine.location();
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-nul-otlp-'));
-    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
-    const configFile = path.join(dir, 'vigil.yaml');
-    fs.writeFileSync(configFile, CONFIG);
-    const vigil = await serve({ configFile, port: 0, host: '127.0.0.1', db, env: {}, log: () => {} });
-    onTestFinished(() => vigil.stop());
+    const vigil = await startVigil(db);
     const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'pay\u0000ments' } }, { key: 'deployment.environment.name', value: { stringValue: 'prod\u0000' } }] };
     const body = { resourceMetrics: [{ resource, scopeMetrics: [{ metrics: [{ name: 'queue.depth', gauge: { dataPoints: [{ timeUnixNano: `${Date.now()}000000`, asDouble: 3 }] } }] }] }] };
     const res = await vigil.app.request('/v1/metrics', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
