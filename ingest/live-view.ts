@@ -2,7 +2,7 @@
 // /metrics and the status page. It is also where the series limits are enforced: a source (a check, an
 // OTLP resource) that keeps inventing label values is refused new series past its bound, and series
 // that stop receiving samples leave the view, which frees their room.
-import { labelsKey } from '../store/labels.js';
+import { LabelKeys } from '../store/labels.js';
 import type { CheckResult, Labels, Sample } from '../store/types.js';
 
 export interface SeriesLimits {
@@ -61,7 +61,7 @@ export class LiveView {
   #changes = 0;
   readonly #refused: Record<RefusalReason, number> = { per_source: 0, per_metric: 0 };
   /** Sources hand the same label object for a series run after run: key it once. */
-  readonly #keys = new WeakMap<Labels, string>();
+  readonly #keys = new LabelKeys();
   #series = 0;
 
   constructor(limits: SeriesLimits = DEFAULT_SERIES_LIMITS) {
@@ -84,7 +84,7 @@ export class LiveView {
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i]!;
       let series = this.#byMetric.get(sample.name);
-      const key = this.#keyOf(sample.labels);
+      const key = this.#keys.keyOf(sample.labels);
       const entry = series?.get(key);
       if (entry) {
         if (sample.ts >= entry.ts) {
@@ -181,15 +181,6 @@ export class LiveView {
 
   stats(): { readonly series: number; readonly refused: Readonly<Record<RefusalReason, number>> } {
     return { series: this.#series, refused: { ...this.#refused } };
-  }
-
-  #keyOf(labels: Labels): string {
-    let key = this.#keys.get(labels);
-    if (key === undefined) {
-      key = labelsKey(labels);
-      if (Object.isFrozen(labels)) this.#keys.set(labels, key);
-    }
-    return key;
   }
 
   #refusal(metric: string, source: string, series: Map<string, Entry> | undefined, sourceLimit: number): RefusalReason | null {

@@ -49,7 +49,8 @@ export const PROBE_SUCCESS = 'probe_success';
 
 export function compileRule(spec: RuleSpec, slos: ReadonlyMap<string, SloSpec>): CompiledRule {
   const matchers = spec.kind === 'threshold' || spec.kind === 'nodata' ? compileMatchers(spec.matchers) : [];
-  const checkLabels = spec.kind === 'check_down' ? { check: spec.check, env: spec.env, service: spec.service } : null;
+  // Frozen: the window keys it once (SampleWindow.get runs for every check_down rule at every cycle).
+  const checkLabels = spec.kind === 'check_down' ? Object.freeze({ check: spec.check, env: spec.env, service: spec.service }) : null;
   const slo = spec.kind === 'burn_rate' ? slos.get(spec.sloId) : undefined;
   const sloLabels = slo === undefined || spec.kind !== 'burn_rate' ? null : { env: slo.env, service: slo.service, slo: slo.name };
   return { spec, matchers, checkLabels, checkKey: checkLabels && labelsKey(checkLabels), sloLabels, expression: describeRule(spec) };

@@ -12,6 +12,25 @@ export function labelsKey(labels: Labels): string {
   return JSON.stringify(labels);
 }
 
+/**
+ * `labelsKey` remembered per frozen label object: sources hand the same frozen object for a series run
+ * after run (the scheduler's per-check labels, OTLP's interned sets), so a hot path keys it once. An
+ * unfrozen object could change after being keyed, so it is keyed again each time. Held weakly: a label
+ * set nobody uses any more takes its key with it.
+ */
+export class LabelKeys {
+  readonly #keys = new WeakMap<Labels, string>();
+
+  keyOf(labels: Labels): string {
+    let key = this.#keys.get(labels);
+    if (key === undefined) {
+      key = labelsKey(labels);
+      if (Object.isFrozen(labels)) this.#keys.set(labels, key);
+    }
+    return key;
+  }
+}
+
 function sortedLabels(labels: Labels): Record<string, string> {
   const sorted: Record<string, string> = {};
   for (const key of Object.keys(labels).sort()) sorted[key] = labels[key]!;
