@@ -1,6 +1,7 @@
 // Processes a benchmark talks to over loopback: a trivial HTTP target in its own process, the built
 // Vigil server, and GET requests that count the bytes on the wire without decompressing them.
 import { spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
@@ -19,7 +20,8 @@ export async function childProcessTarget() {
 
 /**
  * `node dist/cli/vigil.js serve` on port 0 with `config` and `db`; resolves once it prints its URL.
- * `nodeArgs` go before the script (e.g. --cpu-prof). Its output is kept, the last lines shown on failure.
+ * `nodeArgs` go before the script (e.g. --cpu-prof). Its output is kept, the last lines shown on failure;
+ * with VIGIL_BENCH_SERVER_OUTPUT=<file> all of it is also appended there (e.g. with --node-args --trace-gc).
  */
 export async function startVigil({ root, config, db, nodeArgs = [], log }) {
   const child = spawn(
@@ -34,6 +36,12 @@ export async function startVigil({ root, config, db, nodeArgs = [], log }) {
   };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
+  if (process.env.VIGIL_BENCH_SERVER_OUTPUT) {
+    const file = process.env.VIGIL_BENCH_SERVER_OUTPUT;
+    const append = (d) => appendFileSync(file, d);
+    child.stdout.on('data', append);
+    child.stderr.on('data', append);
+  }
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`Vigil did not start in 120 s:\n${output.slice(-20).join('\n')}`)), 120_000);
     const onData = (d) => {
