@@ -16,8 +16,8 @@ export interface ProbeWorkerData {
 /** Scheduler → worker: targets not sent to this worker yet, runs to start, runs to abort; `close` to stop. */
 export interface ToWorker {
   readonly targets?: ReadonlyArray<{ readonly id: number; readonly target: unknown }>;
-  /** `abort` set: the signal was already aborted when the run was handed over. */
-  readonly runs?: ReadonlyArray<{ readonly run: number; readonly kind: string; readonly target: number; readonly abort?: AbortReason }>;
+  /** Runs to start; an abort of one comes in `aborts`, in the same message or a later one. */
+  readonly runs?: ReadonlyArray<{ readonly run: number; readonly kind: string; readonly target: number }>;
   readonly aborts?: ReadonlyArray<{ readonly run: number; readonly reason: AbortReason }>;
   readonly close?: true;
 }

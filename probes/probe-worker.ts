@@ -64,11 +64,18 @@ port.on('message', (message: ToWorker) => {
     return;
   }
   for (const { id, target } of message.targets ?? []) targets.set(id, target);
-  for (const { run, kind, target, abort } of message.runs ?? []) {
+  // A run aborted in the message that starts it (its signal was aborted before it was handed over)
+  // starts with its signal aborted, so that the probe opens nothing.
+  const aborts = new Map((message.aborts ?? []).map(({ run, reason }) => [run, reason]));
+  for (const { run, kind, target } of message.runs ?? []) {
     const controller = new AbortController();
-    if (abort) controller.abort(abortReasonFrom(abort));
+    const reason = aborts.get(run);
+    if (reason !== undefined) {
+      controller.abort(abortReasonFrom(reason));
+      aborts.delete(run);
+    }
     start(run, kind, target, controller);
   }
-  for (const { run, reason } of message.aborts ?? []) running.get(run)?.abort(abortReasonFrom(reason));
+  for (const [run, reason] of aborts) running.get(run)?.abort(abortReasonFrom(reason));
 });
 port.postMessage({ ready: true } satisfies FromWorker);

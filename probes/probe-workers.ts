@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy } from '../lib/outbound-guard.js';
 import type { SecretValues } from '../lib/secret.js';
-import { ProbeRegistry, type Probe, type ProbeOutcome } from './probe.js';
+import { ProbeRegistry, type Probe, type ProbeOutcome, type StartedRun } from './probe.js';
 import { abortReasonOf, type FromWorker, type ProbeWorkerData, type ToWorker } from './probe-worker-protocol.js';
 
 /** The probe kinds a worker runs: those whose whole work is HTTP through probes/http-request.ts. */
@@ -19,8 +19,6 @@ const CLOSE_WAIT_MS = 2_000;
 interface PendingRun {
   readonly resolve: (outcome: ProbeOutcome) => void;
   readonly reject: (error: Error) => void;
-  readonly signal: AbortSignal;
-  readonly onAbort: () => void;
   readonly worker: PoolWorker;
 }
 
@@ -96,14 +94,30 @@ export class ProbeWorkerPool {
       schema: probe.schema,
       runsOffLoop: true,
       run: (target, signal) => this.run(probe.kind, target as object, signal),
+      start: (target) => this.start(probe.kind, target as object),
     };
     if (probe.scheduled) return { ...wrapped, scheduled: probe.scheduled.bind(probe) };
     return wrapped;
   }
 
-  /** One run of `kind` on `target` in a worker; resolves with the probe's outcome, rejects for a probe bug. */
+  /** One run of `kind` on `target` in a worker, aborted through `signal`; resolves with the probe's outcome, rejects for a probe bug. */
   run(kind: string, target: object, signal: AbortSignal): Promise<ProbeOutcome> {
-    if (this.#closed) return Promise.reject(new Error('the probe worker pool is closed'));
+    const started = this.start(kind, target);
+    if (signal.aborted) started.abort(signal.reason);
+    else {
+      const onAbort = (): void => started.abort(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void started.outcome.then(
+        () => signal.removeEventListener('abort', onAbort),
+        () => signal.removeEventListener('abort', onAbort),
+      );
+    }
+    return started.outcome;
+  }
+
+  /** One run of `kind` on `target` in a worker, aborted by a call (the scheduler's way: no signal per run). */
+  start(kind: string, target: object): StartedRun {
+    if (this.#closed) return { outcome: Promise.reject(new Error('the probe worker pool is closed')), abort: () => {} };
     let placed = this.#targets.get(target);
     if (!placed) {
       placed = { id: this.#nextTarget++, worker: this.#workers[this.#nextWorker++ % this.#workers.length] };
@@ -115,21 +129,19 @@ export class ProbeWorkerPool {
       worker.outbox.targets.push({ id, target });
     }
     const run = this.#nextRun++;
-    return new Promise<ProbeOutcome>((resolve, reject) => {
-      if (signal.aborted) {
-        worker.outbox.runs.push({ run, kind, target: id, abort: abortReasonOf(signal.reason) });
-        this.#pending.set(run, { resolve, reject, signal, onAbort: () => {}, worker });
-      } else {
-        const onAbort = (): void => {
-          worker.outbox.aborts.push({ run, reason: abortReasonOf(signal.reason) });
-          this.#queueFlush(worker);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        worker.outbox.runs.push({ run, kind, target: id });
-        this.#pending.set(run, { resolve, reject, signal, onAbort, worker });
-      }
-      this.#queueFlush(worker);
+    const outcome = new Promise<ProbeOutcome>((resolve, reject) => {
+      this.#pending.set(run, { resolve, reject, worker });
     });
+    worker.outbox.runs.push({ run, kind, target: id });
+    this.#queueFlush(worker);
+    return new WorkerRun(this, worker, run, outcome);
+  }
+
+  /** Asks the worker to abort `run` (a finished or unknown run is ignored there). */
+  abort(worker: PoolWorker, run: number, reason: unknown): void {
+    if (!this.#pending.has(run)) return;
+    worker.outbox.aborts.push({ run, reason: abortReasonOf(reason) });
+    this.#queueFlush(worker);
   }
 
   /** Asks each worker to close its sockets, then ends the threads; runs still pending reject. */
@@ -177,7 +189,6 @@ export class ProbeWorkerPool {
         const pending = this.#pending.get(run);
         if (!pending) continue;
         this.#pending.delete(run);
-        pending.signal.removeEventListener('abort', pending.onAbort);
         if (outcome) pending.resolve(outcome);
         else {
           const error = new Error(bug?.message ?? 'no outcome');
@@ -199,7 +210,6 @@ export class ProbeWorkerPool {
     for (const [run, pending] of this.#pending) {
       if (!which(pending)) continue;
       this.#pending.delete(run);
-      pending.signal.removeEventListener('abort', pending.onAbort);
       pending.reject(new Error(reason));
     }
   }
@@ -215,6 +225,20 @@ export class ProbeWorkerPool {
       worker.outbox = { targets: [], runs: [], aborts: [] };
       worker.thread.postMessage({ targets, runs, aborts } satisfies ToWorker);
     });
+  }
+}
+
+/** A run in a worker: aborting it sends the reason along with the next batch of messages. */
+class WorkerRun implements StartedRun {
+  constructor(
+    readonly pool: ProbeWorkerPool,
+    readonly worker: PoolWorker,
+    readonly run: number,
+    readonly outcome: Promise<ProbeOutcome>,
+  ) {}
+
+  abort(reason: unknown): void {
+    this.pool.abort(this.worker, this.run, reason);
   }
 }
 

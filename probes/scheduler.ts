@@ -82,13 +82,19 @@ interface InFlight {
   readonly startedAt: number;
   /** performance.now() at the start, for the loop's stalls (NaN without a LoopStalls). */
   readonly startedPerf: number;
-  readonly controller: AbortController;
+  /** Aborts the run: a signal's controller for a probe's `run`, the run's own abort for `start`. */
+  abortRun: { abort(reason: Error): void };
+  /** Why the run was aborted (a timeout, a stop), or null. */
+  abortReason: Error | null;
   deadline: NodeJS.Timeout | null;
   grace: NodeJS.Timeout | null;
   settled: boolean;
   /** Aborted by stop(): nothing is recorded, the target did nothing wrong. */
   cancelled: boolean;
 }
+
+/** A run's abort before its probe started it (a probe that throws at once has nothing to abort). */
+const NOT_STARTED = { abort: (): void => {} };
 
 const DEFAULT_ABORT_GRACE_MS = 20;
 /**
@@ -247,7 +253,8 @@ export class Scheduler {
       plannedAt,
       startedAt: this.#deps.clock.now(),
       startedPerf: this.#deps.loopStalls ? performance.now() : NaN,
-      controller: new AbortController(),
+      abortRun: NOT_STARTED,
+      abortReason: null,
       deadline: null,
       grace: null,
       settled: false,
@@ -257,7 +264,16 @@ export class Scheduler {
     run.deadline = setTimeout(this.#onDeadline, state.spec.timeoutMs, run);
     let pending: Promise<ProbeOutcome>;
     try {
-      pending = state.probe.run(state.spec.target, run.controller.signal, this.#deps.context);
+      const { probe } = state;
+      if (probe.start) {
+        const started = probe.start(state.spec.target, this.#deps.context);
+        run.abortRun = started;
+        pending = started.outcome;
+      } else {
+        const controller = new AbortController();
+        run.abortRun = controller;
+        pending = probe.run(state.spec.target, controller.signal, this.#deps.context);
+      }
     } catch (error) {
       pending = Promise.reject(error);
     }
@@ -274,7 +290,10 @@ export class Scheduler {
 
   #abort(run: InFlight, reason: Error): void {
     if (run.settled) return;
-    if (!run.controller.signal.aborted) run.controller.abort(reason);
+    if (run.abortReason === null) {
+      run.abortReason = reason;
+      run.abortRun.abort(reason);
+    }
     const graceMs = run.state.probe.runsOffLoop ? Math.max(this.#graceMs, OFF_LOOP_ABORT_GRACE_MS) : this.#graceMs;
     run.grace ??= setTimeout(this.#onGraceOver, graceMs, run);
   }
@@ -337,8 +356,7 @@ export class Scheduler {
   #record(run: InFlight, measured: ProbeOutcome, forcedTimeout: boolean): void {
     const { spec, labels } = run.state;
     const finishedAt = this.#deps.clock.now();
-    const signal = run.controller.signal;
-    const timedOut = forcedTimeout || (!measured.success && signal.aborted && signal.reason instanceof ProbeTimeoutError);
+    const timedOut = forcedTimeout || (!measured.success && run.abortReason instanceof ProbeTimeoutError);
     // A worker thread timed the run itself: this loop's stalls are not in its duration.
     const outcome = timedOut || run.state.probe.runsOffLoop ? measured : this.#withoutStalls(run, measured);
     const ts = run.startedAt;
