@@ -1,10 +1,12 @@
 // The live view in the Prometheus text exposition format (version 0.0.4), rendered by hand instead of
 // through prom-client: at 60,000 series prom-client's gauges cost 0.3–0.7 s per scrape on the event loop
 // (re-setting every series, hashing its labels, formatting it again). Here each series' line prefix
-// (name and sorted, escaped labels) is built once, on first sight, and a scrape only appends values, a
-// few thousand series per chunk, yielding to the event loop between chunks (the probe scheduler shares it).
+// (name and sorted, escaped labels) is built once, on first sight, and kept as UTF-8 bytes; a scrape
+// copies it and writes the value as ASCII into the chunk's bytes, a few thousand series per chunk,
+// yielding to the event loop between chunks (the probe scheduler shares it).
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LiveSeries, LiveView } from '../ingest/live-view.js';
+import { ChunkWriter, LINE_FEED } from './chunk-writer.js';
 
 /** The content type of the text exposition format that both prom-client and this module write. */
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -153,7 +155,7 @@ export class LiveExposition {
    * `vigil_name{a="…",b="…"} ` (everything up to the value) per series, keyed by the live view's own
    * series object, which lives exactly as long as the series does.
    */
-  readonly #prefixes = new WeakMap<LiveSeries, string>();
+  readonly #prefixes = new WeakMap<LiveSeries, Buffer>();
   readonly #headers: Record<ExpositionFormat, Map<string, string>> = { text: new Map(), openmetrics: new Map() };
   /**
    * Metrics that have had a series with a label name the format does not allow (left out), so that
@@ -167,53 +169,62 @@ export class LiveExposition {
   }
 
   /**
-   * The exposition text in chunks of whole lines (never a partial line), each at most `seriesPerChunk`
-   * series (fewer when series are new); the caller may let other work run between chunks. The metric
-   * names are read when the scrape starts, and each family's series when its turn comes: a series that
-   * arrives before then is in it, one that went stale is not, and each series appears once. Metrics
-   * named in `taken` (full names: Vigil's own) are left out, and so is a live metric named like where
-   * another is renamed to. A metric whose name ends in `_total` is a counter (its last value is the
-   * source's count), so in OpenMetrics its family drops the suffix.
+   * The exposition in chunks of whole lines (never a partial line), each at most `seriesPerChunk`
+   * series (fewer when series are new) and about `CHUNK_BYTES`; the caller may let other work run between
+   * chunks. The metric names are read when the scrape starts, and each family's series when its turn
+   * comes: a series that arrives before then is in it, one that went stale is not, and each series
+   * appears once. Metrics named in `taken` (full names: Vigil's own) are left out, and so is a live metric
+   * named like where another is renamed to. A metric whose name ends in `_total` is a counter (its last
+   * value is the source's count), so in OpenMetrics its family drops the suffix.
    */
-  *chunks(taken: ReadonlySet<string> = new Set(), format: ExpositionFormat = 'text'): Generator<string, void, undefined> {
+  *byteChunks(taken: ReadonlySet<string> = new Set(), format: ExpositionFormat = 'text'): Generator<Uint8Array, void, undefined> {
     const names = this.#live
       .metricNames()
       .filter((name) => METRIC_NAME.test(name) && !RENAMED_TO.has(name) && !taken.has(exposedName(name)))
       .sort((a, b) => (exposedName(a) < exposedName(b) ? -1 : 1));
     this.#forgetAllBut(new Set(names));
-    let out = '';
+    const out = new ChunkWriter();
     let cost = 0;
     for (const name of names) {
       // A snapshot, so that a series pruned and admitted again while the scrape yields is written once.
       const series = Array.from(this.#live.seriesOf(name));
       if (series.length === 0) continue;
-      out += this.#header(name, format);
+      out.text(this.#header(name, format));
       let seen = this.#lossyMetrics.has(name) ? new Set<string>() : null;
       for (let i = 0; i < series.length; i++) {
         const entry = series[i]!;
         let prefix = this.#prefixes.get(entry);
         if (prefix === undefined) {
           const [rendered, lossy] = renderPrefix(entry);
-          this.#prefixes.set(entry, (prefix = rendered));
+          // Buffer.from slices Node's shared 8 KiB pool: an object per prefix, not an ArrayBuffer each.
+          this.#prefixes.set(entry, (prefix = Buffer.from(rendered)));
           cost += FIRST_SIGHT_COST - 1;
           if (lossy && !seen) {
             this.#lossyMetrics.add(name);
-            seen = new Set(series.slice(0, i).map((earlier) => this.#prefixes.get(earlier)!));
+            seen = new Set(series.slice(0, i).map((earlier) => this.#prefixes.get(earlier)!.toString('latin1')));
           }
         }
         if (seen) {
-          if (seen.has(prefix)) continue;
-          seen.add(prefix);
+          // Compared as latin1 text: one character per byte, so equal bytes and only those are equal keys.
+          const key = prefix.toString('latin1');
+          if (seen.has(key)) continue;
+          seen.add(key);
         }
-        out += prefix + formatValue(entry.value) + '\n';
-        if (++cost >= this.#seriesPerChunk) {
-          yield out;
-          out = '';
+        out.bytes(prefix);
+        out.ascii(formatValue(entry.value));
+        out.byte(LINE_FEED);
+        if (++cost >= this.#seriesPerChunk || out.full) {
+          yield out.take();
           cost = 0;
         }
       }
     }
-    if (out) yield out;
+    if (out.length > 0) yield out.take();
+  }
+
+  /** `byteChunks` as text, chunk by chunk (each is whole lines, so whole UTF-8 characters). */
+  *chunks(taken: ReadonlySet<string> = new Set(), format: ExpositionFormat = 'text'): Generator<string, void, undefined> {
+    for (const chunk of this.byteChunks(taken, format)) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8');
   }
 
   /** Metrics that left the live view leave these too (OTLP metric names come and go). */
@@ -251,17 +262,16 @@ function renderPrefix(series: LiveSeries): [prefix: string, lossy: boolean] {
   const parts = [exposedName(series.name)];
   for (let i = 0; i < names.length; i++) parts.push(i === 0 ? '{' : ',', names[i]!, '="', escapeLabelValue(series.labels[names[i]!]!), '"');
   parts.push(names.length > 0 ? '} ' : ' ');
-  // join() makes one flat string; `+=` would keep a rope of ~15 pieces that every scrape copies again
-  // when it encodes the chunk (3× the cost of the whole render at 60,000 series).
   return [parts.join(''), lossy];
 }
 
 /**
- * A response body from text chunks, produced on demand: the next chunk is made only when the reader
- * (the socket, or gzip) wants more, and only after the event loop has had a turn, so timers and I/O
- * run between chunks rather than after the whole body. Stops producing when the reader cancels.
+ * A response body from chunks of text or bytes, produced on demand: the next chunk is made only when the
+ * reader (the socket, or gzip) wants more, and only after the event loop has had a turn, so timers and
+ * I/O run between chunks rather than after the whole body. Stops producing when the reader cancels. A
+ * byte chunk is handed on as it is: its maker must not write to it again.
  */
-export function chunkedBody(chunks: AsyncIterator<string> | Iterator<string>): ReadableStream<Uint8Array> {
+export function chunkedBody(chunks: AsyncIterator<string | Uint8Array> | Iterator<string | Uint8Array>): ReadableStream<Uint8Array> {
   let first = true;
   return new ReadableStream<Uint8Array>(
     {
@@ -276,7 +286,7 @@ export function chunkedBody(chunks: AsyncIterator<string> | Iterator<string>): R
             return;
           }
           if (next.value.length === 0) continue;
-          controller.enqueue(Buffer.from(next.value, 'utf8'));
+          controller.enqueue(typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value);
           return;
         }
       },

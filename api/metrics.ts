@@ -48,12 +48,12 @@ function readAtScrape(registry: Registry, type: 'gauge' | 'counter', name: strin
 const REDUNDANT_TOTAL_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /** Vigil's own metrics first (a live metric by the same name is left out), the checks' metrics, then the live view's. */
-async function* exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat): AsyncGenerator<string, void, undefined> {
+async function* exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat): AsyncGenerator<string | Uint8Array, void, undefined> {
   const own = await registry.metrics();
   yield format === 'openmetrics' ? textToOpenMetrics(own) : own;
   yield* probes.chunks(format, DEFAULT_SERIES_PER_CHUNK);
   const taken = new Set([...registry.getMetricsAsArray().map((metric) => metric.name), ...PROBE_METRIC_NAMES]);
-  yield* latest.chunks(taken, format);
+  yield* latest.byteChunks(taken, format);
   if (format === 'openmetrics') yield '# EOF\n';
 }
 

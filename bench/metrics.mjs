@@ -7,7 +7,11 @@
 // that also holds Vigil's own metrics, as /metrics served them. Ratios are new / baseline.
 // `withChecks` adds what [G1] added per check (vigil_check_info, the 13-series latency histogram, the last
 // run time): at 10,000 live series that is ~3,000 checks and ~49,000 series exposed in all.
-// Run: npm run build:server && node bench/metrics.mjs [--n 10000,60000] [--scrapes 6]
+// Also per scrape: the process's CPU time (user + system: the loop's work plus GC and zlib helper threads),
+// the GC time and the bytes allocated on the V8 heap (v8.GCProfiler: what each collection freed, plus
+// what is left), the main-thread cost the profile of a loaded server shows as scrape and GC work.
+// `--variants withChecks,…` runs only those (at 40,000 checks, --n 132000, the prom-client baseline is slow).
+// Run: npm run build:server && node bench/metrics.mjs [--n 10000,60000] [--scrapes 6] [--variants …]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -25,6 +29,7 @@ const arg = (name, fallback) => {
 };
 const N_LIST = arg('n', '10000,60000').split(',').map(Number);
 const SCRAPES = Number(arg('scrapes', 6));
+const VARIANTS = arg('variants', null)?.split(',') ?? null;
 const KINDS = ['http', 'tcp', 'dns', 'tls', 'postgres', 'redis', 'rabbitmq', 'mysql', 'health', 'heartbeat'];
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc');
@@ -140,10 +145,13 @@ function runChecks(live, checks, at) {
 function metricsWithChecks(live, checks) {
   const metrics = createVigilMetrics(new Registry(), KINDS, live, checks.map((c) => c.spec));
   // Durations spread over the buckets, so that every bucket holds a count as in a real deployment.
-  for (let round = 0; round < 20; round++) {
-    for (let i = 0; i < checks.length; i++) metrics.observeRun({ kind: checks[i].spec.kind, success: true, lagSeconds: 0, timedOut: false, checkId: checks[i].spec.id, durationSeconds: ((i * 7 + round * 13) % 1000) / 250 });
-  }
+  for (let round = 0; round < 20; round++) observeRuns(metrics, checks, round);
   return metrics;
+}
+
+/** One run of every check counted in its latency histogram. */
+function observeRuns(metrics, checks, round) {
+  for (let i = 0; i < checks.length; i++) metrics.observeRun({ kind: checks[i].spec.kind, success: true, lagSeconds: 0, timedOut: false, checkId: checks[i].spec.id, durationSeconds: ((i * 7 + round * 13) % 1000) / 250 });
 }
 
 // ---- Measuring one scrape. ----
@@ -172,13 +180,28 @@ async function measure(scrape) {
   histogram.enable();
   setImmediate(probe);
   await new Promise((resolve) => setImmediate(resolve));
+  const gcProfiler = new v8.GCProfiler();
+  gcProfiler.start();
+  const heapBefore = v8.getHeapStatistics().used_heap_size;
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const bytes = await scrape();
   const totalMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  const heapAfter = v8.getHeapStatistics().used_heap_size;
+  const { statistics } = gcProfiler.stop();
+  // Allocated = what every collection freed + how much more is in use at the end than at the start.
+  let freed = 0;
+  let gcMs = 0;
+  for (const gc of statistics) {
+    freed += gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize;
+    gcMs += gc.cost / 1000;
+  }
   probing = false;
   await new Promise((resolve) => setImmediate(resolve));
   histogram.disable();
-  return { totalMs, maxBlockMs: maxGap, maxBlockCpuMs: maxGapCpu, eldMaxMs: histogram.max / 1e6, bytes };
+  const heapAllocatedMB = (freed + heapAfter - heapBefore) / 1e6;
+  return { totalMs, cpuMs: (cpu.user + cpu.system) / 1000, gcMs, heapAllocatedMB, maxBlockMs: maxGap, maxBlockCpuMs: maxGapCpu, eldMaxMs: histogram.max / 1e6, bytes };
 }
 
 async function readBytes(stream) {
@@ -200,6 +223,10 @@ function summarize(runs) {
   return {
     firstScrapeMs: round(runs[0].totalMs),
     scrapeMs: round(median(warm.map((r) => r.totalMs))),
+    /** Medians over the warm scrapes: CPU time of the process, GC time, bytes allocated on the V8 heap. */
+    cpuMs: round(median(warm.map((r) => r.cpuMs))),
+    gcMs: round(median(warm.map((r) => r.gcMs))),
+    heapAllocatedMB: round(median(warm.map((r) => r.heapAllocatedMB))),
     /** The longest event-loop block over every scrape, the first (cold) one included. */
     maxBlockMs: worst((r) => r.maxBlockMs),
     maxBlockCpuMs: worst((r) => r.maxBlockCpuMs),
@@ -239,7 +266,15 @@ async function bench(n) {
       return () => readBytes(metrics.scrape());
     },
     // The same live view plus every check's vigil_check_info, latency histogram and last run time.
+    // Every check ran since the last scrape (its histogram changed), as with checks every 10 s and a scrape every 10 s.
     withChecks: () => {
+      const metrics = metricsWithChecks(live, checks);
+      const scrape = () => readBytes(metrics.scrape());
+      scrape.afterRuns = (round) => observeRuns(metrics, checks, round);
+      return scrape;
+    },
+    // No check ran since the last scrape: histograms unchanged (checks every minute, scrapes every 15 s, 3 scrapes in 4).
+    withChecksIdle: () => {
       const metrics = metricsWithChecks(live, checks);
       return () => readBytes(metrics.scrape());
     },
@@ -263,6 +298,7 @@ async function bench(n) {
   };
   const runs = {};
   for (const [name, create] of Object.entries(variants)) {
+    if (VARIANTS && !VARIANTS.includes(name)) continue;
     // Each variant in its own phase after a full collection, so that none pays for another's garbage;
     // every scrape follows a fresh run of every check (new values, the same series).
     collectGarbage();
@@ -270,6 +306,7 @@ async function bench(n) {
     runs[name] = [];
     for (let i = 0; i < SCRAPES; i++) {
       runChecks(live, checks, (at += 10_000));
+      scrape.afterRuns?.(20 + i);
       const run = await measure(scrape);
       if (process.env.BENCH_VERBOSE) log(`  ${n} ${name} #${i}: ${JSON.stringify(run)}`);
       runs[name].push(run);
@@ -279,6 +316,10 @@ async function bench(n) {
   const seriesExposedWithChecks = exposed(await metricsWithChecks(live, checks).render());
   const result = { series, checks: checks.length, seriesExposedWithChecks, ...Object.fromEntries(Object.entries(runs).map(([name, r]) => [name, summarize(r)])) };
   const { baseline, streamed, baselineGzip, streamedGzip } = result;
+  if (VARIANTS) {
+    log(`${n} series: ${JSON.stringify(result)}`);
+    return result;
+  }
   result.ratio = {
     scrapeMs: round(streamed.scrapeMs / baseline.scrapeMs, 3),
     maxBlockMs: round(streamed.maxBlockMs / baseline.maxBlockMs, 3),

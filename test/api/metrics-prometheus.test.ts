@@ -106,6 +106,62 @@ describe('per-check metrics on /metrics', () => {
     expect(sampleValue(text, 'vigil_probe_duration_seconds_count{check="http",env="prod",service="api"}')).toBe(0);
   });
 
+  it('writes a check\'s histogram again when it ran between two scrapes, and as it was when it did not', async () => {
+    const { live, metrics } = setUp();
+    const [api, db] = CHECKS;
+    const count = (text: string, check: ProbeMetricsCheck) => sampleValue(text, `vigil_probe_duration_seconds_count{check="${check.name}",env="${check.env}",service="${check.service}"}`);
+    const sum = (text: string, check: ProbeMetricsCheck) => sampleValue(text, `vigil_probe_duration_seconds_sum{check="${check.name}",env="${check.env}",service="${check.service}"}`);
+    metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: api!.id, durationSeconds: 0.2 });
+    recordRun(live, api!, NOW, 0.2);
+    const first = await metrics.render();
+    expect([count(first, api!), sum(first, api!), count(first, db!)]).toEqual([1, 0.2, 0]);
+    // Runs that change the numbers' lengths (0.2 → 10.1, 1 → 10 runs), on one check only.
+    for (let i = 0; i < 9; i++) metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: api!.id, durationSeconds: i === 0 ? 9.9 : 0 });
+    recordRun(live, api!, NOW + 1000, 9.9);
+    const second = await metrics.render();
+    expect([count(second, api!), sum(second, api!), count(second, db!)]).toEqual([10, 10.1, 0]);
+    const bucket = (text: string, le: string) => sampleValue(text, `vigil_probe_duration_seconds_bucket{check="http",env="prod",le="${le}",service="api"}`);
+    expect([bucket(second, '0.005'), bucket(second, '0.25'), bucket(second, '10'), bucket(second, '+Inf')]).toEqual([8, 9, 10, 10]);
+    expect(sampleValue(second, 'vigil_probe_last_run_timestamp_seconds{check="http",env="prod",service="api"}')).toBe((NOW + 1000) / 1000);
+    // No run since: the same lines again, as a parser reads them.
+    const histogramLines = (text: string) => text.split('\n').filter((line) => line.startsWith('vigil_probe_duration_seconds'));
+    expect(histogramLines(await metrics.render())).toEqual(histogramLines(second));
+    expect(histogramLines(second)).toHaveLength(13 * CHECKS.length);
+  });
+
+  it('writes every check\'s info and histogram lines whole when they take many chunks (3,000 checks)', async () => {
+    const checks = Array.from({ length: 3_000 }, (_, i): ProbeMetricsCheck => ({ id: `prod/svc-${i % 7}/c${i}`, env: 'prod', service: `svc-${i % 7}`, name: `c${i}`, kind: 'http', everyMs: 1000 * (i + 1), timeoutMs: 5_000 }));
+    const metrics = createVigilMetrics(new Registry(), ['http'], new LiveView(), checks);
+    for (const [i, check] of checks.entries()) metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: check.id, durationSeconds: i / 1000 });
+    const text = await metrics.render();
+    const info = text.split('\n').filter((line) => line.startsWith('vigil_check_info{'));
+    expect(info).toEqual(checks.map((check, i) => `vigil_check_info{check="${check.name}",env="prod",interval_seconds="${i + 1}",kind="http",service="${check.service}",timeout_seconds="5"} 1`));
+    const counts = text.split('\n').filter((line) => line.startsWith('vigil_probe_duration_seconds_count{'));
+    expect(counts).toEqual(checks.map((check) => `vigil_probe_duration_seconds_count{check="${check.name}",env="prod",service="${check.service}"} 1`));
+  });
+
+  it('writes label values outside ASCII as UTF-8 in the bytes of /metrics, at every scrape', async () => {
+    const live = new LiveView();
+    const check: ProbeMetricsCheck = { id: 'préprod/café/http', env: 'préprod', service: 'café', name: 'ページ "a"', kind: 'http', everyMs: 15_000, timeoutMs: 5_000 };
+    const metrics = createVigilMetrics(new Registry(), ['http'], live, [check]);
+    const scrapeText = async () => {
+      const bytes = new Uint8Array(await new Response(metrics.scrape()).arrayBuffer());
+      // fatal: a label value cut or encoded wrongly in the bytes throws here instead of becoming U+FFFD.
+      return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    };
+    const labels = 'check="ページ \\"a\\"",env="préprod",service="café"';
+    for (const [round, seconds] of [0.02, 3].entries()) {
+      metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: check.id, durationSeconds: seconds });
+      recordRun(live, check, NOW + round, seconds);
+      const text = await scrapeText();
+      expect(sampleValue(text, `vigil_probe_duration_seconds_count{${labels}}`)).toBe(round + 1);
+      expect(sampleValue(text, `vigil_probe_duration_seconds_bucket{check="ページ \\"a\\"",env="préprod",le="0.025",service="café"}`)).toBe(1);
+      expect(sampleValue(text, `vigil_probe_last_run_timestamp_seconds{${labels}}`)).toBe((NOW + round) / 1000);
+      expect(sampleValue(text, `vigil_probe_last_duration_seconds{${labels}}`)).toBe(seconds);
+      expect(text).toContain(`\nvigil_check_info{check="ページ \\"a\\"",env="préprod",interval_seconds="15",kind="http",service="café",timeout_seconds="5"} 1\n`);
+    }
+  });
+
   it.skipIf(!hasPromtool)('passes promtool check metrics with the histogram, the info metric and the last run times', async () => {
     const { live, metrics } = setUp();
     for (const [i, check] of CHECKS.entries()) {

@@ -1,0 +1,98 @@
+// The bytes of one /metrics chunk, written in place: cached line prefixes copied as bytes, numbers as
+// ASCII. Building the chunk as a string with `+=` made a rope that Buffer.from then flattened and
+// encoded again at every scrape (the top cost of the main thread at 40,000 checks, 67 MB a scrape).
+
+/**
+ * A chunk is handed on once it holds this many bytes: enough that the per-chunk costs (a turn of the
+ * event loop, a gzip write) stay small, few enough that writing one takes a few ms.
+ */
+export const CHUNK_BYTES = 256 * 1024;
+
+/** The byte that ends every line. */
+export const LINE_FEED = 0x0a;
+
+// Room past CHUNK_BYTES for the line or block that crosses it, so that a chunk is not copied to grow.
+const SLACK_BYTES = 64 * 1024;
+
+/** Appends bytes to a chunk and hands the chunk over when the caller says it is done. */
+export class ChunkWriter {
+  #buffer: Buffer | null = null;
+  #length = 0;
+
+  /** Bytes written since the last `take`. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** True once the chunk holds `CHUNK_BYTES` or more: time to `take` it at the next whole line. */
+  get full(): boolean {
+    return this.#length >= CHUNK_BYTES;
+  }
+
+  /** Copies `bytes[start, end)`. */
+  bytes(bytes: Uint8Array, start = 0, end = bytes.length): void {
+    const buffer = this.#room(end - start);
+    buffer.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), this.#length);
+    this.#length += end - start;
+  }
+
+  /** Writes a string of ASCII characters only (a formatted number): one byte each, no encoder. */
+  ascii(text: string): void {
+    const buffer = this.#room(text.length);
+    let at = this.#length;
+    // A loop beats latin1Write for strings this short (a native call each: 37 against 22 ms per 200,000 numbers).
+    for (let i = 0; i < text.length; i++) buffer[at++] = text.charCodeAt(i);
+    this.#length = at;
+  }
+
+  /**
+   * Replaces the bytes written at `[from, to)` with `text` (ASCII only), moving what follows when the
+   * length differs: a number changed inside lines copied whole, without a copy per line.
+   */
+  replaceAscii(from: number, to: number, text: string): void {
+    const delta = text.length - (to - from);
+    let buffer = this.#buffer!;
+    if (delta !== 0) {
+      buffer = this.#room(delta);
+      buffer.copyWithin(to + delta, to, this.#length);
+      this.#length += delta;
+    }
+    for (let i = 0; i < text.length; i++) buffer[from + i] = text.charCodeAt(i);
+  }
+
+  /** Writes one byte (a line feed). */
+  byte(value: number): void {
+    this.#room(1)[this.#length++] = value;
+  }
+
+  /** Writes any text as UTF-8 (headers, and a line prefix the first time it is rendered). */
+  text(text: string): void {
+    const buffer = this.#room(Buffer.byteLength(text, 'utf8'));
+    this.#length += buffer.write(text, this.#length, 'utf8');
+  }
+
+  /** The bytes written from `start` (an earlier `length`) to now: a view, valid until the next write or `take`. */
+  since(start: number): Uint8Array {
+    return this.#buffer === null ? new Uint8Array(0) : this.#buffer.subarray(start, this.#length);
+  }
+
+  /** The chunk written so far; the next write starts a new one (the reader keeps this one). */
+  take(): Uint8Array {
+    const chunk = this.since(0);
+    this.#buffer = null;
+    this.#length = 0;
+    return chunk;
+  }
+
+  #room(bytes: number): Buffer {
+    const needed = this.#length + bytes;
+    if (this.#buffer === null) this.#buffer = Buffer.allocUnsafe(Math.max(CHUNK_BYTES + SLACK_BYTES, needed));
+    else if (needed > this.#buffer.length) {
+      // A line longer than the slack (a huge label value): grow, keeping what is written.
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.#buffer.length, needed));
+      grown.set(this.#buffer.subarray(0, this.#length));
+      this.#buffer = grown;
+    }
+    return this.#buffer;
+  }
+}
