@@ -216,7 +216,7 @@ function checksStatus(checks: readonly CheckStatus[]): CellStatus {
 export function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: number): CheckStatus {
   const { id, name, kind, runbook } = check;
   if (!result) return { id, name, kind, runbook, status: 'unknown', lastRunAt: null, durationSeconds: null, error: null, detail: null };
-  const seconds = secondsStale(result, check.staleAfterMs, at);
+  const seconds = secondsStale(result.ts, check.staleAfterMs, at);
   const stale = seconds !== -1;
   return {
     id,
@@ -231,9 +231,9 @@ export function checkStatus(check: IndexedCheck, result: CheckResult | undefined
   };
 }
 
-/** The seconds a check without a fresh result has gone without one (as its detail says), or -1 while fresh. */
-export function secondsStale(result: CheckResult, staleAfterMs: number, at: number): number {
-  return at - result.ts > staleAfterMs ? Math.round((at - result.ts) / 1000) : -1;
+/** The seconds a check whose last result is from `ts` has gone without a fresh one (as its detail says), or -1 while fresh. */
+export function secondsStale(ts: number, staleAfterMs: number, at: number): number {
+  return at - ts > staleAfterMs ? Math.round((at - ts) / 1000) : -1;
 }
 
 /** down: every known check fails; degraded: some fail or report degraded; up: all known pass; unknown: none known. */
