@@ -7,7 +7,8 @@ import { checkStaleAfterMs } from '../probes/probe.js';
 import { SEVERITIES, type CheckResult, type Incident } from '../store/types.js';
 import type { CellIncidents, CellStatus, CheckStatus, ServiceStatus, StatusResponse } from './types.js';
 
-interface IndexedCheck {
+/** A configured check as the status shows it. */
+export interface IndexedCheck {
   readonly id: string;
   readonly name: string;
   readonly kind: string;
@@ -16,7 +17,8 @@ interface IndexedCheck {
   readonly staleAfterMs: number;
 }
 
-interface IndexedCell {
+/** A configured env × service cell and its checks, in config order. */
+export interface IndexedCell {
   readonly env: string;
   readonly service: string;
   readonly checks: readonly IndexedCheck[];
@@ -131,7 +133,8 @@ export function withDiscovered(index: StatusIndex, otlp: OtlpSources): Pick<Stat
   return { environments, services };
 }
 
-function otlpCheck(result: CheckResult, at: number): CheckStatus {
+/** An OTLP source's status as its cell lists it. */
+export function otlpCheck(result: CheckResult, at: number): CheckStatus {
   return checkStatus({ id: result.checkId, name: 'otlp', kind: OTLP_KIND, runbook: null, staleAfterMs: OTLP_STALE_AFTER_MS }, result, at);
 }
 
@@ -160,13 +163,27 @@ export function statusCells(
   for (let i = start; i < end; i++) {
     const cell = index.cells[i]!;
     const pushed = otlp.inCell.get(i);
-    if (changed !== null && !cellChanged(cell, results, at, changed) && !(pushed && sourcesChanged(pushed, at, changed))) continue;
+    if (!cellInAnswer(cell, pushed, results, at, changed)) continue;
     const checks: CheckStatus[] = new Array(cell.checks.length);
     for (let j = 0; j < cell.checks.length; j++) checks[j] = checkStatus(cell.checks[j]!, results.get(cell.checks[j]!.id), at);
     if (pushed) for (const result of pushed) checks.push(otlpCheck(result, at));
     cells.push({ env: cell.env, service: cell.service, status: checksStatus(checks), checks });
   }
   return cells;
+}
+
+/**
+ * Whether an answer takes a cell: a whole one (`changed` null) takes every cell; one after a cursor those
+ * holding a check or OTLP source changed after it, or one without a fresh result (its detail counts the seconds).
+ */
+export function cellInAnswer(
+  cell: IndexedCell,
+  pushed: readonly CheckResult[] | undefined,
+  results: ReadonlyMap<string, CheckResult>,
+  at: number,
+  changed: ChangedSince | null,
+): boolean {
+  return changed === null || cellChanged(cell, results, at, changed) || (pushed !== undefined && sourcesChanged(pushed, at, changed));
 }
 
 function cellChanged(cell: IndexedCell, results: ReadonlyMap<string, CheckResult>, at: number, changed: ChangedSince): boolean {
@@ -195,10 +212,12 @@ function checksStatus(checks: readonly CheckStatus[]): CellStatus {
   return countsStatus(known, down, up);
 }
 
-function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: number): CheckStatus {
+/** A configured check's status at `at` from its last result (none: it has not run yet). */
+export function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: number): CheckStatus {
   const { id, name, kind, runbook } = check;
   if (!result) return { id, name, kind, runbook, status: 'unknown', lastRunAt: null, durationSeconds: null, error: null, detail: null };
-  const stale = at - result.ts > check.staleAfterMs;
+  const seconds = secondsStale(result.ts, check.staleAfterMs, at);
+  const stale = seconds !== -1;
   return {
     id,
     name,
@@ -208,8 +227,13 @@ function checkStatus(check: IndexedCheck, result: CheckResult | undefined, at: n
     lastRunAt: result.ts,
     durationSeconds: result.durationSeconds,
     error: result.error,
-    detail: stale ? `no result for ${Math.round((at - result.ts) / 1000)}s` : result.detail,
+    detail: stale ? `no result for ${seconds}s` : result.detail,
   };
+}
+
+/** The seconds a check whose last result is from `ts` has gone without a fresh one (as its detail says), or -1 while fresh. */
+export function secondsStale(ts: number, staleAfterMs: number, at: number): number {
+  return at - ts > staleAfterMs ? Math.round((at - ts) / 1000) : -1;
 }
 
 /** down: every known check fails; degraded: some fail or report degraded; up: all known pass; unknown: none known. */
@@ -226,7 +250,8 @@ export function cellStatus(statuses: readonly CellStatus[]): CellStatus {
   return countsStatus(known, down, up);
 }
 
-function countsStatus(known: number, down: number, up: number): CellStatus {
+/** A cell's status from how many of its checks are known (not unknown), down and up. */
+export function countsStatus(known: number, down: number, up: number): CellStatus {
   if (known === 0) return 'unknown';
   if (down === known) return 'down';
   if (up !== known) return 'degraded';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const only = process.argv.slice(2);
-const benches = ['store', 'store-postgres', 'status', 'status-feed', 'series-answer', 'scheduler', 'metrics', 'rules', 'notify', 'otlp', 'dashboard', 'loop', 'crash-loop'].filter((name) => only.length === 0 || only.includes(name));
+const benches = ['store', 'store-postgres', 'status', 'status-feed', 'status-build', 'series-answer', 'scheduler', 'metrics', 'rules', 'notify', 'otlp', 'dashboard', 'loop', 'crash-loop'].filter((name) => only.length === 0 || only.includes(name));
 const results = {};
 let failed = false;
 for (const name of benches) {

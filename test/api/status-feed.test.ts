@@ -1,19 +1,24 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { StatusFeed } from '../../api/status-feed.js';
-import { buildStatus, statusIndex } from '../../api/status.js';
+import { StatusFeed, type StatusAnswer } from '../../api/status-feed.js';
+import { buildStatus, cellIncidents, discoveredCells, otlpSources, statusCells, statusIndex, type StatusIndex } from '../../api/status.js';
 import type { StatusPollResponse } from '../../api/types.js';
 import { loadConfigText } from '../../config/load.js';
 import { LiveView } from '../../ingest/live-view.js';
 import { builtinProbes } from '../../probes/index.js';
 import type { CheckResult, Incident } from '../../store/types.js';
+import { mulberry32 } from '../store/random.js';
 
 const T0 = Date.UTC(2026, 10, 21, 12, 0, 0);
 
-function configOf(services: number, environments = ['staging', 'prod']) {
+function configOf(services: number, environments = ['staging', 'prod'], checksPerService = 1) {
   const lines = [`environments: [${environments.join(', ')}]`, 'services:'];
   for (let s = 0; s < services; s++) {
-    lines.push(`  svc-${s}:`, '    checks:', `      - tcp: { host: "svc-${s}.{{env}}.internal", port: 5432, every: 10s, timeout: 2s }`);
+    lines.push(`  svc-${s}:`, ...(s % 3 === 0 ? [`    runbook: https://runbooks.example.com/svc-${s}/{{check}}`] : []), '    checks:');
+    for (let c = 0; c < checksPerService; c++) {
+      const name = checksPerService === 1 ? '' : `name: c${c}, `;
+      lines.push(`      - tcp: { ${name}host: "svc-${s}.{{env}}.internal", port: ${5432 + c}, every: 10s, timeout: 2s }`);
+    }
   }
   return loadConfigText(lines.join('\n'), { file: 'vigil.yaml', env: {}, registry: builtinProbes() });
 }
@@ -23,13 +28,13 @@ function result(checkId: string, ts: number, over: Partial<CheckResult> = {}): C
   return { checkId, env, service, check, kind: 'tcp', ts, success: true, degraded: false, durationSeconds: 0.001, error: null, detail: null, ...over };
 }
 
-function setup(services: number, incidents: () => readonly Incident[] = () => []) {
-  const config = configOf(services);
+function setup(services: number, incidents: () => readonly Incident[] = () => [], { checksPerService = 1, maxAgeMs = 1_000 } = {}) {
+  const config = configOf(services, undefined, checksPerService);
   const live = new LiveView();
   let now = T0;
   const clock = { now: () => now };
   const index = statusIndex(config);
-  const feed = new StatusFeed(index, live, clock, { runId: 'run1', maxAgeMs: 1_000, incidents });
+  const feed = new StatusFeed(index, live, clock, { runId: 'run1', maxAgeMs, incidents });
   const poll = async (since?: string) => JSON.parse(new TextDecoder().decode((await feed.answer(since)).body)) as StatusPollResponse;
   return { config, live, index, feed, poll, advance: (ms: number) => (now += ms), at: () => now };
 }
@@ -135,4 +140,84 @@ describe('the status feed', () => {
       cells: whole.cells,
     });
   });
+
+  it('answers byte for byte what serializing the pure status gives, through results changing, going stale and OTLP sources appearing', async () => {
+    const random = mulberry32(20261202);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+    let open: Incident[] = [];
+    // 10,000 checks: several slices of cells, and more pieces than one write of the body takes.
+    const { config, live, index, feed, advance, at } = setup(1_250, () => open, { checksPerService: 4, maxAgeMs: 1 });
+    const texts = ['connection refused', 'timeout after 2s', 'café ☕ "quoted"\nnext line', 'TLS: certificate expired', null];
+    const randomResult = (checkId: string, env: string, service: string, kind: string, ts: number): CheckResult => {
+      const success = random() < 0.7;
+      return {
+        checkId, env, service, check: kind === 'otlp' ? 'otlp' : checkId.split('/')[2]!, kind, ts, success, degraded: success && random() < 0.2,
+        durationSeconds: Math.round(random() * 5_000) / 1_000, error: success ? null : pick(texts), detail: pick(texts),
+      };
+    };
+    const recordAny = (check: (typeof config.checks)[number], ts: number) => live.recordCheck(randomResult(check.id, check.env, check.service, check.kind, ts));
+    // A tenth of the checks never run.
+    const ran = config.checks.filter((_, i) => i % 10 !== 0);
+    for (const check of ran) recordAny(check, at() - Math.floor(random() * 10_000));
+    const cursors: string[] = [];
+
+    for (let step = 0; step < 40; step++) {
+      const roll = random();
+      if (roll < 0.15) advance(35_000 + Math.floor(random() * 3_000)); // many checks go stale
+      else advance(pick([1, 300, 499, 501, 1_000, 1_700, 4_000]));
+      const changes = Math.floor(random() * 1_200);
+      for (let c = 0; c < changes; c++) {
+        const check = pick(ran);
+        const last = live.checkResultsById().get(check.id);
+        // Now and then a new result with the same time as the last one: only its content tells them apart.
+        recordAny(check, last && random() < 0.2 ? last.ts : at() - Math.floor(random() * 2_000));
+      }
+      if (random() < 0.5) {
+        // An OTLP source (a few, exporting again and again): in a configured cell, or in a cell of its own
+        // (a new service or environment).
+        const [env, service] = random() < 0.7 ? [pick(['staging', 'prod']), `svc-${Math.floor(random() * 4)}`] : [pick(['staging', 'dev']), `new-svc-${Math.floor(random() * 4)}`];
+        live.recordCheck(randomResult(`otlp:${env}/${service}`, env, service, 'otlp', at() - Math.floor(random() * 700_000)));
+      }
+      if (random() < 0.2) open = [incident(step, 'prod', `svc-${Math.floor(random() * 1_250)}`, pick(['page', 'ticket', 'info'] as const))];
+      const since = random() < 0.5 ? undefined : pick([...cursors.slice(-3), 'nonsense']);
+      // Two answers built at once, one a second later (its stale checks' seconds moved): they share the kept JSON.
+      const polls: { answer: Promise<StatusAnswer>; at: number; since: string | undefined }[] = [{ answer: feed.answer(since), at: at(), since }];
+      if (random() < 0.3) {
+        advance(1_000);
+        const alsoSince = random() < 0.5 ? undefined : cursors.at(-1);
+        polls.push({ answer: feed.answer(alsoSince), at: at(), since: alsoSince });
+      }
+      for (const poll of polls) {
+        const text = Buffer.from((await poll.answer).body).toString('utf8');
+        const { cursor, partial } = JSON.parse(text) as StatusPollResponse;
+        // Partial only after a cursor of this run whose discovered cells are still the same.
+        const sameGeneration = poll.since?.startsWith(cursor.slice(0, cursor.lastIndexOf('.') + 1)) ?? false;
+        expect(partial).toBe(sameGeneration);
+        expectSameText(text, pureAnswer(index, live, poll.at, cursor, partial ? poll.since! : null, open));
+        cursors.push(cursor);
+      }
+    }
+  });
 });
+
+/** The answer as the pure functions give it, serialized in one piece: what a cache of any part must not change. */
+function pureAnswer(index: StatusIndex, live: LiveView, at: number, cursor: string, since: string | null, incidents: readonly Incident[]): string {
+  const results = live.checkResultsById();
+  if (since === null) {
+    const whole = buildStatus(index, results, at, incidents);
+    const { generatedAt, environments, services, cells } = whole;
+    return JSON.stringify({ partial: false, generatedAt, cursor, environments, services, cells, incidents: whole.incidents });
+  }
+  const otlp = otlpSources(results, index.cellAt);
+  const changed = { since: Number(since.slice(since.lastIndexOf('.') + 1)), changesById: live.checkChangesById() };
+  const cells = [...statusCells(index, results, at, 0, index.cells.length, changed, otlp), ...discoveredCells(otlp, at)];
+  return JSON.stringify({ partial: true, generatedAt: at, cursor, cells, incidents: cellIncidents(index, incidents, otlp) });
+}
+
+/** Compares two long texts showing where they first differ, not megabytes of both. */
+function expectSameText(actual: string, expected: string): void {
+  if (actual === expected) return;
+  let i = 0;
+  while (i < actual.length && actual[i] === expected[i]) i++;
+  expect({ at: i, actual: actual.slice(i - 300, i + 300), length: actual.length }).toEqual({ at: i, actual: expected.slice(i - 300, i + 300), length: expected.length });
+}
