@@ -79,7 +79,7 @@ export interface VigilMetrics {
   /** Exposes the requests each class of route refused with 429 (`server.rate_limit`), read at each scrape. */
   watchRateLimits(limits: RateLimitSource): void;
   /** Exposes open incidents by severity and alerts by rule and state, read from the engine at each scrape. */
-  watchAlerting(alerting: Pick<AlertingView, 'rules' | 'activeIncidents'>): void;
+  watchAlerting(alerting: Pick<AlertingView, 'alertCounts' | 'activeIncidents'>): void;
   /**
    * Notifications ([N1]): `vigil_notifications_total{receiver,result}` (every receiver × result at 0 up
    * front) counted through the returned `observe`, and the outbox depth by state, read at each scrape.
@@ -229,15 +229,11 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
         registers: [registry],
         collect() {
           this.reset();
-          for (const rule of alerting.rules()) {
-            let pending = 0;
-            let firing = 0;
-            for (const alert of rule.alerts) {
-              if (alert.state === 'pending') pending++;
-              else if (alert.state === 'firing') firing++;
-            }
-            this.set({ rule: rule.name, state: 'pending' }, pending);
-            this.set({ rule: rule.name, state: 'firing' }, firing);
+          // One series pair per rule name: the 40,000 default rules of 40,000 checks are all `CheckDown`,
+          // summed here (each used to overwrite the last, so `CheckDown` showed one check's alert at most).
+          for (const [rule, { pending, firing }] of alerting.alertCounts()) {
+            this.set({ rule, state: 'pending' }, pending);
+            this.set({ rule, state: 'firing' }, firing);
           }
         },
       });

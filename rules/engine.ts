@@ -21,7 +21,7 @@ import { compileInhibits, inhibitedAlerts, type CompiledInhibit } from './inhibi
 import { ownsInstance, seriesLabelsOf } from './restore.js';
 import { INACTIVE, transition, type Transition } from './state.js';
 import { fromRecord, isResting, needsSave, persistKey, SAVE_EVERY_MS, toRecord, type Instance } from './instance.js';
-import type { AlertingConfig, AlertingView, IncidentActions, IncidentChange, IncidentChangeSink, RuleStatus, SloStatus } from './types.js';
+import type { AlertCounts, AlertingConfig, AlertingView, IncidentActions, IncidentChange, IncidentChangeSink, RuleStatus, SloStatus } from './types.js';
 import { fillFromStore, SampleWindow } from './window.js';
 import { SloAccounting } from './slo-accounting.js';
 
@@ -203,6 +203,19 @@ export class AlertingEngine implements AlertingView {
       lastEvaluatedAt,
       lastError,
     }));
+  }
+
+  alertCounts(): ReadonlyMap<string, AlertCounts> {
+    const counts = new Map<string, { pending: number; firing: number }>();
+    for (const { rule, instances } of this.#runtimes) {
+      let named = counts.get(rule.spec.name);
+      if (named === undefined) counts.set(rule.spec.name, (named = { pending: 0, firing: 0 }));
+      for (const instance of instances.values()) {
+        if (instance.state.state === 'pending') named.pending++;
+        else if (instance.state.state === 'firing') named.firing++;
+      }
+    }
+    return counts;
   }
 
   slos(): readonly SloStatus[] {

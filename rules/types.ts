@@ -226,8 +226,19 @@ export interface IncidentActions {
 }
 
 /** What the API and /metrics read of the running engine. */
+/** Alert instances of a rule name that are pending and firing now. */
+export interface AlertCounts {
+  readonly pending: number;
+  readonly firing: number;
+}
+
 export interface AlertingView {
   rules(): readonly RuleStatus[];
+  /**
+   * Pending and firing alerts per rule name, rules of one name summed (every check's default rule is
+   * `CheckDown`): what /metrics exposes at each scrape, without building `rules()` for 40,000 rules.
+   */
+  alertCounts(): ReadonlyMap<string, AlertCounts>;
   slos(): readonly SloStatus[];
   /** Incidents not yet resolved, as the engine last saw them (kept in memory: the status page and /metrics read it on every call). */
   activeIncidents(): readonly Incident[];

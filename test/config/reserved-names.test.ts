@@ -63,7 +63,7 @@ describe('series names reserved for Vigil', () => {
     const metrics = createVigilMetrics(metricsRegistry, registry.kinds(), new LiveView(), []);
     metrics.watchScheduler({ stats: () => ({ checks: 0, running: 0, queued: 0, overrunsSkipped: 0, lateTicksSkipped: 0, runsStalled: 0 }) });
     metrics.watchIngest({ stats: () => ({ bufferedSamples: 0, droppedSamples: 0 }) });
-    metrics.watchAlerting({ rules: () => [], activeIncidents: () => [] });
+    metrics.watchAlerting({ alertCounts: () => new Map(), activeIncidents: () => [] });
     metrics.watchNotifications({ receivers: ['chat'], results: ['delivered'], depth: () => ({}) });
     createCollectorMetrics(metricsRegistry).watch({ queueBytes: () => 0, stateSize: () => 0 });
     const own = (await metricsRegistry.getMetricsAsJSON()).map((metric) => metric.name).filter((name) => name.startsWith('vigil_'));

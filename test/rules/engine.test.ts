@@ -1,4 +1,7 @@
+import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { createVigilMetrics } from '../../api/metrics.js';
+import { LiveView } from '../../ingest/live-view.js';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import { matchersFromMap } from '../../lib/matchers.js';
 import { MemoryAlertingStore } from '../helpers/memory-alerting-store.js';
@@ -172,6 +175,21 @@ describe('rules engine: check_down', () => {
     await h.restart();
     await h.run(probe('0'));
     expect(h.store.allIncidents()).toMatchObject([{ lastValue: 3 }]);
+  });
+
+  it('counts the alerts of rules sharing a name together on /metrics (every check_down rule is CheckDown)', async () => {
+    const checks = Array.from({ length: 3 }, (_, i) => ({ ...CHECKS[0]!, id: `prod/api/http-${i}`, name: `http-${i}` }));
+    const rules = checks.map((check) => checkDownRule({ checkId: check.id, check: check.name, afterFailures: 2 }));
+    const series = (check: (typeof checks)[number], values: string) => ({ name: 'probe_success', labels: { check: check.name, env: 'prod', service: 'api' }, values });
+    const h = await new Harness(alerting(rules), new MemoryAlertingStore(), checks).begin();
+    // Two of the three checks fail twice (firing), the last one passes.
+    await h.run({ a: series(checks[0]!, '0 0'), b: series(checks[1]!, '0 0'), c: series(checks[2]!, '1 1') });
+    expect(h.engine.alertCounts().get('CheckDown')).toEqual({ pending: 0, firing: 2 });
+    const registry = new Registry();
+    createVigilMetrics(registry, ['http'], new LiveView()).watchAlerting(h.engine);
+    const text = await registry.metrics();
+    expect(text).toContain('vigil_alerts{rule="CheckDown",state="firing"} 2\n');
+    expect(text).toContain('vigil_alerts{rule="CheckDown",state="pending"} 0\n');
   });
 
   it('lets the event loop run between rules during a cycle, and decides the same as in one piece', async () => {
