@@ -59,10 +59,21 @@ const DEFAULT_CYCLE_SLICE_MS = 10;
 interface RuleRuntime {
   readonly rule: CompiledRule;
   instances: Map<string, Instance>;
-  /** Alert labels and fingerprint per series labels object (the window keeps them stable): no hash per cycle. */
-  readonly identities: WeakMap<Labels, { labels: Labels; fingerprint: string }>;
+  /**
+   * Alert labels and fingerprint per series labels object (the window keeps them stable): no hash per
+   * cycle. The first one is kept apart, and the map made only for a second series: a check_down rule
+   * (one per check) only ever sees its check's labels, and 40,000 weak maps of one entry each cost V8's
+   * full GC ~20 ms of its pause clearing weak collections.
+   */
+  firstIdentity: { readonly seriesLabels: Labels; readonly identity: AlertIdentity } | null;
+  identities: WeakMap<Labels, AlertIdentity> | null;
   lastEvaluatedAt: number | null;
   lastError: string | null;
+}
+
+interface AlertIdentity {
+  readonly labels: Labels;
+  readonly fingerprint: string;
 }
 
 interface Draft {
@@ -102,7 +113,7 @@ export class AlertingEngine implements AlertingView {
     this.#options = options;
     this.#log = options.log ?? ((line) => console.error(line));
     const slos = new Map(options.alerting.slos.map((slo) => [slo.id, slo]));
-    this.#runtimes = options.alerting.rules.map((spec) => ({ rule: compileRule(spec, slos), instances: new Map(), identities: new WeakMap(), lastEvaluatedAt: null, lastError: null }));
+    this.#runtimes = options.alerting.rules.map((spec) => ({ rule: compileRule(spec, slos), instances: new Map(), firstIdentity: null, identities: null, lastEvaluatedAt: null, lastError: null }));
     this.#inhibits = compileInhibits(options.alerting.inhibit);
     this.#window = new SampleWindow(windowRetention(options.alerting.rules, options.alerting.evaluationIntervalMs));
     this.#checks = new Map(options.checks.map((check) => [check.id, check]));
@@ -334,12 +345,7 @@ export class AlertingEngine implements AlertingView {
     const drafts: Draft[] = [];
     const seen = new Set<string>();
     for (const observation of observe(runtime.rule, inputs, known)) {
-      let identity = runtime.identities.get(observation.seriesLabels);
-      if (identity === undefined) {
-        const labels = alertLabels(spec, observation.seriesLabels);
-        identity = { labels, fingerprint: alertFingerprint(labels) };
-        runtime.identities.set(observation.seriesLabels, identity);
-      }
+      const identity = identityOf(runtime, observation.seriesLabels);
       if (seen.has(identity.fingerprint)) continue;
       seen.add(identity.fingerprint);
       const prev = runtime.instances.get(identity.fingerprint) ?? null;
@@ -439,4 +445,21 @@ export class AlertingEngine implements AlertingView {
     }
     this.#live = live;
   }
+}
+
+/**
+ * The alert labels and fingerprint of a rule's series, made once per series labels object: the first
+ * series a rule sees is kept in `firstIdentity` (held strongly: one label set per rule at most), any other
+ * in the weak map, made on the first of them.
+ */
+function identityOf(runtime: RuleRuntime, seriesLabels: Labels): AlertIdentity {
+  const first = runtime.firstIdentity;
+  if (first !== null && first.seriesLabels === seriesLabels) return first.identity;
+  const known = runtime.identities?.get(seriesLabels);
+  if (known !== undefined) return known;
+  const labels = alertLabels(runtime.rule.spec, seriesLabels);
+  const identity = { labels, fingerprint: alertFingerprint(labels) };
+  if (first === null) runtime.firstIdentity = { seriesLabels, identity };
+  else (runtime.identities ??= new WeakMap()).set(seriesLabels, identity);
+  return identity;
 }
