@@ -151,11 +151,6 @@ const FIRST_SIGHT_COST = 10;
 export class LiveExposition {
   readonly #live: LiveView;
   readonly #seriesPerChunk: number;
-  /**
-   * `vigil_name{a="…",b="…"} ` (everything up to the value) per series, keyed by the live view's own
-   * series object, which lives exactly as long as the series does.
-   */
-  readonly #prefixes = new WeakMap<LiveSeries, Buffer>();
   readonly #headers: Record<ExpositionFormat, Map<string, string>> = { text: new Map(), openmetrics: new Map() };
   /**
    * Metrics that have had a series with a label name the format does not allow (left out), so that
@@ -193,15 +188,15 @@ export class LiveExposition {
       let seen = this.#lossyMetrics.has(name) ? new Set<string>() : null;
       for (let i = 0; i < series.length; i++) {
         const entry = series[i]!;
-        let prefix = this.#prefixes.get(entry);
-        if (prefix === undefined) {
+        let prefix = entry.rendered;
+        if (prefix === null) {
           const [rendered, lossy] = renderPrefix(entry);
           // Buffer.from slices Node's shared 8 KiB pool: an object per prefix, not an ArrayBuffer each.
-          this.#prefixes.set(entry, (prefix = Buffer.from(rendered)));
+          entry.rendered = prefix = Buffer.from(rendered);
           cost += FIRST_SIGHT_COST - 1;
           if (lossy && !seen) {
             this.#lossyMetrics.add(name);
-            seen = new Set(series.slice(0, i).map((earlier) => this.#prefixes.get(earlier)!.toString('latin1')));
+            seen = new Set(series.slice(0, i).map((earlier) => earlier.rendered!.toString('latin1')));
           }
         }
         if (seen) {

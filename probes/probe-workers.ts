@@ -49,7 +49,11 @@ export interface ProbeWorkerPoolOptions {
 export class ProbeWorkerPool {
   readonly #workers: PoolWorker[];
   readonly #pending = new Map<number, PendingRun>();
-  readonly #targets = new WeakMap<object, { id: number; worker: PoolWorker }>();
+  /**
+   * The worker and id of each target. A Map, not a WeakMap: targets are the config's, alive as long as
+   * the pool, and 40,000 entries of a WeakMap cost V8's full GC ephemeron marking inside its pause.
+   */
+  readonly #targets = new Map<object, { id: number; worker: PoolWorker }>();
   readonly #workerUrl: URL;
   readonly #secretForms: readonly string[];
   readonly #outbound: OutboundPolicy;
