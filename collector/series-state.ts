@@ -215,13 +215,7 @@ function minus(current: ReadonlyMap<number, number>, previous: ReadonlyMap<numbe
   return out;
 }
 
-const keys = new WeakMap<Sample['labels'], string>();
-
 function seriesKey(name: string, labels: Sample['labels']): string {
-  let key = keys.get(labels);
-  if (key === undefined) {
-    key = labelsKey(labels);
-    if (Object.isFrozen(labels)) keys.set(labels, key);
-  }
-  return `${name}\u0000${key}`;
+  // The collector's label sets carry their key (frozenLabels): no work here for them.
+  return `${name}\u0000${labelsKey(labels)}`;
 }

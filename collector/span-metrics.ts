@@ -4,7 +4,7 @@
 //   request and series, see histogram-samples.ts), with span_duration_seconds_count and _sum counters.
 // Samples are stamped when the request arrives (a counter must not go back in time when spans arrive
 // late), one ms apart within a series. Totals restart at 0 when Vigil restarts: readers see a reset.
-import { labelsKey } from '../store/labels.js';
+import { frozenLabels, labelsKey } from '../store/labels.js';
 import type { Labels, Sample } from '../store/types.js';
 import { representativeOfValues } from './histogram-samples.js';
 import type { SpanGroup } from './otlp/traces.js';
@@ -39,7 +39,7 @@ export class SpanMetrics {
   toSamples(groups: readonly SpanGroup[], at: number, out: Sample[], owner: number[]): void {
     for (let g = 0; g < groups.length; g++) {
       const group = groups[g]!;
-      const labels: Labels = Object.freeze({ env: group.identity.env, service: group.identity.service, span_name: group.name, span_kind: group.kind });
+      const labels: Labels = frozenLabels({ env: group.identity.env, service: group.identity.service, span_name: group.name, span_kind: group.kind });
       const key = labelsKey(labels);
       let totals = this.#totals.get(key);
       if (!totals) this.#totals.set(key, (totals = { requests: 0, errors: 0, count: 0, sum: 0, lastTs: -Infinity, seenAt: at }));

@@ -2,7 +2,7 @@
 // /metrics and the status page. It is also where the series limits are enforced: a source (a check, an
 // OTLP resource) that keeps inventing label values is refused new series past its bound, and series
 // that stop receiving samples leave the view, which frees their room.
-import { LabelKeys } from '../store/labels.js';
+import { labelsKey } from '../store/labels.js';
 import type { CheckResult, Labels, Sample } from '../store/types.js';
 
 export interface SeriesLimits {
@@ -67,8 +67,6 @@ export class LiveView {
   readonly #checkChanges = new Map<string, number>();
   #changes = 0;
   readonly #refused: Record<RefusalReason, number> = { per_source: 0, per_metric: 0 };
-  /** Sources hand the same label object for a series run after run: key it once. */
-  readonly #keys = new LabelKeys();
   #series = 0;
 
   constructor(limits: SeriesLimits = DEFAULT_SERIES_LIMITS) {
@@ -91,7 +89,7 @@ export class LiveView {
     for (let i = 0; i < samples.length; i++) {
       const sample = samples[i]!;
       let series = this.#byMetric.get(sample.name);
-      const key = this.#keys.keyOf(sample.labels);
+      const key = labelsKey(sample.labels);
       const entry = series?.get(key);
       if (entry) {
         if (sample.ts >= entry.ts) {

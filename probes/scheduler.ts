@@ -9,6 +9,7 @@ import { formatDuration } from '../lib/duration.js';
 import type { ResultSink } from '../ingest/writer.js';
 import type { LoopStalls } from '../lib/loop-stalls.js';
 import { withoutStalledTime } from './stalled-run.js';
+import { frozenLabels } from '../store/labels.js';
 
 /** One finished run of one check, as `onRun` sees it. */
 export interface CheckRun {
@@ -145,7 +146,7 @@ export class Scheduler {
       return {
         spec,
         probe,
-        labels: Object.freeze({ env: spec.env, service: spec.service, check: spec.name }),
+        labels: frozenLabels({ env: spec.env, service: spec.service, check: spec.name }),
         nextPlannedAt: 0,
         busy: false,
       };

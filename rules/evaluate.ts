@@ -2,7 +2,7 @@
 // value. Pure over the sample window and the time; the engine turns observations into state transitions.
 import { compileMatchers, formatMatcher, type CompiledMatcher, type Matcher } from '../lib/matchers.js';
 import { formatDuration } from '../lib/duration.js';
-import { labelsKey } from '../store/labels.js';
+import { frozenLabels, labelsKey } from '../store/labels.js';
 import type { Labels } from '../store/types.js';
 import { aggregate, lowerBound } from './aggregate.js';
 import type { Condition } from './state.js';
@@ -49,8 +49,8 @@ export const PROBE_SUCCESS = 'probe_success';
 
 export function compileRule(spec: RuleSpec, slos: ReadonlyMap<string, SloSpec>): CompiledRule {
   const matchers = spec.kind === 'threshold' || spec.kind === 'nodata' ? compileMatchers(spec.matchers) : [];
-  // Frozen: the window keys it once (SampleWindow.get runs for every check_down rule at every cycle).
-  const checkLabels = spec.kind === 'check_down' ? Object.freeze({ check: spec.check, env: spec.env, service: spec.service }) : null;
+  // Carrying its key: SampleWindow.get runs for every check_down rule at every cycle.
+  const checkLabels = spec.kind === 'check_down' ? frozenLabels({ check: spec.check, env: spec.env, service: spec.service }) : null;
   const slo = spec.kind === 'burn_rate' ? slos.get(spec.sloId) : undefined;
   const sloLabels = slo === undefined || spec.kind !== 'burn_rate' ? null : { env: slo.env, service: slo.service, slo: slo.name };
   return { spec, matchers, checkLabels, checkKey: checkLabels && labelsKey(checkLabels), sloLabels, expression: describeRule(spec) };

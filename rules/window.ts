@@ -3,7 +3,7 @@
 // series came from. Memory is bounded: only referenced metrics, only as far back as the longest window a
 // rule of that metric needs, and a series whose last sample is older than that is forgotten.
 import { matchAll, type CompiledMatcher } from '../lib/matchers.js';
-import { LabelKeys } from '../store/labels.js';
+import { labelsKey } from '../store/labels.js';
 import type { Labels, Sample, SampleStore } from '../store/types.js';
 
 /** One series' recent samples: parallel arrays, times ascending, live from index `start`. */
@@ -34,8 +34,6 @@ interface Selection {
 export class SampleWindow {
   readonly #metrics = new Map<string, MetricWindow>();
   readonly #selections = new WeakMap<readonly CompiledMatcher[], Selection>();
-  /** Every probe run's samples and every rule evaluation key the same frozen label objects again. */
-  readonly #keys = new LabelKeys();
 
   /** `retainMs`: per metric, the longest span any rule reads back from now. */
   constructor(retainMs: ReadonlyMap<string, number>) {
@@ -52,7 +50,7 @@ export class SampleWindow {
     for (const sample of samples) {
       const metric = this.#metrics.get(sample.name);
       if (metric === undefined || !Number.isFinite(sample.value) || !Number.isFinite(sample.ts)) continue;
-      const key = this.#keys.keyOf(sample.labels);
+      const key = labelsKey(sample.labels);
       let series = metric.series.get(key);
       if (series === undefined) {
         series = { key, labels: sample.labels, times: [], values: [], start: 0 };
@@ -111,7 +109,7 @@ export class SampleWindow {
 
   /** The series of `metric` with exactly these labels, if held. */
   get(metric: string, labels: Labels): WindowSeries | undefined {
-    return this.#metrics.get(metric)?.series.get(this.#keys.keyOf(labels));
+    return this.#metrics.get(metric)?.series.get(labelsKey(labels));
   }
 
   /** Series and samples held, for /metrics and the memory bound's tests. */

@@ -2,6 +2,7 @@
 import type { AnyValue, KeyValue } from './schema.js';
 import { labelName } from './names.js';
 import { withoutNul } from '../../lib/nul.js';
+import { frozenLabels } from '../../store/labels.js';
 
 /** Where an OTLP resource's series go when its attributes do not say (config `otlp.default_*`). */
 export interface IdentityDefaults {
@@ -128,5 +129,5 @@ function buildLabels(identity: SourceIdentity, attributes: readonly KeyValue[] |
   if (extra) Object.assign(labels, extra);
   labels.env = identity.env;
   labels.service = identity.service;
-  return Object.freeze(labels);
+  return frozenLabels(labels);
 }
