@@ -35,8 +35,18 @@ export class WireReader {
     this.#text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  /** A varint's low 32 bits, unsigned (tags, lengths, int32 and enums after `| 0`). */
+  /**
+   * A varint's low 32 bits, unsigned (int32 and enums after `| 0`, uint32, bool). It is 1–5 bytes, or
+   * exactly 10 when a negative int32 is sign-extended; 6 to 9 bytes (an int64 written into a 32-bit
+   * field) is refused: protobufjs, the reference and what the JavaScript SDK decodes with, skips a
+   * fixed 5 bytes after the fifth and so reads such a body differently from byte 6 on.
+   */
   uint32(end: number): number {
+    return this.#varint32(end, null);
+  }
+
+  /** `strict` names a tag or a length, which are 32 bits at most: 1–5 bytes. */
+  #varint32(end: number, strict: string | null): number {
     const bytes = this.bytes;
     let pos = this.pos;
     let value = 0;
@@ -49,10 +59,12 @@ export class WireReader {
         return value >>> 0;
       }
     }
-    // Bytes 6 to 10 carry bits past 32 (a negative int32 is sign-extended to 10 bytes): skipped.
+    if (strict !== null) throw new WireError(`${strict} at offset ${this.pos} is longer than 32 bits`);
+    // Bytes 6 to 10 carry bits past 32: skipped.
     for (let i = 5; i < 10; i++) {
       if (pos >= end) throw this.#truncated(end);
       if (bytes[pos++]! < 0x80) {
+        if (i < 9) throw new WireError(`a 32-bit varint of ${i + 1} bytes at offset ${this.pos} (1–5, or 10 when sign-extended)`);
         this.pos = pos;
         return value >>> 0;
       }
@@ -127,7 +139,7 @@ export class WireReader {
 
   /** A length prefix; returns the end of the field it announces (within `end`). */
   length(end: number): number {
-    const n = this.uint32(end);
+    const n = this.#varint32(end, 'a length');
     if (n > end - this.pos) throw new WireError(`length ${n} at offset ${this.pos} runs past the end of its message (${end - this.pos} bytes left)`);
     return this.pos + n;
   }
@@ -178,7 +190,7 @@ export class WireReader {
   /** The next tag (field number << 3 | wire type); field number 0 is invalid. */
   tag(end: number): number {
     const at = this.pos;
-    const tag = this.uint32(end);
+    const tag = this.#varint32(end, 'a tag');
     if (tag >>> 3 === 0) throw new WireError(`invalid field number 0 at offset ${at}`);
     return tag;
   }

@@ -245,6 +245,13 @@ describe('the hand-written protobuf decoder', () => {
     ['a known field in the wrong wire type', [0x09, 0, 0, 0, 0, 0, 0, 0, 0]],
     ['a child running past its parent', [0x0a, 0x02, 0x12, 0x05, 0x01, 0x02, 0x03, 0x04, 0x05]],
     ['an 11-byte varint', [0x10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]],
+    // Found by the corruption property in CI: a byte turned into a group start whose next "tag" is an
+    // 8-byte varint; protobufjs skips 10 bytes there and runs off the end, a lenient reader went on.
+    ['a tag longer than 32 bits', [0x0a, 0x09, 0x7b, 0xc4, 0xcb, 0xaa, 0x83, 0x95, 0xa6, 0x9c, 0x03]],
+    // Its low 32 bits say 5, and 5 bytes of unknown fields follow.
+    ['a length longer than 32 bits', [0x0a, 0x85, 0x80, 0x80, 0x80, 0x80, 0x01, 0x18, 0x01, 0x20, 0x81, 0x01]],
+    // resourceMetrics { scopeMetrics { metrics { sum { aggregationTemporality: a 7-byte varint } } } }
+    ['a 32-bit field in a 7-byte varint', [0x0a, 0x0e, 0x12, 0x0c, 0x12, 0x0a, 0x3a, 0x08, 0x10, 0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]],
   ])('refuses %s', (_name, bytes) => {
     expect(() => decodeMetricsRequest(Uint8Array.from(bytes))).toThrow(WireError);
   });
