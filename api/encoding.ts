@@ -73,12 +73,35 @@ async function bytesBody(
 }
 
 /**
+ * A JSON answer in parts (a frame around bytes made elsewhere), sent without joining them: a 9.5 MB
+ * series answer joined into one buffer was a 15–30 ms copy on the loop. Gzipped as it streams when it
+ * is large and the client takes gzip.
+ */
+export function jsonParts(c: Context, parts: readonly Uint8Array[], headers: Record<string, string> = {}): Response | Promise<Response> {
+  let bytes = 0;
+  for (const part of parts) bytes += part.byteLength;
+  if (bytes < ONE_SHOT_GZIP_FROM_BYTES) return jsonBytes(c, Buffer.concat(parts), headers);
+  const base = { 'content-type': 'application/json', vary: 'Accept-Encoding', ...headers };
+  if (acceptsGzip(c.req.header('accept-encoding'))) {
+    return c.body(gzipped(Readable.from(parts, { objectMode: false }), GZIP_OPTIONS), 200, { ...base, 'content-encoding': 'gzip' });
+  }
+  return c.body(Readable.toWeb(Readable.from(parts, { objectMode: false })) as unknown as ReadableStream<Uint8Array>, 200, {
+    ...base,
+    'content-length': String(bytes),
+  });
+}
+
+/**
  * A body gzipped as it is read, in the thread pool (node:zlib, 256 KiB output pieces), so a large
  * exposition is never held whole in memory (67 MB at 40,000 checks). Cancelling the result (the
  * client went away) cancels `body`.
  */
 export function gzipStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  return gzipped(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), STREAM_GZIP_OPTIONS);
+}
+
+function gzipped(body: Readable, options: zlib.ZlibOptions): ReadableStream<Uint8Array> {
   // pipeline destroys both ends on an error or an early close; its callback only has to exist.
-  const gzipped = pipeline(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), zlib.createGzip(STREAM_GZIP_OPTIONS), () => {});
-  return Readable.toWeb(gzipped) as unknown as ReadableStream<Uint8Array>;
+  const out = pipeline(body, zlib.createGzip(options), () => {});
+  return Readable.toWeb(out) as unknown as ReadableStream<Uint8Array>;
 }
