@@ -14,7 +14,7 @@ import { parseSeriesParams } from './series-params.js';
 import { errorResponse, notFound } from './errors.js';
 import { mutationGuard } from './mutations.js';
 import { maintenanceMarks } from '../rules/maintenance.js';
-import { acceptsGzip, gzipStream, jsonBytes, jsonParts } from './encoding.js';
+import { acceptsGzip, jsonBytes, jsonParts, METRICS_GZIP_LEVEL, poolGzip, type Gzipper } from './encoding.js';
 import { securityHeaders } from './security-headers.js';
 import { createRateLimits, rateLimit, type RateLimits } from './rate-limit.js';
 import { StaticAssets } from './static.js';
@@ -47,6 +47,8 @@ export interface AppDeps {
   readonly rateLimits?: RateLimits | null;
   /** Why ingest cannot write to the store now (the disk is full…), for /health/ready; null while it can. */
   readonly ingestProblem?: () => string | null;
+  /** What gzips large answers (the server's gzip thread); default node:zlib in libuv's thread pool. */
+  readonly gzip?: Gzipper;
 }
 
 /** The routes whose requests count as ingest rather than API use: a job's heartbeat beat. */
@@ -55,6 +57,7 @@ const HEARTBEAT_BEAT = /^\/api\/v1\/heartbeat\//;
 /** The HTTP app: health, /metrics, the JSON API and the dashboard. Built from parts passed in. */
 export function createApp(deps: AppDeps): Hono {
   const { config, store, live, metrics, clock } = deps;
+  const gzip = deps.gzip ?? poolGzip;
   const app = new Hono();
   app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) => notFound(c));
@@ -96,21 +99,22 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   // Made a chunk at a time between other work on the loop (25 MB at 15,000 checks). Streamed as it is
-  // made; when the scraper takes gzip (Prometheus does), gzipped as it streams by node:zlib in the thread
-  // pool with large output pieces: CompressionStream's 16 KiB pieces cost the loop ~27 ms a scrape of
-  // 3.6 MB, and gathering the whole text first held it all in memory.
+  // made; when the scraper takes gzip (Prometheus does), gzipped as it streams off the main thread in
+  // large pieces: CompressionStream's 16 KiB pieces cost the loop ~27 ms a scrape of 3.6 MB, and
+  // gathering the whole text first held it all in memory.
   // OpenMetrics when the scraper asks for it (Prometheus does), else the text format.
   app.get('/metrics', async (c) => {
     const format = negotiateExposition(c.req.header('accept'));
     const contentType = metrics.contentTypeOf(format);
     if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(metrics.scrape(format), 200, { 'content-type': contentType });
-    return c.body(gzipStream(metrics.scrape(format)), 200, { 'content-type': contentType, vary: 'Accept-Encoding', 'content-encoding': 'gzip' });
+    return c.body(gzip.stream(metrics.scrape(format), METRICS_GZIP_LEVEL), 200, { 'content-type': contentType, vary: 'Accept-Encoding', 'content-encoding': 'gzip' });
   });
 
   const status = new StatusFeed(statusIndex(config), live, clock, {
     runId: deps.runId ?? randomBytes(6).toString('hex'),
     maxAgeMs: deps.statusMaxAgeMs,
     incidents: deps.incidents,
+    gzip,
   });
   app.get('/api/v1/status', async (c) => {
     const answer = await status.answer(c.req.query('since'));
@@ -127,7 +131,7 @@ export function createApp(deps: AppDeps): Hono {
     const { metric, from, to, stepMs, aggregate } = query;
     const head = JSON.stringify({ metric, from, to, stepMs, aggregate, resolution: result.resolution });
     const maintenance = JSON.stringify(maintenanceMarks(config.alerting.maintenance, from, to, query.matchers));
-    return jsonParts(c, [Buffer.from(`${head.slice(0, -1)},"series":`), result.seriesJson, Buffer.from(`,"maintenance":${maintenance}}`)]);
+    return jsonParts(c, [Buffer.from(`${head.slice(0, -1)},"series":`), result.seriesJson, Buffer.from(`,"maintenance":${maintenance}}`)], gzip);
   });
 
   app.get('/api/v1/config', (c) => c.json({ source: config.source, config: publicConfig(config) }));

@@ -1,25 +1,51 @@
-// Large answers compressed by zlib in libuv's thread pool: JSON in one piece, /metrics as it streams.
-// hono's compress() (CompressionStream) works chunk by chunk through web streams, and its plumbing cost
-// main-thread time per chunk: at 40,000 checks the status (7.5 MB) was gzipped on the loop that runs the probes.
+// Large answers gzipped off the main thread: by the gzip thread (api/gzip-thread.ts) in the server, or
+// by node:zlib in libuv's thread pool (`poolGzip`, where no thread is given). hono's compress()
+// (CompressionStream) works chunk by chunk through web streams, and its plumbing cost main-thread time
+// per chunk: at 40,000 checks the status (7.5 MB) was gzipped on the loop that runs the probes.
 import { Readable, pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Context } from 'hono';
 
-const gzip = promisify(zlib.gzip);
+/** What gzips answers: a body as it is read, or parts into one buffer. */
+export interface Gzipper {
+  /** `body` gzipped at `level` as it is read; cancelling the result (the client went away) cancels `body`. */
+  stream(body: ReadableStream<Uint8Array> | readonly Uint8Array[], level: number): ReadableStream<Uint8Array>;
+  /** `parts`, joined, gzipped at `level`. */
+  bytes(parts: readonly Uint8Array[], level: number): Promise<Uint8Array>;
+}
 
 /** Bodies from this size are gzipped here; smaller ones are left to the compress() middleware. */
 export const ONE_SHOT_GZIP_FROM_BYTES = 64 * 1024;
 
-// Level 4 of 9: a 7.5 MB status gzips in about half level 6's time for a few percent more bytes
-// (status and series JSON repeat themselves a lot).
+/** Level 4 of 9: a 7.5 MB status gzips in about half level 6's time for a few percent more bytes (status and series JSON repeat themselves a lot). */
+export const JSON_GZIP_LEVEL = 4;
+/**
+ * /metrics at level 1: it is the largest body by far (67 MB a scrape at 40,000 checks) and the most
+ * repetitive; a 54 MB exposition took 80–99 ms of a core at level 1 against 145 ms at level 4, for 4.8
+ * against 4.4 MB on the wire.
+ */
+export const METRICS_GZIP_LEVEL = 1;
+
+const gzip = promisify(zlib.gzip);
 // Output in 256 KiB pieces, not zlib's 16 KiB: each piece is a callback on the main thread (a 25 MB
 // /metrics at 15,000 checks was ~90 of them a scrape, ~130 µs each under load).
-const GZIP_OPTIONS: zlib.ZlibOptions = { level: 4, chunkSize: 256 * 1024 };
-// /metrics at level 1: it is the largest body by far (67 MB a scrape at 40,000 checks) and the most
-// repetitive; a 54 MB exposition took 80–99 ms of a core at level 1 against 145 ms at level 4, for 4.8
-// against 4.4 MB on the wire.
-const STREAM_GZIP_OPTIONS: zlib.ZlibOptions = { ...GZIP_OPTIONS, level: 1 };
+const POOL_CHUNK_BYTES = 256 * 1024;
+
+/** node:zlib in libuv's thread pool: the main thread only hands the bytes over and takes the result back. */
+export const poolGzip: Gzipper = {
+  stream(body, level) {
+    const source = Array.isArray(body)
+      ? Readable.from(body as readonly Uint8Array[], { objectMode: false })
+      : Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
+    // pipeline destroys both ends on an error or an early close; its callback only has to exist.
+    const out = pipeline(source, zlib.createGzip({ level, chunkSize: POOL_CHUNK_BYTES }), () => {});
+    return Readable.toWeb(out) as unknown as ReadableStream<Uint8Array>;
+  },
+  bytes(parts, level) {
+    return gzip(parts.length === 1 ? parts[0]! : Buffer.concat(parts), { level, chunkSize: POOL_CHUNK_BYTES });
+  },
+};
 
 /** True when the request's Accept-Encoding takes gzip (q > 0, or `*`). */
 export function acceptsGzip(acceptEncoding: string | undefined): boolean {
@@ -38,36 +64,14 @@ export function acceptsEncoding(acceptEncoding: string | undefined, wanted: stri
   return false;
 }
 
-/** gzips in the thread pool; the main thread only hands the buffer over and takes the result back. */
-export function gzipBytes(body: Uint8Array): Promise<Uint8Array> {
-  return gzip(body, GZIP_OPTIONS);
-}
-
 /**
- * A JSON answer from bytes already serialized: gzipped in one piece off the loop when it is large and
- * the client takes gzip (`gzipped` lets a cache hand the same compressed bytes to every client).
+ * A JSON answer from bytes already serialized: when it is large and the client takes gzip, the bytes
+ * `gzipped` gives (a cache hands the same compressed bytes to every client).
  */
-export function jsonBytes(
-  c: Context,
-  body: Uint8Array,
-  headers: Record<string, string> = {},
-  gzipped?: () => Promise<Uint8Array>,
-): Promise<Response> {
-  return bytesBody(c, body, 'application/json', headers, gzipped);
-}
-
-/** An answer of `contentType` from bytes, gzipped as `jsonBytes` does. */
-async function bytesBody(
-  c: Context,
-  body: Uint8Array,
-  contentType: string,
-  headers: Record<string, string> = {},
-  gzipped?: () => Promise<Uint8Array>,
-): Promise<Response> {
-  const base = { 'content-type': contentType, vary: 'Accept-Encoding', ...headers };
+export async function jsonBytes(c: Context, body: Uint8Array, headers: Record<string, string>, gzipped: () => Promise<Uint8Array>): Promise<Response> {
+  const base = { 'content-type': 'application/json', vary: 'Accept-Encoding', ...headers };
   if (body.byteLength >= ONE_SHOT_GZIP_FROM_BYTES && acceptsGzip(c.req.header('accept-encoding'))) {
-    const compressed = await (gzipped ? gzipped() : gzipBytes(body));
-    return c.body(compressed as Uint8Array<ArrayBuffer>, 200, { ...base, 'content-encoding': 'gzip' });
+    return c.body((await gzipped()) as Uint8Array<ArrayBuffer>, 200, { ...base, 'content-encoding': 'gzip' });
   }
   return c.body(body as Uint8Array<ArrayBuffer>, 200, base);
 }
@@ -77,31 +81,14 @@ async function bytesBody(
  * series answer joined into one buffer was a 15–30 ms copy on the loop. Gzipped as it streams when it
  * is large and the client takes gzip.
  */
-export function jsonParts(c: Context, parts: readonly Uint8Array[], headers: Record<string, string> = {}): Response | Promise<Response> {
+export function jsonParts(c: Context, parts: readonly Uint8Array[], gzipper: Gzipper): Response | Promise<Response> {
   let bytes = 0;
   for (const part of parts) bytes += part.byteLength;
-  if (bytes < ONE_SHOT_GZIP_FROM_BYTES) return jsonBytes(c, Buffer.concat(parts), headers);
-  const base = { 'content-type': 'application/json', vary: 'Accept-Encoding', ...headers };
-  if (acceptsGzip(c.req.header('accept-encoding'))) {
-    return c.body(gzipped(Readable.from(parts, { objectMode: false }), GZIP_OPTIONS), 200, { ...base, 'content-encoding': 'gzip' });
-  }
+  if (bytes < ONE_SHOT_GZIP_FROM_BYTES) return c.body(Buffer.concat(parts), 200, { 'content-type': 'application/json' });
+  const base = { 'content-type': 'application/json', vary: 'Accept-Encoding' };
+  if (acceptsGzip(c.req.header('accept-encoding'))) return c.body(gzipper.stream(parts, JSON_GZIP_LEVEL), 200, { ...base, 'content-encoding': 'gzip' });
   return c.body(Readable.toWeb(Readable.from(parts, { objectMode: false })) as unknown as ReadableStream<Uint8Array>, 200, {
     ...base,
     'content-length': String(bytes),
   });
-}
-
-/**
- * A body gzipped as it is read, in the thread pool (node:zlib, 256 KiB output pieces), so a large
- * exposition is never held whole in memory (67 MB at 40,000 checks). Cancelling the result (the
- * client went away) cancels `body`.
- */
-export function gzipStream(body: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
-  return gzipped(Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>), STREAM_GZIP_OPTIONS);
-}
-
-function gzipped(body: Readable, options: zlib.ZlibOptions): ReadableStream<Uint8Array> {
-  // pipeline destroys both ends on an error or an early close; its callback only has to exist.
-  const out = pipeline(body, zlib.createGzip(options), () => {});
-  return Readable.toWeb(out) as unknown as ReadableStream<Uint8Array>;
 }

@@ -8,7 +8,7 @@
 // allocated a whole answer).
 import type { Clock } from '../lib/clock.js';
 import type { LiveView } from '../ingest/live-view.js';
-import { gzipBytes } from './encoding.js';
+import { JSON_GZIP_LEVEL, poolGzip, type Gzipper } from './encoding.js';
 import type { Incident } from '../store/types.js';
 import { cellIncidents, cellInAnswer, discoveredCells, otlpSources, withDiscovered, type ChangedSince, type OtlpSources, type StatusIndex } from './status.js';
 import { CellPieces, StatusFragments, writeCells } from './status-fragments.js';
@@ -28,6 +28,8 @@ export interface StatusFeedOptions {
   readonly maxAgeMs?: number;
   /** Unresolved incidents now (the rules engine's), summed per cell into every answer. */
   readonly incidents?: () => readonly Incident[];
+  /** What gzips an answer for the polls that take gzip; default node:zlib in libuv's thread pool. */
+  readonly gzip?: Gzipper;
 }
 
 /** Checks taken between two turns of the loop (whole cells, at least one): a few ms when all are serialized. */
@@ -50,6 +52,7 @@ export class StatusFeed {
   readonly #runId: string;
   readonly #maxAgeMs: number;
   readonly #incidents: () => readonly Incident[];
+  readonly #gzip: Gzipper;
   /** `"environments":[…],"services":[…]`: the config's part, the same in every whole answer. */
   readonly #configJson: string;
   readonly #fragments: StatusFragments;
@@ -68,6 +71,7 @@ export class StatusFeed {
     this.#runId = options.runId;
     this.#maxAgeMs = options.maxAgeMs ?? 1_000;
     this.#incidents = options.incidents ?? (() => []);
+    this.#gzip = options.gzip ?? poolGzip;
     const config = JSON.stringify({ environments: index.environments, services: index.services });
     this.#configJson = config.slice(1, -1);
     this.#fragments = new StatusFragments(index);
@@ -150,7 +154,7 @@ export class StatusFeed {
       return {
         body,
         etag: `"${cursor}.${at}.${after ?? 'all'}"`,
-        gzipped: () => (gzipped ??= gzipBytes(body)),
+        gzipped: () => (gzipped ??= this.#gzip.bytes([body], JSON_GZIP_LEVEL)),
       };
     } finally {
       pieces.clear();

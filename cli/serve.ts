@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { alertingRoutes } from '../api/alerting.js';
 import { createApp } from '../api/app.js';
+import { GzipThread } from '../api/gzip-thread.js';
 import { listenHttp } from '../api/http-server.js';
 import { createRateLimits, rateLimit } from '../api/rate-limit.js';
 import { securityHeaders } from '../api/security-headers.js';
@@ -209,8 +210,12 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     // One set of buckets for both ports: an exporter counts the same on either.
     const rateLimits = createRateLimits(config.server.rateLimit);
     if (rateLimits) metrics.watchRateLimits(rateLimits);
+    // Large answers (/metrics, status, series) are gzipped in a thread at background priority.
+    const gzip = new GzipThread();
+    closers.push(() => gzip.close());
     const app = createApp({
       config,
+      gzip,
       rateLimits,
       store,
       live,

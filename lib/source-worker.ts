@@ -6,6 +6,7 @@
 // starts from that: ~0.1 s. The built server never comes here; its threads run the compiled .js.
 import { createRequire, isBuiltin } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 
 /** The part of esbuild's API used here. */
 interface Esbuild {
@@ -18,6 +19,16 @@ interface ResolveArgs {
 
 interface PluginBuild {
   onResolve(options: { filter: RegExp }, callback: (args: ResolveArgs) => { path?: string; external: boolean }): void;
+}
+
+/**
+ * A thread running `entry`: the compiled .js as it is, a .ts source (the test runner) from its bundle,
+ * imported by an eval'd script, which runs none of the process's --import preloads (`--import tsx`
+ * among them, which a thread with no loader yet cannot follow with a .ts one).
+ */
+export async function startWorker(entry: URL, options: WorkerOptions = {}): Promise<Worker> {
+  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, options);
+  return new Worker(`import(${JSON.stringify((await sourceWorkerUrl(entry)).href)})`, { ...options, eval: true });
 }
 
 /** One bundle per entry for the life of the module (under the test runner, one test file). */

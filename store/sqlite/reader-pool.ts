@@ -2,7 +2,7 @@
 // the main thread keeps running probes and answering /health.
 import { Worker } from 'node:worker_threads';
 import { QueryTooLargeError } from '../../lib/errors.js';
-import { sourceWorkerUrl } from '../../lib/source-worker.js';
+import { startWorker } from '../../lib/source-worker.js';
 import type { EncodedSeriesQueryResult, QueryLimits, SeriesQuery, SeriesQueryResult } from '../types.js';
 
 /** A query sent to a reader thread; `json`: answer with the result serialized (EncodedSeriesQueryResult). */
@@ -30,16 +30,12 @@ interface Reader {
   dead: boolean;
 }
 
-// Under the test runner this module is TypeScript source: the thread then imports the worker's sources
-// bundled (lib/source-worker.ts), from an eval'd script, which runs none of the process's --import
-// preloads (`--import tsx` among them, which a thread with no loader yet cannot follow with a .ts one).
-// The built server runs the compiled .js directly.
-const SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(SOURCE ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
+// Under the test runner this module is TypeScript source, and the thread starts from the worker's
+// sources (lib/source-worker.ts); the built server runs the compiled .js.
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
 
-async function newWorker(file: string): Promise<Worker> {
-  if (!SOURCE) return new Worker(WORKER_URL, { workerData: { file } });
-  return new Worker(`import(${JSON.stringify((await sourceWorkerUrl(WORKER_URL)).href)})`, { eval: true, workerData: { file } });
+function newWorker(file: string): Promise<Worker> {
+  return startWorker(WORKER_URL, { workerData: { file } });
 }
 
 /** A fixed set of reader threads; each query goes to the one with the fewest queries in flight. */

@@ -1,0 +1,183 @@
+// Answers to readers gzipped in a thread of Vigil's own at background priority (lib/background-thread.ts),
+// not in libuv's thread pool. On a busy 2-core machine the pool's threads run at the main thread's
+// priority, and compressing /metrics (67 MB a scrape at 40,000 checks), the status and series answers
+// took CPU from the event loop: bench/loop.mjs at 40,000 checks with the readers polling, event-loop max
+// 61 and 66 ms with the pool as it is, 47 and 53 ms with the pool's threads reniced to 10 (two runs each).
+// The main thread only copies the body into 256 KiB pieces and hands them over (transferred, not cloned).
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../lib/source-worker.js';
+import type { Gzipper } from './encoding.js';
+import type { FromGzipThread, ToGzipThread } from './gzip-protocol.js';
+
+/** Input bytes per message to the thread: each is a callback on the main thread both ways. */
+const PIECE_BYTES = 256 * 1024;
+/** Pieces of one stream compressed or waiting in the thread while the next is read. */
+const PIECES_IN_FLIGHT = 2;
+
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './gzip-worker.ts' : './gzip-worker.js', import.meta.url);
+
+interface Pending {
+  readonly resolve: (out: Uint8Array) => void;
+  readonly reject: (error: Error) => void;
+}
+
+interface Thread {
+  readonly worker: Promise<Worker>;
+  /** Whether the thread runs at background priority (false off Linux, or where setpriority is refused). */
+  lowered: boolean | null;
+}
+
+/** The gzip thread, started on first use and again after it dies; `close()` ends it. */
+export class GzipThread implements Gzipper {
+  readonly #pending = new Map<number, Pending>();
+  #thread: Thread | null = null;
+  #nextSeq = 1;
+  #nextStream = 1;
+  #closed = false;
+
+  /** Whether the running thread lowered its priority; null before it has started. */
+  async lowered(): Promise<boolean | null> {
+    const thread = this.#start();
+    await thread.worker;
+    return thread.lowered;
+  }
+
+  stream(body: ReadableStream<Uint8Array> | readonly Uint8Array[], level: number): ReadableStream<Uint8Array> {
+    const next = chunksOf(body);
+    const thread = this.#start();
+    const id = this.#nextStream++;
+    const inFlight: Array<Promise<Uint8Array>> = [];
+    let leftover: Uint8Array | null = null;
+    let first = true;
+    let sentLast = false;
+    // Copies the body into one piece of up to PIECE_BYTES with a buffer of its own (so it can be transferred).
+    const fill = async (): Promise<{ piece: Uint8Array; last: boolean }> => {
+      const piece = Buffer.allocUnsafeSlow(PIECE_BYTES);
+      let at = 0;
+      while (at < PIECE_BYTES) {
+        if (leftover === null) {
+          const chunk = await next();
+          if (chunk === null) return { piece: piece.subarray(0, at), last: true };
+          leftover = chunk;
+        }
+        const n = Math.min(PIECE_BYTES - at, leftover.byteLength);
+        piece.set(n === leftover.byteLength ? leftover : leftover.subarray(0, n), at);
+        at += n;
+        leftover = n === leftover.byteLength ? null : leftover.subarray(n);
+      }
+      return { piece, last: false };
+    };
+    return new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          while (!sentLast && inFlight.length < PIECES_IN_FLIGHT) {
+            const { piece, last } = await fill();
+            inFlight.push(this.#send(thread, { kind: 'piece', seq: 0, stream: id, input: piece, first, last, level }));
+            first = false;
+            sentLast = last;
+          }
+          const out = inFlight.shift();
+          if (out !== undefined) controller.enqueue(await out);
+          if (sentLast && inFlight.length === 0) controller.close();
+        },
+        cancel: async (reason) => {
+          if (!sentLast && !first) void thread.worker.then((worker) => worker.postMessage({ kind: 'drop', stream: id } satisfies ToGzipThread), () => {});
+          await next.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+  }
+
+  async bytes(parts: readonly Uint8Array[], level: number): Promise<Uint8Array> {
+    const reader = this.stream(parts, level).getReader();
+    const out: Uint8Array[] = [];
+    for (let read = await reader.read(); !read.done; read = await reader.read()) out.push(read.value);
+    return out.length === 1 ? out[0]! : Buffer.concat(out);
+  }
+
+  /** Ends the thread; pieces still in it fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const thread = this.#thread;
+    this.#thread = null;
+    this.#failAll(new Error('the gzip thread is closed'));
+    if (thread) await (await thread.worker.catch(() => null))?.terminate();
+  }
+
+  #start(): Thread {
+    if (this.#closed) throw new Error('the gzip thread is closed');
+    if (this.#thread) return this.#thread;
+    const thread: Thread = { worker: startWorker(WORKER_URL), lowered: null };
+    this.#thread = thread;
+    void thread.worker.then(
+      (worker) => {
+        // Never what keeps the process alive; close() ends it on shutdown.
+        worker.unref();
+        worker.on('message', (message: FromGzipThread) => {
+          if (message.seq === undefined) {
+            thread.lowered = message.lowered;
+            return;
+          }
+          const pending = this.#pending.get(message.seq);
+          if (!pending) return;
+          this.#pending.delete(message.seq);
+          if (message.out) pending.resolve(message.out);
+          else pending.reject(new Error(`gzip failed: ${message.error}`));
+        });
+        const died = (why: string) => {
+          if (this.#thread !== thread) return;
+          // Streams half sent to this thread cannot go on in another: their pieces fail, later streams start one anew.
+          this.#thread = null;
+          this.#failAll(new Error(`the gzip thread stopped: ${why}`));
+        };
+        worker.on('error', (error) => died(error.message));
+        worker.on('exit', (code) => died(`exit code ${code}`));
+      },
+      () => {
+        if (this.#thread === thread) this.#thread = null;
+      },
+    );
+    return thread;
+  }
+
+  async #send(thread: Thread, message: Extract<ToGzipThread, { kind: 'piece' }>): Promise<Uint8Array> {
+    const worker = await thread.worker;
+    if (this.#thread !== thread) throw new Error('the gzip thread stopped during the answer');
+    const seq = this.#nextSeq++;
+    const out = new Promise<Uint8Array>((resolve, reject) => this.#pending.set(seq, { resolve, reject }));
+    worker.postMessage({ ...message, seq }, [message.input.buffer as ArrayBuffer]);
+    return out;
+  }
+
+  #failAll(error: Error): void {
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.reject(error);
+  }
+}
+
+/** A reader of `body`'s chunks (null at its end, empty chunks skipped), and its cancel. */
+function chunksOf(body: ReadableStream<Uint8Array> | readonly Uint8Array[]): (() => Promise<Uint8Array | null>) & { cancel(reason: unknown): Promise<void> } {
+  if (Array.isArray(body)) {
+    const parts = body as readonly Uint8Array[];
+    let i = 0;
+    const next = async () => {
+      while (i < parts.length) {
+        const part = parts[i++]!;
+        if (part.byteLength > 0) return part;
+      }
+      return null;
+    };
+    return Object.assign(next, { cancel: async () => {} });
+  }
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  const next = async () => {
+    for (;;) {
+      const read = await reader.read();
+      if (read.done) return null;
+      if (read.value.byteLength > 0) return read.value;
+    }
+  };
+  return Object.assign(next, { cancel: (reason: unknown) => reader.cancel(reason) });
+}

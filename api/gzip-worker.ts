@@ -1,0 +1,77 @@
+// The gzip thread (api/gzip-thread.ts): compresses answers to readers at background priority, with
+// zlib's synchronous calls, so that the work runs here and not in libuv's thread pool. Each stream is
+// compressed piece by piece as raw deflate blocks, each primed with the last 32 KiB of the input before
+// it (what pigz does): the pieces joined are one deflate stream, as small as one deflate call's output,
+// framed as gzip (RFC 1952) with the CRC-32 and length of the whole.
+import { parentPort } from 'node:worker_threads';
+import zlib from 'node:zlib';
+import { lowerThisThreadsPriority } from '../lib/background-thread.js';
+import type { FromGzipThread, ToGzipThread } from './gzip-protocol.js';
+
+const WINDOW_BYTES = 32 * 1024;
+// ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix), as node:zlib writes it.
+const HEADER = Uint8Array.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]);
+
+interface StreamState {
+  crc: number;
+  /** Input bytes so far, modulo 2^32 (ISIZE). */
+  size: number;
+  /** The last 32 KiB of input: the next piece's dictionary. */
+  window: Buffer | null;
+}
+
+const lowered = lowerThisThreadsPriority();
+const streams = new Map<number, StreamState>();
+const port = parentPort!;
+
+port.on('message', (message: ToGzipThread) => {
+  if (message.kind === 'drop') {
+    streams.delete(message.stream);
+    return;
+  }
+  let reply: FromGzipThread;
+  try {
+    const out = piece(message.stream, message.input, message.first, message.last, message.level);
+    reply = { seq: message.seq, out };
+    port.postMessage(reply, [out.buffer]);
+  } catch (error) {
+    streams.delete(message.stream);
+    reply = { seq: message.seq, error: error instanceof Error ? error.message : String(error) };
+    port.postMessage(reply);
+  }
+});
+port.postMessage({ ready: true, lowered } satisfies FromGzipThread);
+
+function piece(id: number, input: Uint8Array, first: boolean, last: boolean, level: number): Uint8Array<ArrayBuffer> {
+  let state = streams.get(id);
+  if (first || state === undefined) {
+    state = { crc: 0, size: 0, window: null };
+    streams.set(id, state);
+  }
+  const options: zlib.ZlibOptions = { level, finishFlush: last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH };
+  if (state.window !== null) options.dictionary = state.window;
+  const deflated = zlib.deflateRawSync(input, options);
+  state.crc = zlib.crc32(input, state.crc);
+  state.size = (state.size + input.byteLength) % 2 ** 32;
+  state.window = nextWindow(state.window, input);
+  const out = new Uint8Array((first ? HEADER.length : 0) + deflated.byteLength + (last ? 8 : 0));
+  let at = 0;
+  if (first) {
+    out.set(HEADER, 0);
+    at = HEADER.length;
+  }
+  out.set(deflated, at);
+  if (last) {
+    const trailer = new DataView(out.buffer, at + deflated.byteLength, 8);
+    trailer.setUint32(0, state.crc >>> 0, true);
+    trailer.setUint32(4, state.size, true);
+    streams.delete(id);
+  }
+  return out;
+}
+
+function nextWindow(window: Buffer | null, input: Uint8Array): Buffer {
+  if (input.byteLength >= WINDOW_BYTES) return Buffer.from(input.subarray(input.byteLength - WINDOW_BYTES));
+  const joined = window === null ? Buffer.from(input) : Buffer.concat([window, input]);
+  return joined.byteLength > WINDOW_BYTES ? joined.subarray(joined.byteLength - WINDOW_BYTES) : joined;
+}
