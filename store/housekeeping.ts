@@ -80,7 +80,8 @@ export function startHousekeeping(store: Pick<Store, 'samples' | 'outbox'>, rete
       clearInterval(retentionTimer);
       await Promise.all([rollupPass, retentionPass]);
       const at = clock.now() - graceMs;
-      while (await rollUpStep(at));
+      // Still a step per turn of the loop: requests in flight are answered while Vigil stops.
+      while (await rollUpStep(at)) await yieldToEventLoop();
     },
   };
 }

@@ -60,6 +60,24 @@ describe('housekeeping rollups', () => {
     expect(calls).toHaveLength(3);
   });
 
+  it('folds what is left on stop one call per event-loop turn, answering requests meanwhile', async () => {
+    const { store, calls } = steppingStore(4);
+    const housekeeping = startHousekeeping(store, DEFAULT_RETENTION, { now: () => NOW }, { rollupEveryMs: 3_600_000, log: () => {} });
+    const events: string[] = [];
+    const rollUp = store.samples.rollUp.bind(store.samples);
+    store.samples.rollUp = (at, maxSeries) => (events.push('rollUp'), rollUp(at, maxSeries));
+    let ticking = true;
+    const tick = () => {
+      events.push('turn');
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await housekeeping.stop();
+    ticking = false;
+    expect(calls).toHaveLength(4);
+    expect(events.slice(events.indexOf('rollUp')).join(',')).not.toMatch(/rollUp,rollUp/);
+  });
+
   it('logs a failed call and tries again on the next tick', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     const messages: string[] = [];
