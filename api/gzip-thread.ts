@@ -67,21 +67,36 @@ export class GzipThread implements Gzipper {
       }
       return { piece, last: false };
     };
+    // The thread keeps a stream's state from its first piece to its last: a stream that ends before
+    // (the client went away, the body or a piece failed) is dropped there.
+    const drop = () => {
+      if (first || sentLast) return;
+      sentLast = true;
+      void thread.worker.then((worker) => worker.postMessage({ kind: 'drop', stream: id } satisfies ToGzipThread), () => {});
+    };
     return new ReadableStream<Uint8Array>(
       {
         pull: async (controller) => {
-          while (!sentLast && inFlight.length < PIECES_IN_FLIGHT) {
-            const { piece, last } = await fill();
-            inFlight.push(this.#send(thread, { kind: 'piece', seq: 0, stream: id, input: piece, first, last, level }));
-            first = false;
-            sentLast = last;
+          try {
+            while (!sentLast && inFlight.length < PIECES_IN_FLIGHT) {
+              const { piece, last } = await fill();
+              const out = this.#send(thread, { kind: 'piece', seq: 0, stream: id, input: piece, first, last, level });
+              // Awaited in turn below; a failure of a piece not awaited yet (the answer ended first) is no crash.
+              out.catch(() => {});
+              inFlight.push(out);
+              first = false;
+              sentLast = last;
+            }
+            const out = inFlight.shift();
+            if (out !== undefined) controller.enqueue(await out);
+            if (sentLast && inFlight.length === 0) controller.close();
+          } catch (error) {
+            drop();
+            throw error;
           }
-          const out = inFlight.shift();
-          if (out !== undefined) controller.enqueue(await out);
-          if (sentLast && inFlight.length === 0) controller.close();
         },
         cancel: async (reason) => {
-          if (!sentLast && !first) void thread.worker.then((worker) => worker.postMessage({ kind: 'drop', stream: id } satisfies ToGzipThread), () => {});
+          drop();
           await next.cancel(reason);
         },
       },

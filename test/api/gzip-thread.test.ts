@@ -93,6 +93,19 @@ describe('the gzip thread', () => {
     expect(gunzipSync(await gzip.bytes([body], 1)).equals(body)).toBe(true);
   });
 
+  it('fails the answer when its body fails midway, and answers the next one', async () => {
+    let pulls = 0;
+    const failing = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (++pulls > 3) controller.error(new Error('the exposition failed'));
+        else controller.enqueue(exposition(3_000, pulls));
+      },
+    });
+    await expect(collect(gzip.stream(failing, 1))).rejects.toThrow('the exposition failed');
+    const body = exposition(2_000);
+    expect(gunzipSync(await gzip.bytes([body], 4)).equals(body)).toBe(true);
+  });
+
   it.runIf(process.platform === 'linux')('runs at background priority', async () => {
     expect(await gzip.lowered()).toBe(true);
   });
