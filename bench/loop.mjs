@@ -17,20 +17,22 @@
 //   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--workers 0,2] [--seconds 20] [--no-search] [--no-alone] [--profile] [--concurrency 512] [--node-args --max-semi-space-size=64] [--series-step 1m]
 // --no-alone: skip the each-reader-alone windows (quiet and all-readers only).
 // --profile: the server of the last listed N runs under --cpu-prof; each window is summarised (self time,
-// Vigil's frames, the longest stretches without an idle sample) and the temp dir with the profile is kept.
+// Vigil's frames, the longest stretches without an idle sample, and the longest stalls of the event loop
+// with what ran in them and how long the thread was off the CPU) and the temp dir with the profile is kept.
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { summariseProfile } from './helpers/cpu-profile.mjs';
+import { summariseProfile, summariseStalls } from './helpers/cpu-profile.mjs';
 import { measureCeiling } from './http-ceiling.mjs';
 import { addBuckets, bucketDelta, bucketsOf, parseSamples, partialGunzip, sumOf, summariseBuckets, valueOf } from './helpers/prom-text.mjs';
 import { seedHistory } from './helpers/seed-history.mjs';
 import { childProcessTarget, get, startVigil } from './helpers/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const STALL_TRACE = new URL('./helpers/stall-trace.mjs', import.meta.url).href;
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
@@ -294,7 +296,7 @@ async function measure(n, workers, { profile = false } = {}) {
   writeConfig(n, workers, config);
   copyFileSync(templateDb, db);
   const profileDir = path.join(dir, `profile-${n}`);
-  const vigil = await startVigil({ root, config, db, log, nodeArgs: [...NODE_ARGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])] });
+  const vigil = await startVigil({ root, config, db, log, nodeArgs: [...NODE_ARGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--import=${STALL_TRACE}`] : [])] });
   try {
     const agent = newAgent();
     const firstRuns = await waitForFirstRuns(vigil.url, n, agent);
@@ -353,7 +355,10 @@ async function measure(n, workers, { profile = false } = {}) {
     if (profile) {
       // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the event loop (reader threads write their own).
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0');
-      const summary = (w) => summariseProfile(path.join(profileDir, file), { fromUs: w.fromUs, toUs: w.toUs, root });
+      const summary = (w) => ({
+        ...summariseProfile(path.join(profileDir, file), { fromUs: w.fromUs, toUs: w.toUs, root }),
+        stalls: summariseStalls(path.join(profileDir, file), path.join(profileDir, 'stalls.txt'), { fromUs: w.fromUs, toUs: w.toUs, root }),
+      });
       result.profile = file
         ? {
             file: path.join(profileDir, file),

@@ -83,3 +83,56 @@ export function summariseProfile(file, { fromUs = -Infinity, toUs = Infinity, ro
       })),
   };
 }
+
+/**
+ * The longest stalls of the event loop in the window (`stallsFile`: `<startUs> <endUs>` lines from
+ * bench/helpers/stall-trace.mjs), each with the functions sampled in it (self, [innermost Vigil frame])
+ * and how much of it the thread was off the CPU: a sample that comes over 3 ms after the one before
+ * (the profiler samples every ~1 ms while the thread runs) was preempted by other threads or processes.
+ */
+export function summariseStalls(file, stallsFile, { fromUs = -Infinity, toUs = Infinity, root = '', top = 5, functions = 5 } = {}) {
+  let lines;
+  try {
+    lines = readFileSync(stallsFile, 'utf8').trim().split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+  const stalls = lines
+    .map((line) => line.split(' ').map(Number))
+    .filter(([start, end]) => start >= fromUs && end <= toUs)
+    .sort((a, b) => b[1] - b[0] - (a[1] - a[0]))
+    .slice(0, top);
+  if (stalls.length === 0) return [];
+  const profile = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (id) => {
+    let vigil = null;
+    for (let cur = id; cur !== undefined && vigil === null; cur = parent.get(cur)) {
+      const n = byId.get(cur);
+      if (n.callFrame.url.includes('/dist/') && !n.callFrame.url.includes('node_modules')) vigil = frameName(n, root);
+    }
+    return `${byId.get(id).callFrame.functionName || '(anonymous)'} [${vigil ?? 'outside Vigil code'}]`;
+  };
+  const times = [];
+  let t = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) times.push((t += profile.timeDeltas[i]));
+  return stalls.map(([start, end]) => {
+    const fns = new Map();
+    let offCpuUs = 0;
+    for (let i = 0; i < times.length; i++) {
+      if (times[i] < start || times[i] > end) continue;
+      const dt = (times[i + 1] ?? times[i]) - times[i];
+      if (dt > 3000) offCpuUs += dt - 1000;
+      const name = label(profile.samples[i]);
+      fns.set(name, (fns.get(name) ?? 0) + dt);
+    }
+    return {
+      ms: +((end - start) / 1000 - 10).toFixed(1),
+      atMs: Math.round((start - fromUs) / 1000),
+      offCpuMs: +(offCpuUs / 1000).toFixed(1),
+      top: [...fns].sort((a, b) => b[1] - a[1]).slice(0, functions).map(([fn, us]) => ({ fn, ms: +(us / 1000).toFixed(1) })),
+    };
+  });
+}
