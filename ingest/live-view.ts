@@ -130,19 +130,36 @@ export class LiveView {
   /** Drops series whose source stopped sending them; returns how many went. */
   prune(at: number): number {
     let removed = 0;
+    for (const step of this.pruneSteps(at)) removed += step;
+    return removed;
+  }
+
+  /**
+   * `prune` in steps of `entries` series looked at (each yields how many went in it), so that the caller
+   * can give the event loop back between them: the ~160,000 series of 40,000 checks were one 18 ms task.
+   * Series admitted between steps are looked at when the walk reaches them, as a Map iterates.
+   */
+  *pruneSteps(at: number, entries = Infinity): Generator<number, void, undefined> {
+    let looked = 0;
+    let removed = 0;
     for (const [metric, series] of this.#byMetric) {
       for (const [key, entry] of series) {
+        if (++looked > entries) {
+          yield removed;
+          looked = 1;
+          removed = 0;
+        }
         if (entry.staleAt > at) continue;
         series.delete(key);
         const left = (this.#perSource.get(entry.source) ?? 1) - 1;
         if (left > 0) this.#perSource.set(entry.source, left);
         else this.#perSource.delete(entry.source);
+        this.#series--;
         removed++;
       }
       if (series.size === 0) this.#byMetric.delete(metric);
     }
-    this.#series -= removed;
-    return removed;
+    yield removed;
   }
 
   /** Keeps a check's last result (a newer one replaces it, an older one does not). */

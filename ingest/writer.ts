@@ -83,6 +83,9 @@ const DEFAULT_GROUP_COMMIT_SAMPLES = 4_000;
 /** Check results per upsert transaction, so that 40,000 checks' results are not one long block of the loop. */
 const RESULTS_PER_RECORD = 500;
 
+/** Live series looked at per turn of the loop when stale ones are dropped (~1–2 ms). */
+const PRUNE_ENTRIES_PER_TURN = 20_000;
+
 /** Batches samples and check results into the store; a store error keeps the batch for the next flush. */
 export class IngestWriter implements ResultSink {
   readonly #store: IngestStore;
@@ -99,6 +102,7 @@ export class IngestWriter implements ResultSink {
   #results = new Map<string, CheckResult>();
   #timer: NodeJS.Timeout | null = null;
   readonly #pruneTimer: NodeJS.Timeout;
+  #pruning = false;
   #flushing: Promise<number> | null = null;
   /** The flush `flushed()` callers wait for, started when its window ends so that they share it. */
   #groupFlush: Promise<number> | null = null;
@@ -134,7 +138,18 @@ export class IngestWriter implements ResultSink {
     this.#onFlush = options.onFlush;
     this.#groupCommitMs = options.groupCommitMs ?? DEFAULT_GROUP_COMMIT_MS;
     this.#groupCommitSamples = Math.min(options.groupCommitSamples ?? DEFAULT_GROUP_COMMIT_SAMPLES, GROUP_APPEND_SAMPLES);
-    this.#pruneTimer = setInterval(() => this.#live.prune(this.#clock.now()), options.pruneEveryMs ?? 10_000).unref();
+    this.#pruneTimer = setInterval(() => void this.#prune(), options.pruneEveryMs ?? 10_000).unref();
+  }
+
+  /** Drops stale series from the live view, PRUNE_ENTRIES_PER_TURN series looked at per turn of the loop. */
+  async #prune(): Promise<void> {
+    if (this.#pruning) return;
+    this.#pruning = true;
+    try {
+      for (const _removed of this.#live.pruneSteps(this.#clock.now(), PRUNE_ENTRIES_PER_TURN)) await nextTurn();
+    } finally {
+      this.#pruning = false;
+    }
   }
 
   /** Loads the last check results from the store into the live view, so a restart shows them at once. */

@@ -96,6 +96,32 @@ describe('series limits on the ingest path', () => {
   });
 });
 
+describe('dropping stale series a step at a time', () => {
+  const queue = (name: string, i: number, ts: number): Sample => ({ name, labels: { env: 'prod', service: 'jobs', queue: `q${i}` }, ts, value: i });
+
+  it('looks at a bounded number of series per step, and ends as one prune would, with series admitted between steps', () => {
+    const live = new LiveView({ perSource: 10_000, perMetric: 10_000 });
+    // 300 stale series (sent at T0) and 200 live ones (at T0 + 50 s), over two metrics.
+    for (let i = 0; i < 250; i++) {
+      live.admit([queue('queue_depth', i, T0)], `s${i}`, T0, 30_000);
+      const at = i < 50 ? T0 : T0 + 50_000;
+      live.admit([queue('queue_age_seconds', i, at)], `s${i}`, at, 30_000);
+    }
+    expect(live.stats().series).toBe(500);
+    const steps: number[] = [];
+    for (const removed of live.pruneSteps(T0 + 40_000, 100)) {
+      steps.push(removed);
+      // Stats agree with what is held between steps, and a series admitted meanwhile stays.
+      if (steps.length === 2) live.admit([queue('queue_depth', 999, T0 + 40_000)], 'late', T0 + 40_000, 30_000);
+    }
+    expect(steps.length).toBeGreaterThanOrEqual(5);
+    expect(steps.reduce((a, b) => a + b, 0)).toBe(300);
+    expect(live.stats().series).toBe(201);
+    expect([...live.seriesOf('queue_depth')].map((s) => s.labels.queue)).toEqual(['q999']);
+    expect([...live.seriesOf('queue_age_seconds')]).toHaveLength(200);
+  });
+});
+
 describe('secrets on the ingest path', () => {
   it('scrubs every known secret from a check error and detail before it is shown or stored', async () => {
     const { store, live, writer } = setUp();
