@@ -14,7 +14,7 @@ import { seedHistory } from './helpers/seed-history.mjs';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const { openSqliteStore } = await import(dist('store/sqlite/sqlite-store.js'));
-const { gzipBytes } = await import(dist('api/encoding.js'));
+const { poolGzip, JSON_GZIP_LEVEL } = await import(dist('api/encoding.js'));
 const gzipStream = promisify(zlib.gzip);
 
 const i = process.argv.indexOf('--runs');
@@ -66,7 +66,7 @@ try {
       after: async () => {
         const result = await store.samples.queryJson(q, limits);
         const body = Buffer.concat([Buffer.from(head(q, result.resolution)), result.seriesJson, Buffer.from('}')]);
-        return (await gzipBytes(body)).byteLength;
+        return (await poolGzip.bytes([body], JSON_GZIP_LEVEL)).byteLength;
       },
     };
     const runs = { before: [], after: [] };

@@ -206,10 +206,11 @@ export function aggregateRollupQuantile(rows: readonly RollupHistRow[], stepMs: 
 
 /**
  * A rollUp call's default budget of series-minutes (1m buckets, ~6 samples each at a 10 s interval):
- * 1,000 series of a one-minute pass took ~40–100 ms a call on a loaded 2-core machine at 2,000
- * (bench/store.mjs, catch-up and the 60,000-series tick), over the 50 ms the scheduler's lag budget leaves.
+ * 400 folds in a median 4–5 ms a call (bench/store.mjs, the 60,000-series tick), 1,000 took ~10 ms
+ * quiet and 40–100 ms on a loaded 2-core machine, for the same rollup throughput (~310,000 samples/s).
+ * (The 60–90 ms calls that remained were the WAL checkpoint inside a commit: see checkpoint-worker.ts.)
  */
-export const DEFAULT_ROLLUP_SERIES_MINUTES = 1000;
+export const DEFAULT_ROLLUP_SERIES_MINUTES = 400;
 
 /**
  * Series one rollUp call folds over the closed minutes [from, to): a budget of `seriesMinutes` (each

@@ -32,36 +32,46 @@ interface Reader {
 
 // Under the test runner this module is TypeScript source, and the thread starts from the worker's
 // sources (lib/source-worker.ts); the built server runs the compiled .js.
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
+const SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_URL = new URL(SOURCE ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
+const CHECKPOINT_URL = new URL(SOURCE ? './checkpoint-worker.ts' : './checkpoint-worker.js', import.meta.url);
 
-function newWorker(file: string): Promise<Worker> {
-  return startWorker(WORKER_URL, { workerData: { file } });
+function newWorker(file: string, url = WORKER_URL): Promise<Worker> {
+  return startWorker(url, { workerData: { file } });
 }
 
-/** A fixed set of reader threads; each query goes to the one with the fewest queries in flight. */
+/**
+ * A fixed set of reader threads, each query to the one with the fewest queries in flight, and the WAL
+ * checkpointer thread (checkpoint-worker.ts).
+ */
 export class ReaderPool {
   readonly #readers: Reader[];
+  #checkpointer: Worker;
   #nextId = 1;
   #closed = false;
 
   private constructor(
     readonly file: string,
     readers: Reader[],
+    checkpointer: Worker,
   ) {
     this.#readers = readers;
+    this.#checkpointer = checkpointer;
+    this.#watchCheckpointer();
   }
 
-  /** Starts `count` reader threads on `file` and waits until each has opened it. */
+  /** Starts `count` reader threads and the checkpointer on `file` and waits until each has opened it. */
   static async start(file: string, count: number): Promise<ReaderPool> {
-    const started = await Promise.allSettled(Array.from({ length: count }, () => spawnReader(file)));
-    const readers = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const started = await Promise.allSettled([...Array.from({ length: count }, () => spawnReader(file)), spawnReader(file, CHECKPOINT_URL)]);
+    const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) {
-      await Promise.all(readers.map((reader) => reader.worker.terminate()));
+      await Promise.all(threads.map((thread) => thread.worker.terminate()));
       throw failed.reason;
     }
-    const pool = new ReaderPool(file, readers);
-    for (const reader of readers) pool.#listen(reader);
+    const checkpointer = threads.pop()!.worker;
+    const pool = new ReaderPool(file, threads, checkpointer);
+    for (const reader of threads) pool.#listen(reader);
     return pool;
   }
 
@@ -96,7 +106,24 @@ export class ReaderPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#readers.map((reader) => reader.worker.terminate()));
+    await Promise.all([...this.#readers.map((reader) => reader.worker.terminate()), this.#checkpointer.terminate()]);
+  }
+
+  /** A checkpointer that dies is started again; meanwhile the writer's own checkpoint is the backstop. */
+  #watchCheckpointer(): void {
+    const current = this.#checkpointer;
+    current.once('exit', (code) => {
+      if (this.#closed || this.#checkpointer !== current) return;
+      console.error(`store: the WAL checkpointer thread exited with code ${code}; starting another`);
+      spawnReader(this.file, CHECKPOINT_URL).then(
+        (fresh) => {
+          if (this.#closed) return void fresh.worker.terminate();
+          this.#checkpointer = fresh.worker;
+          this.#watchCheckpointer();
+        },
+        (error: unknown) => console.error(`store: cannot restart the WAL checkpointer thread: ${error instanceof Error ? error.message : String(error)}`),
+      );
+    });
   }
 
   /** A reader thread died (a bug, or out of memory): start another in its place; queries go to the others meanwhile. */
@@ -138,8 +165,9 @@ export class ReaderPool {
   }
 }
 
-async function spawnReader(file: string): Promise<Reader> {
-  const worker = await newWorker(file);
+/** A thread of `url` on `file`, once it says it has opened it. */
+async function spawnReader(file: string, url = WORKER_URL): Promise<Reader> {
+  const worker = await newWorker(file, url);
   let onMessage = (): void => {};
   let onError = (_error: Error): void => {};
   let onExit = (_code: number): void => {};

@@ -1,7 +1,6 @@
 // A reader thread: its own connection to the store's file, answering series queries in one read
-// transaction each, so that a query sees one consistent snapshot (rollup progress and rows alike). Between
-// queries it also checkpoints the WAL (copies committed pages back into the database file), which the
-// writer's connection would otherwise do itself inside a commit, on the main thread.
+// transaction each, so that a query sees one consistent snapshot (rollup progress and rows alike). The WAL
+// is checkpointed by a thread of its own (checkpoint-worker.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { lowerThisThreadsPriority } from '../../lib/background-thread.js';
@@ -21,29 +20,9 @@ db.pragma('query_only = ON');
 db.pragma('cache_size = -32768');
 const reader = new SqliteReader(db);
 
-/**
- * How often an idle reader thread checkpoints. The writer's connection checkpoints inside the commit
- * that takes the WAL past 10,000 pages (store/sqlite/db.ts): up to 40 MB copied and an fsync, ~50 ms
- * that held the main thread's event loop (bench/loop.mjs at 40,000 checks). Checkpointing here first
- * leaves that commit little or nothing to copy. PASSIVE never waits for the writer or for readers: it
- * copies what it can now and leaves the rest for the next time.
- */
-const CHECKPOINT_EVERY_MS = 1_000;
-let querying = 0;
-setInterval(() => {
-  if (querying > 0) return; // this connection's open read transaction would hold the checkpoint back
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-  } catch {
-    // SQLITE_BUSY (another connection is checkpointing) or a closing store: the next interval retries,
-    // and the writer's own checkpoint remains the backstop.
-  }
-}, CHECKPOINT_EVERY_MS).unref();
-
 parentPort!.on('message', async (request: ReaderRequest) => {
   let response: ReaderResponse;
   let transfer: ArrayBuffer[] = [];
-  querying++;
   try {
     const result = await readSnapshot(request);
     // Serialized after the read transaction ends: it holds back WAL checkpoints while open.
@@ -53,8 +32,6 @@ parentPort!.on('message', async (request: ReaderRequest) => {
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
     response = { id: request.id, ok: false, error: { name: err.name, message: err.message } };
-  } finally {
-    querying--;
   }
   parentPort!.postMessage(response, transfer);
 });
