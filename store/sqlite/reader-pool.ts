@@ -112,6 +112,8 @@ export class ReaderPool {
   /** A checkpointer that dies is started again; meanwhile the writer's own checkpoint is the backstop. */
   #watchCheckpointer(): void {
     const current = this.#checkpointer;
+    // An uncaught error in the thread: said here (it exits next), never thrown into the main thread.
+    current.on('error', (error) => console.error(`store: the WAL checkpointer thread failed: ${error.message}`));
     current.once('exit', (code) => {
       if (this.#closed || this.#checkpointer !== current) return;
       console.error(`store: the WAL checkpointer thread exited with code ${code}; starting another`);
