@@ -23,8 +23,9 @@ interface Pending {
 
 interface Thread {
   readonly worker: Promise<Worker>;
-  /** Whether the thread runs at background priority (false off Linux, or where setpriority is refused). */
-  lowered: boolean | null;
+  /** Resolves once the thread listens: whether it runs at background priority (false off Linux, or where setpriority is refused). */
+  readonly lowered: Promise<boolean>;
+  readonly setLowered: (lowered: boolean) => void;
 }
 
 /** The gzip thread, started on first use and again after it dies; `close()` ends it. */
@@ -35,11 +36,9 @@ export class GzipThread implements Gzipper {
   #nextStream = 1;
   #closed = false;
 
-  /** Whether the running thread lowered its priority; null before it has started. */
-  async lowered(): Promise<boolean | null> {
-    const thread = this.#start();
-    await thread.worker;
-    return thread.lowered;
+  /** Whether the thread lowered its priority (starting it if needed). */
+  lowered(): Promise<boolean> {
+    return this.#start().lowered;
   }
 
   stream(body: ReadableStream<Uint8Array> | readonly Uint8Array[], level: number): ReadableStream<Uint8Array> {
@@ -123,7 +122,9 @@ export class GzipThread implements Gzipper {
   #start(): Thread {
     if (this.#closed) throw new Error('the gzip thread is closed');
     if (this.#thread) return this.#thread;
-    const thread: Thread = { worker: startWorker(WORKER_URL), lowered: null };
+    let setLowered: (lowered: boolean) => void = () => {};
+    const lowered = new Promise<boolean>((resolve) => (setLowered = resolve));
+    const thread: Thread = { worker: startWorker(WORKER_URL), lowered, setLowered };
     this.#thread = thread;
     void thread.worker.then(
       (worker) => {
@@ -131,7 +132,7 @@ export class GzipThread implements Gzipper {
         worker.unref();
         worker.on('message', (message: FromGzipThread) => {
           if (message.seq === undefined) {
-            thread.lowered = message.lowered;
+            thread.setLowered(message.lowered);
             return;
           }
           const pending = this.#pending.get(message.seq);
@@ -141,6 +142,7 @@ export class GzipThread implements Gzipper {
           else pending.reject(new Error(`gzip failed: ${message.error}`));
         });
         const died = (why: string) => {
+          thread.setLowered(false);
           if (this.#thread !== thread) return;
           // Streams half sent to this thread cannot go on in another: their pieces fail, later streams start one anew.
           this.#thread = null;
@@ -150,6 +152,7 @@ export class GzipThread implements Gzipper {
         worker.on('exit', (code) => died(`exit code ${code}`));
       },
       () => {
+        thread.setLowered(false);
         if (this.#thread === thread) this.#thread = null;
       },
     );
