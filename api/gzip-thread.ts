@@ -5,7 +5,7 @@
 // 61 and 66 ms with the pool as it is, 47 and 53 ms with the pool's threads reniced to 10 (two runs each).
 // The main thread only copies the body into 256 KiB pieces and hands them over (transferred, not cloned).
 import type { Worker } from 'node:worker_threads';
-import { startWorker } from '../lib/source-worker.js';
+import { besideModule, startWorker } from '../lib/source-worker.js';
 import type { Gzipper } from './encoding.js';
 import type { FromGzipThread, ToGzipThread } from './gzip-protocol.js';
 
@@ -14,7 +14,7 @@ const PIECE_BYTES = 256 * 1024;
 /** Pieces of one stream compressed or waiting in the thread while the next is read. */
 const PIECES_IN_FLIGHT = 2;
 
-const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './gzip-worker.ts' : './gzip-worker.js', import.meta.url);
+const WORKER_URL = besideModule(import.meta.url, 'gzip-worker');
 
 interface Pending {
   readonly resolve: (out: Uint8Array) => void;

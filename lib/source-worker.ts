@@ -21,6 +21,11 @@ interface PluginBuild {
   onResolve(options: { filter: RegExp }, callback: (args: ResolveArgs) => { path?: string; external: boolean }): void;
 }
 
+/** The module `name` beside `from` (an import.meta.url): its .ts source under the test runner, its .js when built. */
+export function besideModule(from: string, name: string): URL {
+  return new URL(`./${name}${from.endsWith('.ts') ? '.ts' : '.js'}`, from);
+}
+
 /**
  * A thread running `entry`: the compiled .js as it is, a .ts source (the test runner) from its bundle,
  * imported by an eval'd script, which runs none of the process's --import preloads (`--import tsx`

@@ -2,7 +2,7 @@
 // the main thread keeps running probes and answering /health.
 import { Worker } from 'node:worker_threads';
 import { QueryTooLargeError } from '../../lib/errors.js';
-import { startWorker } from '../../lib/source-worker.js';
+import { besideModule, startWorker } from '../../lib/source-worker.js';
 import type { EncodedSeriesQueryResult, QueryLimits, SeriesQuery, SeriesQueryResult } from '../types.js';
 
 /** A query sent to a reader thread; `json`: answer with the result serialized (EncodedSeriesQueryResult). */
@@ -32,9 +32,8 @@ interface Reader {
 
 // Under the test runner this module is TypeScript source, and the thread starts from the worker's
 // sources (lib/source-worker.ts); the built server runs the compiled .js.
-const SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(SOURCE ? './reader-worker.ts' : './reader-worker.js', import.meta.url);
-const CHECKPOINT_URL = new URL(SOURCE ? './checkpoint-worker.ts' : './checkpoint-worker.js', import.meta.url);
+const WORKER_URL = besideModule(import.meta.url, 'reader-worker');
+const CHECKPOINT_URL = besideModule(import.meta.url, 'checkpoint-worker');
 
 function newWorker(file: string, url = WORKER_URL): Promise<Worker> {
   return startWorker(url, { workerData: { file } });
