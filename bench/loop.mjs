@@ -3,7 +3,9 @@
 // (vigil_scheduler_lag_seconds, bucket deltas over the window), skipped ticks, runs/s, and the event-loop
 // delay (prom-client's nodejs_eventloop_lag_*: a monitorEventLoopDelay histogram at a 10 ms resolution,
 // reset at every scrape, so each scrape covers the time since the one before and the window's max is
-// the max over its scrapes; a value includes the 10 ms resolution itself).
+// the max over its scrapes; a value includes the 10 ms resolution itself). Each window also reports the
+// server's CPU per 1,000 runs on its main thread and on all its other threads (bench/helpers/thread-cpu.mjs):
+// figures that, unlike delays, hold on a busy machine.
 // Per N, on one server, windows each started once the scheduler's queue has drained: no readers (S
 // seconds, the in-run baseline), each reader alone (S/2 each: which one costs what), then all three (S).
 // The readers poll back to back, one request in flight per kind: GET /api/v1/status (gzip), GET /metrics
@@ -30,6 +32,7 @@ import { measureCeiling } from './http-ceiling.mjs';
 import { addBuckets, bucketDelta, bucketsOf, parseSamples, partialGunzip, sumOf, summariseBuckets, valueOf } from './helpers/prom-text.mjs';
 import { seedHistory } from './helpers/seed-history.mjs';
 import { childProcessTarget, get, startVigil } from './helpers/server.mjs';
+import { threadCpu, threadCpuDelta } from './helpers/thread-cpu.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STALL_TRACE = new URL('./helpers/stall-trace.mjs', import.meta.url).href;
@@ -266,9 +269,10 @@ async function drain(base, agent) {
  * quiet baseline): the server's figures between a scrape before and one after, the readers' times and
  * bytes, and the window in monotonic µs (for the CPU profile).
  */
-async function readersWindow(base, agent, kinds, seconds) {
+async function readersWindow(base, pid, agent, kinds, seconds) {
   await drain(base, agent);
   const before = await scrape(base, agent);
+  const cpuBefore = threadCpu(pid);
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   const deadline = performance.now() + seconds * 1000;
   const scrapes = [];
@@ -285,8 +289,14 @@ async function readersWindow(base, agent, kinds, seconds) {
   const readers = kinds.length === 0 ? (await sleep(seconds * 1000), []) : await Promise.all(kinds.map((kind, i) => poll(kind, deadline, () => requests[kind](agents[i]))));
   for (const a of agents) a.destroy();
   const toUs = Number(process.hrtime.bigint() / 1000n);
+  const cpu = threadCpuDelta(pid, cpuBefore, threadCpu(pid));
   const after = await scrape(base, agent);
-  return { figures: windowFigures([[before, after]], [...scrapes, after]), readers: Object.fromEntries(kinds.map((k, i) => [k, readers[i]])), fromUs, toUs };
+  const figures = windowFigures([[before, after]], [...scrapes, after]);
+  const runs = figures.runsPerSec * figures.seconds;
+  figures.mainThreadCpuShare = round(cpu.mainMs / 1000 / figures.seconds, 3);
+  figures.mainThreadCpuMsPer1000Runs = runs > 0 ? round((cpu.mainMs * 1000) / runs, 1) : null;
+  figures.otherThreadsCpuMsPer1000Runs = runs > 0 ? round((cpu.otherThreadsMs * 1000) / runs, 1) : null;
+  return { figures, readers: Object.fromEntries(kinds.map((k, i) => [k, readers[i]])), fromUs, toUs };
 }
 
 async function measure(n, workers, { profile = false } = {}) {
@@ -302,11 +312,11 @@ async function measure(n, workers, { profile = false } = {}) {
     const firstRuns = await waitForFirstRuns(vigil.url, n, agent);
     log(`N=${n} workers=${workers}: first runs done ${JSON.stringify(firstRuns)} after ${Math.round((Date.now() - started) / 1000)}s; warming up`);
     await sleep(WARMUP_SECONDS * 1000);
-    const quiet = await readersWindow(vigil.url, agent, [], SECONDS);
+    const quiet = await readersWindow(vigil.url, vigil.pid, agent, [], SECONDS);
     // Each reader alone (half a window each), then all three together; each after the backlog drained.
     const alone = {};
-    for (const kind of ALONE ? ['status', 'metrics', 'series'] : []) alone[kind] = await readersWindow(vigil.url, agent, [kind], SECONDS / 2);
-    const all = await readersWindow(vigil.url, agent, ['status', 'metrics', 'series'], SECONDS);
+    for (const kind of ALONE ? ['status', 'metrics', 'series'] : []) alone[kind] = await readersWindow(vigil.url, vigil.pid, agent, [kind], SECONDS / 2);
+    const all = await readersWindow(vigil.url, vigil.pid, agent, ['status', 'metrics', 'series'], SECONDS);
 
     // The answers' shapes, once, after the windows.
     const statusShape = await getJson(`${vigil.url}/api/v1/status`, agent);
