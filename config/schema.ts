@@ -11,6 +11,7 @@ import { alertingSettingsSchema, defaultsSchema, inhibitSchema, maintenanceSchem
 import { builtinReceivers } from '../notify/index.js';
 import { notifySchema } from './notify-schema.js';
 import { serverLimitsShape } from './server-schema.js';
+import { reportsSchema } from './reports.js';
 
 export { ENV_PATTERN, NAME_PATTERN };
 
@@ -168,6 +169,8 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
   const alerting = alertingParts(opts.deferAlerting ?? false);
   // The loader validates `notify:` in config/notify.ts, receiver by receiver, after `${VAR}`s.
   const notify = opts.deferNotify ? z.unknown().optional() : notifySchema(builtinReceivers()).optional();
+  // Validated with `notify:` (config/reports.ts): a report names its receivers.
+  const reports = opts.deferNotify ? z.unknown().optional() : reportsSchema.optional();
   return z
     .strictObject({
       environments: z
@@ -256,6 +259,7 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
       inhibit: alerting.inhibit,
       maintenance: alerting.maintenance,
       notify,
+      reports,
     })
     .meta({ title: 'Vigil configuration (vigil.yaml)' });
 }

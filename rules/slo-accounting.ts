@@ -148,6 +148,11 @@ export class SloAccounting {
     return Number.isFinite(earliest) ? earliest : null;
   }
 
+  /** Good and total events of an SLO in [from, to), as far as it holds them (an SLA report's period); null for an unknown id. */
+  eventsBetween(sloId: string, from: number, to: number): { good: number; total: number } | null {
+    return this.#byId.get(sloId)?.events.sum(from, to) ?? null;
+  }
+
   /** The burn rate of an SLO over the `windowMs` up to `at`; null with no events there. */
   burnRate(sloId: string, windowMs: number, at: number): number | null {
     const slo = this.#byId.get(sloId);
