@@ -42,6 +42,7 @@ import { notificationsFor, notifyPlan } from '../notify/routing.js';
 import { LoopStallMonitor } from '../lib/loop-stalls.js';
 import { localUrl } from './healthcheck.js';
 import { startHousekeeping } from '../store/housekeeping.js';
+import { ReportScheduler } from '../reports/scheduler.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 
@@ -275,6 +276,17 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     dispatcher = started;
     started.start();
     closers.push(() => started.stop());
+    // After the dispatcher: a report's messages are queued with it and sent on the dispatcher's wake.
+    const reportScheduler = new ReportScheduler({
+      reports: config.reports,
+      sources: { store, checks: config.checks, alerting: config.alerting, retention: config.retention, log: opts.log },
+      store,
+      clock,
+      log: opts.log,
+      onQueued: () => started.wake(),
+    });
+    reportScheduler.start();
+    closers.push(() => reportScheduler.stop());
     // The demo app's backup job beats on this Vigil's own heartbeat URLs, as a cron job would.
     const ownUrl = localUrl(opts.host, boundPort);
     demo?.startBackupJobs(ownUrl, heartbeats.map((record) => ({ env: record.checkId.split('/')[0]!, path: heartbeatPath(record.token) })));

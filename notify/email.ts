@@ -5,6 +5,7 @@
 // `render` is pure and writes the message as JSON; the SMTP transport (smtp.ts) sends it.
 import { z } from 'zod';
 import { Secret } from '../lib/secret.js';
+import { escapeHtml } from '../lib/html.js';
 import type { Incident } from '../store/types.js';
 import { classifyHttp, type ReceiverKind } from './receiver.js';
 import { parseSmtpUrl, smtpTransport } from './smtp.js';
@@ -107,10 +108,7 @@ export function emailSubject(message: NotificationMessage, prefix: string): stri
   return truncate(oneLine(`${prefix ? `${prefix} ` : ''}${head}${summary}`), EMAIL_LIMITS.subject);
 }
 
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
-}
+export { escapeHtml };
 
 /** Only http(s) links become links: a `javascript:` runbook stays text. */
 function isWebLink(url: string): boolean {
