@@ -10,6 +10,7 @@ import { securityHeaders } from '../api/security-headers.js';
 import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
+import { reportRoutes } from '../api/reports.js';
 import { tokenRoutes } from '../api/tokens.js';
 import { sessionRoutes } from '../api/session.js';
 import { wallLinkRoutes } from '../api/wall-links.js';
@@ -156,6 +157,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     // first runs after a restart continue pending timers instead of starting them again.
     await alerting.start();
     closers.push(() => alerting.stop());
+    // What SLA reports are computed from (the scheduler's and the API's ad-hoc reports).
+    const reportSources = { store, checks: config.checks, alerting: config.alerting, retention: config.retention, log: opts.log };
     const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
     closers.push(() => housekeeping.stop());
     // One guard for probes and notifications alike (`security.outbound`).
@@ -233,6 +236,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       mounts: [
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
+        ['/api/v1', reportRoutes({ store, sources: reportSources, environments: config.environments, clock })],
         ['/api/v1', notificationRoutes({ store, clock, receivers: () => dispatcher?.receiverStates() ?? [], log: opts.log })],
         ...(collector ? [['/v1', collector.routes] as const] : []),
         ['/api/v1', heartbeatRoutes({ store, clock, checks: config.checks, log: opts.log })],
@@ -279,7 +283,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     // After the dispatcher: a report's messages are queued with it and sent on the dispatcher's wake.
     const reportScheduler = new ReportScheduler({
       reports: config.reports,
-      sources: { store, checks: config.checks, alerting: config.alerting, retention: config.retention, log: opts.log },
+      sources: reportSources,
       store,
       clock,
       log: opts.log,

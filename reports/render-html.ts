@@ -1,5 +1,6 @@
 // A report as one self-contained HTML page (inline CSS, no script, no external resource): readable
 // in a browser or saved as a file. Every text from the config or the store is escaped.
+import { createHash } from 'node:crypto';
 import { escapeHtml } from '../lib/html.js';
 import { formatDelta, formatPercent, formatPeriod, formatSeconds, formatSpan, formatTarget } from './format.js';
 import type { SlaReport } from './types.js';
@@ -13,6 +14,18 @@ h1{font-size:1.5rem}h2{font-size:1.15rem;margin-top:2rem}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}th,td{border-bottom:1px solid #d0d7de;padding:.3rem .5rem;text-align:right}
 th:nth-child(-n+3),td:nth-child(-n+3){text-align:left}.missed{color:#cf222e;font-weight:600}.met{color:#1a7f37}.nodata{color:#6e7781}
 .muted{color:#6e7781}`;
+
+/**
+ * The Content-Security-Policy of a report page served by Vigil: its one inline style by hash, and
+ * nothing else (no script, image, frame or form).
+ */
+export const REPORT_PAGE_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(STYLE).digest('base64')}'`,
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
 
 function td(text: string, cls = ''): string {
   return `<td${cls ? ` class="${cls}"` : ''}>${escapeHtml(text)}</td>`;

@@ -1,0 +1,120 @@
+// SLA reports over HTTP: the list (newest first, cursor paging), one report as JSON or rendered
+// (?format=md|html|csv), and an ad-hoc report for any period (POST). Stored as JSON, rendered on read.
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { MAX_REPORT_PERIOD_DAYS, DEFAULT_SLA_PERCENT } from '../config/reports.js';
+import type { Clock } from '../lib/clock.js';
+import { BadRequestError, NotFoundError } from '../lib/errors.js';
+import { canonicalTimezone } from '../rules/calendar.js';
+import { generateAdHoc } from '../reports/generate.js';
+import type { ReportSources } from '../reports/read.js';
+import { renderCsv } from '../reports/render-csv.js';
+import { REPORT_PAGE_CSP, renderHtml } from '../reports/render-html.js';
+import { renderMarkdown } from '../reports/render-markdown.js';
+import type { SlaReport } from '../reports/types.js';
+import type { ReportListItem, ReportRecord, Store } from '../store/types.js';
+import { actorOf, readBody } from './mutations.js';
+import { idParam, parseQuery } from './params.js';
+import { parseTime } from './series-params.js';
+
+export interface ReportRoutesDeps {
+  readonly store: Pick<Store, 'reports'>;
+  readonly sources: ReportSources;
+  readonly environments: readonly string[];
+  readonly clock: Clock;
+}
+
+const DAY_MS = 86_400_000;
+const DEFAULT_PAGE = 50;
+const MAX_PAGE = 500;
+
+const single = z.array(z.string()).optional().transform((values) => values?.[values.length - 1]);
+const listQuery = z.strictObject({
+  name: single,
+  cursor: single.pipe(z.string().regex(/^\d{1,15}$/, 'expected the nextCursor of the previous page').transform(Number).optional()),
+  limit: single.pipe(z.string().regex(/^\d+$/, `expected a number from 1 to ${MAX_PAGE}`).transform(Number).pipe(z.number().int().min(1).max(MAX_PAGE)).optional()),
+});
+const FORMATS = ['json', 'md', 'html', 'csv'] as const;
+const oneQuery = z.strictObject({ format: single.pipe(z.enum(FORMATS, { error: `expected one of ${FORMATS.join(', ')}` }).optional()) });
+
+const newReportBody = z.strictObject({
+  from: z.union([z.string(), z.number()]),
+  to: z.union([z.string(), z.number()]),
+  envs: z.array(z.string()).min(1).optional(),
+  sla: z.number().gt(0, 'expected a target in percent above 0').lt(100, 'expected a target in percent below 100').default(DEFAULT_SLA_PERCENT),
+  timezone: z.string().default('UTC'),
+  by: z.string().optional(),
+});
+
+/** A report as the list shows it: its figures, and where to read it. */
+function listJson(item: ReportListItem) {
+  return { ...item, links: { json: `/api/v1/reports/${item.id}`, html: `/api/v1/reports/${item.id}?format=html` } };
+}
+
+/** The routes, to mount at /api/v1. */
+export function reportRoutes(deps: ReportRoutesDeps): Hono {
+  const { store, clock } = deps;
+  const app = new Hono();
+
+  app.get('/reports', async (c) => {
+    const q = parseQuery(c, listQuery);
+    const page = await store.reports.list({ name: q.name, before: q.cursor, limit: q.limit ?? DEFAULT_PAGE });
+    return c.json({ reports: page.reports.map(listJson), nextCursor: page.nextCursor });
+  });
+
+  app.get('/reports/:id', async (c) => {
+    const id = idParam(c);
+    const { format = 'json' } = parseQuery(c, oneQuery);
+    const record = await store.reports.get(id);
+    if (!record) throw new NotFoundError(`no report ${id}`);
+    return reportAnswer(c, record, format);
+  });
+
+  app.post('/reports', async (c) => {
+    const body = await readBody(c, newReportBody);
+    const at = clock.now();
+    const from = timeOf('from', body.from, at);
+    const to = timeOf('to', body.to, at);
+    const problems: string[] = [];
+    if (!(to > from)) problems.push('to: must be after from');
+    if (to - from > MAX_REPORT_PERIOD_DAYS * DAY_MS) problems.push(`to: a report covers at most ${MAX_REPORT_PERIOD_DAYS} days`);
+    if (to > at) problems.push('to: must not be in the future (the report would count time not yet measured as no data)');
+    const timezone = canonicalTimezone(body.timezone);
+    if (timezone === null) problems.push(`timezone: unknown timezone "${body.timezone.slice(0, 50)}"; expected an IANA name like Europe/Berlin`);
+    const unknown = (body.envs ?? []).filter((env) => !deps.environments.includes(env));
+    if (unknown.length) problems.push(`envs: unknown environment ${unknown.map((e) => `"${e.slice(0, 50)}"`).join(', ')}; environments are ${deps.environments.join(', ')}`);
+    if (problems.length) throw new BadRequestError(problems.join('; '));
+    const record = await generateAdHoc(
+      deps.sources,
+      store,
+      { from, to, timezone: timezone!, envs: body.envs ?? null, target: Math.round(body.sla * 1e10) / 1e12, createdBy: actorOf(c, body.by) },
+      at,
+    );
+    const { body: _body, ...item } = record;
+    return c.json({ report: listJson(item) }, 201);
+  });
+
+  return app;
+}
+
+function timeOf(name: string, value: string | number, at: number): number {
+  const ms = parseTime(String(value), at);
+  if (ms === null) throw new BadRequestError(`${name}: expected epoch milliseconds, an ISO date, "now" or "now-7d", got "${String(value).slice(0, 50)}"`);
+  return ms;
+}
+
+function reportAnswer(c: Context, record: ReportRecord, format: (typeof FORMATS)[number]): Response {
+  const report = JSON.parse(record.body) as SlaReport;
+  const { body: _body, ...item } = record;
+  const file = `${record.name}-${new Date(record.periodStart).toISOString().slice(0, 10)}`;
+  switch (format) {
+    case 'json':
+      return c.json({ ...listJson(item), report });
+    case 'md':
+      return c.body(renderMarkdown(report), 200, { 'content-type': 'text/markdown; charset=utf-8' });
+    case 'html':
+      return c.body(renderHtml(report), 200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': REPORT_PAGE_CSP });
+    case 'csv':
+      return c.body(renderCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${file}.csv"` });
+  }
+}
