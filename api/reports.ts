@@ -2,15 +2,15 @@
 // (?format=md|html|csv), and an ad-hoc report for any period (POST). Stored as JSON, rendered on read.
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { MAX_REPORT_PERIOD_DAYS, DEFAULT_SLA_PERCENT } from '../config/reports.js';
+import { DEFAULT_SLA_PERCENT } from '../config/reports.js';
+import { periodProblems } from '../reports/period.js';
 import type { Clock } from '../lib/clock.js';
 import { BadRequestError, NotFoundError } from '../lib/errors.js';
 import { canonicalTimezone } from '../rules/calendar.js';
 import { generateAdHoc } from '../reports/generate.js';
 import type { ReportSources } from '../reports/read.js';
-import { renderCsv } from '../reports/render-csv.js';
-import { REPORT_PAGE_CSP, renderHtml } from '../reports/render-html.js';
-import { renderMarkdown } from '../reports/render-markdown.js';
+import { REPORT_PAGE_CSP } from '../reports/render-html.js';
+import { REPORT_FORMATS, renderReport, type ReportFormat } from '../reports/render.js';
 import type { SlaReport } from '../reports/types.js';
 import type { ReportListItem, ReportRecord, Store } from '../store/types.js';
 import { actorOf, readBody } from './mutations.js';
@@ -24,7 +24,6 @@ export interface ReportRoutesDeps {
   readonly clock: Clock;
 }
 
-const DAY_MS = 86_400_000;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 500;
 
@@ -34,8 +33,7 @@ const listQuery = z.strictObject({
   cursor: single.pipe(z.string().regex(/^\d{1,15}$/, 'expected the nextCursor of the previous page').transform(Number).optional()),
   limit: single.pipe(z.string().regex(/^\d+$/, `expected a number from 1 to ${MAX_PAGE}`).transform(Number).pipe(z.number().int().min(1).max(MAX_PAGE)).optional()),
 });
-const FORMATS = ['json', 'md', 'html', 'csv'] as const;
-const oneQuery = z.strictObject({ format: single.pipe(z.enum(FORMATS, { error: `expected one of ${FORMATS.join(', ')}` }).optional()) });
+const oneQuery = z.strictObject({ format: single.pipe(z.enum(REPORT_FORMATS, { error: `expected one of ${REPORT_FORMATS.join(', ')}` }).optional()) });
 
 const newReportBody = z.strictObject({
   from: z.union([z.string(), z.number()]),
@@ -75,10 +73,7 @@ export function reportRoutes(deps: ReportRoutesDeps): Hono {
     const at = clock.now();
     const from = timeOf('from', body.from, at);
     const to = timeOf('to', body.to, at);
-    const problems: string[] = [];
-    if (!(to > from)) problems.push('to: must be after from');
-    if (to - from > MAX_REPORT_PERIOD_DAYS * DAY_MS) problems.push(`to: a report covers at most ${MAX_REPORT_PERIOD_DAYS} days`);
-    if (to > at) problems.push('to: must not be in the future (the report would count time not yet measured as no data)');
+    const problems = periodProblems({ from, to }, at);
     const timezone = canonicalTimezone(body.timezone);
     if (timezone === null) problems.push(`timezone: unknown timezone "${body.timezone.slice(0, 50)}"; expected an IANA name like Europe/Berlin`);
     const unknown = (body.envs ?? []).filter((env) => !deps.environments.includes(env));
@@ -103,18 +98,14 @@ function timeOf(name: string, value: string | number, at: number): number {
   return ms;
 }
 
-function reportAnswer(c: Context, record: ReportRecord, format: (typeof FORMATS)[number]): Response {
+function reportAnswer(c: Context, record: ReportRecord, format: ReportFormat): Response {
   const report = JSON.parse(record.body) as SlaReport;
   const { body: _body, ...item } = record;
+  // JSON: the stored figures and links beside the report.
+  if (format === 'json') return c.json({ ...listJson(item), report });
+  const { text, contentType } = renderReport(report, format);
   const file = `${record.name}-${new Date(record.periodStart).toISOString().slice(0, 10)}`;
-  switch (format) {
-    case 'json':
-      return c.json({ ...listJson(item), report });
-    case 'md':
-      return c.body(renderMarkdown(report), 200, { 'content-type': 'text/markdown; charset=utf-8' });
-    case 'html':
-      return c.body(renderHtml(report), 200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': REPORT_PAGE_CSP });
-    case 'csv':
-      return c.body(renderCsv(report), 200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${file}.csv"` });
-  }
+  const extra: Record<string, string> =
+    format === 'html' ? { 'content-security-policy': REPORT_PAGE_CSP } : format === 'csv' ? { 'content-disposition': `attachment; filename="${file}.csv"` } : {};
+  return c.body(text, 200, { 'content-type': contentType, ...extra });
 }

@@ -10,10 +10,9 @@ import { isPlainObject } from './expand.js';
 import { humanErrorMap, issuesToProblems, suggest, type PathSegment, type RawProblem } from './issues.js';
 import { ENV_PATTERN, NAME_PATTERN } from './names.js';
 import { checkNames } from './notify.js';
+import { MAX_PERIOD_DAYS as MAX_REPORT_PERIOD_DAYS } from '../reports/period.js';
 
 const DAY_MS = 86_400_000;
-/** The longest period: a quarter, which the 1-minute rollups (90 days by default) still mostly cover. */
-export const MAX_REPORT_PERIOD_DAYS = 92;
 /** The name ad-hoc reports (API, CLI) are stored under; no scheduled report may take it. */
 export const AD_HOC_REPORT_NAME = 'ad-hoc';
 /** The availability target when a report does not say. */

@@ -41,3 +41,15 @@ export function latestRun(cron: CronSchedule, timezone: string, at: number, look
     if (windowMs >= lookbackMs) return null;
   }
 }
+
+/** The longest period a report covers: a quarter (the `period:` of a scheduled one, or an ad-hoc request). */
+export const MAX_PERIOD_DAYS = 92;
+
+/** What is wrong with an ad-hoc period [from, to) asked at `at`, one problem a line; empty when it is fine. */
+export function periodProblems(period: Period, at: number): string[] {
+  const problems: string[] = [];
+  if (!(period.to > period.from)) problems.push('to: must be after from');
+  if (period.to - period.from > MAX_PERIOD_DAYS * DAY_MS) problems.push(`to: a report covers at most ${MAX_PERIOD_DAYS} days`);
+  if (period.to > at) problems.push('to: must not be in the future (the report would count time not yet measured as no data)');
+  return problems;
+}
