@@ -16,6 +16,20 @@ export type TeamsConfig = z.output<typeof schema>;
 
 const COLOR: Record<string, string> = { page: 'attention', ticket: 'warning', info: 'accent' };
 
+/** A Workflows message holding one Adaptive Card 1.4. */
+function cardMessage(body: unknown[], actions: unknown[]) {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, actions },
+      },
+    ],
+  };
+}
+
 export const teams: ReceiverKind<TeamsConfig> = {
   kind: 'teams',
   schema,
@@ -51,16 +65,7 @@ export const teams: ReceiverKind<TeamsConfig> = {
     }
     const hidden = message.alerts.length - shown.length;
     if (hidden > 0) body.push({ type: 'TextBlock', text: `and ${hidden} more: ${baseUrl}/#/incidents`, wrap: true, isSubtle: true });
-    return jsonRequest(config.url, {
-      type: 'message',
-      attachments: [
-        {
-          contentType: 'application/vnd.microsoft.card.adaptive',
-          contentUrl: null,
-          content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, actions },
-        },
-      ],
-    });
+    return jsonRequest(config.url, cardMessage(body, actions));
   },
   renderReport({ config, report, baseUrl }) {
     const body = [
@@ -68,16 +73,7 @@ export const teams: ReceiverKind<TeamsConfig> = {
       ...reportLines(report).map((line) => ({ type: 'TextBlock', text: truncate(line, TEAMS_LIMITS.text), wrap: true, spacing: 'None' })),
     ];
     const actions = [{ type: 'Action.OpenUrl', title: 'Full report', url: reportUrl(baseUrl, report.id) }];
-    return jsonRequest(config.url, {
-      type: 'message',
-      attachments: [
-        {
-          contentType: 'application/vnd.microsoft.card.adaptive',
-          contentUrl: null,
-          content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, actions },
-        },
-      ],
-    });
+    return jsonRequest(config.url, cardMessage(body, actions));
   },
   classify: (answer) => classifyHttp(answer, [404, 410]),
 };

@@ -14,15 +14,7 @@ export interface DeclaredCheck {
   readonly check: string;
 }
 
-export interface ReportInput {
-  readonly name: string;
-  readonly from: number;
-  readonly to: number;
-  readonly timezone: string;
-  readonly generatedAt: number;
-  readonly resolution: '1m' | '1h';
-  readonly envs: readonly string[] | null;
-  /** Availability target of a service, a fraction (0.999). */
+export interface ReportInput extends Pick<SlaReport, 'name' | 'from' | 'to' | 'timezone' | 'generatedAt' | 'resolution' | 'envs'> {  /** Availability target of a service, a fraction (0.999). */
   readonly targetFor: (env: string, service: string) => number;
   readonly declared: readonly DeclaredCheck[];
   /** By checkKey. */

@@ -3,6 +3,7 @@
 // day of minutes at a time, so a fleet of thousands of checks never holds a week of points at once.
 import type { CheckSpec } from '../probes/probe.js';
 import type { AlertingConfig } from '../rules/types.js';
+import { ACCOUNTING_QUERY_LIMITS, AVAILABILITY_METRIC, LATENCY_METRIC } from '../rules/slo-accounting.js';
 import { MAX_PAGE_LIMIT } from '../store/paging.js';
 import type { Incident, LabelMatcher, Retention, SampleStore, Store } from '../store/types.js';
 import { checkKey, MaintenanceIndex, tallyAvailability, type CheckTally } from './availability.js';
@@ -14,10 +15,8 @@ import type { LatencyQuantiles, SlaReport } from './types.js';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-const AVAILABILITY_METRIC = 'probe_success';
-const LATENCY_METRIC = 'probe_duration_seconds';
 /** A report reads more than a chart: the bounds of the SLO backfill, which reads the same series. */
-const QUERY_LIMITS = { maxSeries: 100_000, maxPoints: 20_000_000, maxRowsScanned: 50_000_000 };
+const QUERY_LIMITS = ACCOUNTING_QUERY_LIMITS;
 
 /** What a report is computed from. */
 export interface ReportSources {
