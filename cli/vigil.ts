@@ -260,6 +260,7 @@ async function main(argv: string[]): Promise<void> {
     { BackupError, backupLines, restoreLines },
     { createWallLinkLines, revokeWallLinkLine, wallLinkTable },
     { reportCommandText },
+    { describeReports },
   ] = await Promise.all([
     import('../config/load.js'),
     import('../config/describe.js'),
@@ -278,6 +279,7 @@ async function main(argv: string[]): Promise<void> {
     import('./backup.js'),
     import('./wall-links.js'),
     import('./report.js'),
+    import('../config/describe-reports.js'),
   ]);
   // token and wall-link: open the store, print what `run` answers, a refusal (400/404) as the CLI's error.
   const withCliStore = async (db: string, writable: boolean, run: (store: Awaited<ReturnType<typeof openCliStore>>, now: number) => Promise<string>) => {
@@ -298,6 +300,7 @@ async function main(argv: string[]): Promise<void> {
       const color = useColor(process.stdout);
       process.stdout.write(describeConfig(config, { color }) + describeAlerting(config, { color, now: Date.now() }));
       process.stdout.write(describeNotify(config, builtinReceivers()));
+      process.stdout.write(describeReports(config, Date.now()));
       const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? config.storage ?? DEFAULT_DB;
       const baseUrl = config.server.publicUrl ?? `http://localhost:${config.server.port}`;
       process.stdout.write(await describeHeartbeats(config, db, baseUrl, Date.now()));

@@ -1,6 +1,7 @@
 // `reports:` in vigil.yaml: scheduled SLA reports with their defaults, and every mistake a person can
 // make (cron, timezone, period, scope, receivers) refused with its line and path.
 import { describe, expect, it } from 'vitest';
+import { describeReports } from '../../config/describe-reports.js';
 import { loadConfigText } from '../../config/load.js';
 import { ConfigError } from '../../lib/errors.js';
 import { builtinProbes } from '../../probes/index.js';
@@ -42,6 +43,20 @@ describe('reports: in the config', () => {
   it('defaults to UTC, the last 7 days, every environment, 99.9 % and no receivers', () => {
     const config = load('  - { name: weekly, schedule: "0 9 * * 1" }');
     expect(config.reports).toEqual([{ name: 'weekly', schedule: '0 9 * * 1', timezone: 'UTC', periodDays: 7, envs: null, target: 0.999, receivers: [] }]);
+  });
+
+  it('is described by vigil check with its next run and the days it covers', () => {
+    const config = load('  - { name: weekly-sla, schedule: "0 9 * * MON", timezone: Europe/Berlin, envs: [prod], receivers: [team-chat] }');
+    // Wednesday 2026-01-07: the next run is Monday the 12th, 09:00 Berlin.
+    expect(describeReports(config, Date.UTC(2026, 0, 7, 12))).toBe(
+      [
+        '',
+        'reports: 1',
+        '  weekly-sla  "0 9 * * MON" in Europe/Berlin: 7d of prod, target 99.9%, posted to team-chat',
+        '    next 2026-01-12T08:00:00.000Z, covering 2026-01-05 – 2026-01-11 (Europe/Berlin)',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('has no reports when the section is absent', () => {
