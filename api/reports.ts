@@ -45,7 +45,22 @@ const newReportBody = z.strictObject({
 });
 
 /** A report as the list shows it: its figures, and where to read it. */
-function listJson(item: ReportListItem) {
+export interface ReportListJson extends ReportListItem {
+  readonly links: { readonly json: string; readonly html: string };
+}
+
+/** `GET /api/v1/reports` */
+export interface ReportListResponse {
+  readonly reports: readonly ReportListJson[];
+  readonly nextCursor: number | null;
+}
+
+/** `GET /api/v1/reports/:id` (JSON) */
+export interface ReportDetailResponse extends ReportListJson {
+  readonly report: SlaReport;
+}
+
+function listJson(item: ReportListItem): ReportListJson {
   return { ...item, links: { json: `/api/v1/reports/${item.id}`, html: `/api/v1/reports/${item.id}?format=html` } };
 }
 
@@ -57,7 +72,8 @@ export function reportRoutes(deps: ReportRoutesDeps): Hono {
   app.get('/reports', async (c) => {
     const q = parseQuery(c, listQuery);
     const page = await store.reports.list({ name: q.name, before: q.cursor, limit: q.limit ?? DEFAULT_PAGE });
-    return c.json({ reports: page.reports.map(listJson), nextCursor: page.nextCursor });
+    const body: ReportListResponse = { reports: page.reports.map(listJson), nextCursor: page.nextCursor };
+    return c.json(body);
   });
 
   app.get('/reports/:id', async (c) => {
@@ -102,7 +118,7 @@ function reportAnswer(c: Context, record: ReportRecord, format: ReportFormat): R
   const report = JSON.parse(record.body) as SlaReport;
   const { body: _body, ...item } = record;
   // JSON: the stored figures and links beside the report.
-  if (format === 'json') return c.json({ ...listJson(item), report });
+  if (format === 'json') return c.json({ ...listJson(item), report } satisfies ReportDetailResponse);
   const { text, contentType } = renderReport(report, format);
   const file = `${record.name}-${new Date(record.periodStart).toISOString().slice(0, 10)}`;
   const extra: Record<string, string> =

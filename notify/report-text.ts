@@ -2,9 +2,9 @@
 import type { ReportDigest } from '../reports/digest.js';
 import { formatDelta, formatPercent, formatPeriod, formatSpan, formatTarget } from '../reports/format.js';
 
-/** The full report as a readable page: `<baseUrl>/api/v1/reports/<id>?format=html`. */
+/** The full report on the dashboard: `<baseUrl>/#/reports/<id>` (it links the HTML, Markdown and CSV forms). */
 export function reportUrl(baseUrl: string, id: number): string {
-  return `${baseUrl.replace(/\/+$/, '')}/api/v1/reports/${id}?format=html`;
+  return `${baseUrl.replace(/\/+$/, '')}/#/reports/${id}`;
 }
 
 /** `[REPORT] weekly-sla 2026-01-05 – 2026-01-11 (UTC): 99.953%`. */

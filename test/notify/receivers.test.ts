@@ -100,7 +100,7 @@ describe.each(registry.kinds())('the %s receiver', (name) => {
     assertNoSecretLeak(kind, config, secrets, request, allowedIn);
     const body = JSON.parse(request.body);
     const text = JSON.stringify(body);
-    expect(text).toContain(`${BASE}/api/v1/reports/42?format=html`);
+    expect(text).toContain(`${BASE}/#/reports/42`);
     // The generic webhook carries the figures as data; the others say them.
     expect(text).toContain(name === 'webhook' ? '"availability":0.99812' : '99.812%');
     expect(text.toLowerCase()).toContain('mttr');

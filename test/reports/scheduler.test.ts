@@ -130,7 +130,7 @@ describe('a report message', () => {
     expect(section).toContain('Fleet availability 99.702%');
     expect(section).toContain('prod/api: 99.702% (target 99.9%)');
     expect(section).toContain('Incidents: 0');
-    expect(slack.blocks[2].elements[0].url).toBe(`https://vigil.example.com/api/v1/reports/${id}?format=html`);
+    expect(slack.blocks[2].elements[0].url).toBe(`https://vigil.example.com/#/reports/${id}`);
 
     const hook = sink.received.find((r) => r.path === '/hook')!;
     const body = JSON.parse(hook.body);

@@ -41,7 +41,7 @@ reports:
       expect(body.data.report).toMatchObject({ name: 'daily', services: 1, servicesWithoutData: 1 });
       const list = (await (await first.app.request('/api/v1/reports')).json()) as { reports: Array<{ id: number; name: string }> };
       expect(list.reports.map((r) => r.name)).toEqual(['daily']);
-      expect(body.data.url).toBe(`${first.url}/api/v1/reports/${list.reports[0]!.id}?format=html`);
+      expect(body.data.url).toBe(`${first.url}/#/reports/${list.reports[0]!.id}`);
     } finally {
       await first.stop();
     }
