@@ -1,13 +1,12 @@
 // A report computed from a real store: availability from probe_success with no-data and maintenance
 // time left out, latency quantiles, incidents with MTTA and MTTR, the SLO budget, the period before,
 // and the fleet summary worst first. Series are written minute by minute and rolled up as Vigil does.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { loadConfigText } from '../../config/load.js';
 import { builtinProbes } from '../../probes/index.js';
 import { buildReport } from '../../reports/read.js';
-import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import type { Sample, Store } from '../../store/types.js';
-import { tempDbPath } from '../helpers/temp-db.js';
+import { describeEachEngine, type TestEngine } from '../helpers/stores.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -51,8 +50,8 @@ function probes(env: string, service: string, check: string, from: number, to: n
   return samples;
 }
 
-async function storeWith(samples: readonly Sample[]): Promise<Store> {
-  const store = await openSqliteStore(tempDbPath(), { readers: 0 });
+async function storeWith(engine: TestEngine, samples: readonly Sample[]): Promise<Store> {
+  const store = await engine.open();
   for (let i = 0; i < samples.length; i += 5000) await store.samples.append(samples.slice(i, i + 5000));
   while ((await store.samples.rollUp(GENERATED)).more);
   return store;
@@ -71,10 +70,10 @@ async function addIncidents(store: Store, list: ReturnType<typeof incident>[]): 
   }
 }
 
-describe('an SLA report computed from the store', () => {
+describeEachEngine('an SLA report computed from the store', (engine) => {
   it('counts availability over time with data, leaves maintenance out and says how much time had no data', async () => {
     let slow = 0;
-    const store = await storeWith([
+    const store = await storeWith(engine, [
       // api: 30 failed minutes, and 2 hours with no result at all; all good the day before.
       ...probes('prod', 'api', 'http', FROM, TO, (m) => (m >= 600 && m < 720 ? null : m >= 100 && m < 130 ? 0 : 1)),
       ...probes('prod', 'api', 'http', FROM - DAY, FROM, () => 1),
@@ -135,11 +134,10 @@ describe('an SLA report computed from the store', () => {
     expect(slo.periodSli).toBeCloseTo(1290 / 1320, 4);
     expect(slo.budgetConsumedInPeriod).toBeCloseTo(30 / 2.76, 2);
     expect(slo.budgetRemaining).toBeCloseTo(1 - 30 / 2.76, 2);
-    await store.close();
   });
 
   it('reads hourly rollups for a period older than the 1-minute retention', async () => {
-    const store = await storeWith(probes('prod', 'api', 'http', FROM, TO, (m) => (m < 60 ? 0 : 1)));
+    const store = await storeWith(engine, probes('prod', 'api', 'http', FROM, TO, (m) => (m < 60 ? 0 : 1)));
     const report = await buildReport(
       { store, checks: [], alerting: { slos: [], maintenance: [] }, retention: { ...config.retention, oneMinuteMs: DAY }, log: () => {} },
       { name: 'old', from: FROM, to: TO, timezone: 'UTC', envs: null, target: 0.99, generatedAt: TO + 30 * DAY },
@@ -147,6 +145,5 @@ describe('an SLA report computed from the store', () => {
     expect(report.resolution).toBe('1h');
     expect(report.services[0]).toMatchObject({ env: 'prod', service: 'api', met: false, dataMs: DAY });
     expect(report.services[0]!.availability).toBeCloseTo(1380 / 1440, 6);
-    await store.close();
   });
 });

@@ -6,6 +6,7 @@ import { loadConfigText } from '../../config/load.js';
 import type { VigilConfig } from '../../config/types.js';
 import { Dispatcher } from '../../notify/dispatcher.js';
 import { builtinReceivers } from '../../notify/index.js';
+import { messageTitle } from '../../notify/text.js';
 import { builtinProbes } from '../../probes/index.js';
 import { ReportScheduler } from '../../reports/scheduler.js';
 import type { Sample, Store } from '../../store/types.js';
@@ -74,6 +75,7 @@ describeEachEngine('scheduled reports', (engine) => {
     expect(reports[0]!.availability).toBeCloseTo(1 - 30 / (7 * 1440), 6);
     expect(reports[0]!.slaMissed).toBe(1);
     const queued = (await store.outbox.list({ limit: 10 })).messages;
+    expect(messageTitle(queued[0]!.message)).toBe('[REPORT] weekly-sla 2026-01-05 – 2026-01-11 (UTC): 99.702%');
     expect(queued.map((m) => [m.receiver, m.message.kind, m.state]).sort()).toEqual([
       ['hook', 'report', 'pending'],
       ['team-chat', 'report', 'pending'],
