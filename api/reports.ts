@@ -2,7 +2,7 @@
 // (?format=md|html|csv), and an ad-hoc report for any period (POST). Stored as JSON, rendered on read.
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { DEFAULT_SLA_PERCENT } from '../config/reports.js';
+import { slaFraction } from '../config/reports.js';
 import { periodProblems } from '../reports/period.js';
 import type { Clock } from '../lib/clock.js';
 import { BadRequestError, NotFoundError } from '../lib/errors.js';
@@ -39,7 +39,7 @@ const newReportBody = z.strictObject({
   from: z.union([z.string(), z.number()]),
   to: z.union([z.string(), z.number()]),
   envs: z.array(z.string()).min(1).optional(),
-  sla: z.number().gt(0, 'expected a target in percent above 0').lt(100, 'expected a target in percent below 100').default(DEFAULT_SLA_PERCENT),
+  sla: z.number().gt(0, 'expected a target in percent above 0').lt(100, 'expected a target in percent below 100').optional(),
   timezone: z.string().default('UTC'),
   by: z.string().optional(),
 });
@@ -98,7 +98,7 @@ export function reportRoutes(deps: ReportRoutesDeps): Hono {
     const record = await generateAdHoc(
       deps.sources,
       store,
-      { from, to, timezone: timezone!, envs: body.envs ?? null, target: Math.round(body.sla * 1e10) / 1e12, createdBy: actorOf(c, body.by) },
+      { from, to, timezone: timezone!, envs: body.envs ?? null, target: body.sla === undefined ? null : slaFraction(body.sla), createdBy: actorOf(c, body.by) },
       at,
     );
     const { body: _body, ...item } = record;

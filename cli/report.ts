@@ -1,6 +1,6 @@
 // `vigil report`: an SLA report of any period, computed from the store vigil serve writes and printed
 // (Markdown by default). It only reads: nothing is stored or sent.
-import { DEFAULT_SLA_PERCENT, AD_HOC_REPORT_NAME } from '../config/reports.js';
+import { AD_HOC_REPORT_NAME, slaFraction } from '../config/reports.js';
 import type { VigilConfig } from '../config/types.js';
 import { BadRequestError } from '../lib/errors.js';
 import { canonicalTimezone } from '../rules/calendar.js';
@@ -35,13 +35,13 @@ export async function reportCommandText(store: Pick<Store, 'samples' | 'incident
   if (!REPORT_FORMATS.includes(format)) problems.push(`--format: expected one of ${REPORT_FORMATS.join(', ')}, got "${options.format}"`);
   const envs = options.envs === undefined ? null : options.envs.split(',').map((env) => env.trim()).filter(Boolean);
   for (const env of envs ?? []) if (!config.environments.includes(env)) problems.push(`--envs: unknown environment "${env}"; environments are ${config.environments.join(', ')}`);
-  const sla = options.sla === undefined ? DEFAULT_SLA_PERCENT : Number(options.sla.replace(/%$/, ''));
-  if (!(sla > 0 && sla < 100)) problems.push(`--sla: expected a target in percent above 0 and below 100, like 99.9, got "${options.sla}"`);
+  const sla = options.sla === undefined ? null : Number(options.sla.replace(/%$/, ''));
+  if (sla !== null && !(sla > 0 && sla < 100)) problems.push(`--sla: expected a target in percent above 0 and below 100, like 99.9, got "${options.sla}"`);
   const timezone = canonicalTimezone(options.timezone ?? 'UTC');
   if (timezone === null) problems.push(`--timezone: unknown timezone "${options.timezone}"; expected an IANA name like Europe/Berlin`);
   if (problems.length === 0) problems.push(...periodProblems({ from, to }, at).map((problem) => `--${problem}`));
   if (problems.length) throw new BadRequestError(problems.join('\n'));
-  const sources = { store, checks: config.checks, alerting: config.alerting, retention: config.retention, log: (line: string) => process.stderr.write(`${line}\n`) };
-  const report = await buildReport(sources, { name: AD_HOC_REPORT_NAME, from, to, timezone: timezone!, envs, target: Math.round(sla * 1e10) / 1e12, generatedAt: at });
+  const sources = { store, checks: config.checks, services: config.services, alerting: config.alerting, retention: config.retention, log: (line: string) => process.stderr.write(`${line}\n`) };
+  const report = await buildReport(sources, { name: AD_HOC_REPORT_NAME, from, to, timezone: timezone!, envs, target: sla === null ? null : slaFraction(sla), generatedAt: at });
   return renderReport(report, format).text;
 }

@@ -158,7 +158,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     await alerting.start();
     closers.push(() => alerting.stop());
     // What SLA reports are computed from (the scheduler's and the API's ad-hoc reports).
-    const reportSources = { store, checks: config.checks, alerting: config.alerting, retention: config.retention, log: opts.log };
+    const reportSources = { store, checks: config.checks, services: config.services, alerting: config.alerting, retention: config.retention, log: opts.log };
     const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
     closers.push(() => housekeeping.stop());
     // One guard for probes and notifications alike (`security.outbound`).

@@ -13,7 +13,7 @@ export function describeReports(config: Pick<VigilConfig, 'reports'>, now: numbe
     const next = nextCron(report.schedule, now, report.timezone);
     const scope = report.envs ? report.envs.join(', ') : 'every environment';
     const to = report.receivers.length ? `posted to ${report.receivers.join(', ')}` : 'stored, posted to no one';
-    lines.push(`  ${report.name}  "${report.schedule}" in ${report.timezone}: ${report.periodDays}d of ${scope}, target ${Number((report.target * 100).toFixed(4))}%, ${to}`);
+    lines.push(`  ${report.name}  "${report.schedule}" in ${report.timezone}: ${report.periodDays}d of ${scope}, target ${report.target === null ? 'each service\'s (default 99.9%)' : `${Number((report.target * 100).toFixed(4))}%`}, ${to}`);
     if (next !== null) {
       const period = periodOfRun(next, report.periodDays, report.timezone);
       lines.push(`    next ${new Date(next).toISOString()}, covering ${formatPeriod(period.from, period.to, report.timezone)}`);

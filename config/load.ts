@@ -12,7 +12,7 @@ import type { ProbeRegistry } from '../probes/probe.js';
 import type { ReceiverRegistry } from '../notify/receiver.js';
 import { builtinReceivers } from '../notify/index.js';
 import { compileNotify } from './notify.js';
-import { compileReports } from './reports.js';
+import { compileReports, slaFraction } from './reports.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import { DEFAULT_OTLP_CONFIG, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_SESSION_LIFETIME_MS, type OtlpConfig, type ServerConfig, type ServiceSpec, type VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema, type ConfigDocument } from './schema.js';
@@ -94,6 +94,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
       description: service.description ?? null,
       // Shared, not copied, when the service runs everywhere: a config may have thousands of services.
       environments: written === null ? environments : environments.filter((env) => written.has(env)),
+      sla: service.sla === undefined ? null : slaFraction(service.sla),
     };
   });
   const written = document.storage?.retention;

@@ -28,12 +28,17 @@ export interface ReportSpec {
   readonly periodDays: number;
   /** Environments in scope; null: all. */
   readonly envs: readonly string[] | null;
-  /** Availability target, a fraction (0.999). */
-  readonly target: number;
+  /** Availability target, a fraction (0.999); null: each service's `sla:`, else DEFAULT_SLA_PERCENT. */
+  readonly target: number | null;
   readonly receivers: readonly string[];
 }
 
-const slaSchema = z
+/** A percent target as the fraction reports compare with: 99.9 → 0.999 (rounded, not 0.9990000000000001). */
+export function slaFraction(percent: number): number {
+  return Math.round(percent * 1e10) / 1e12;
+}
+
+export const slaSchema = z
   .union([z.number(), z.string()])
   .transform((written, ctx) => {
     const percent = typeof written === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(written) : null;
@@ -44,7 +49,7 @@ const slaSchema = z
     }
     return value;
   })
-  .meta({ description: `Availability target in percent (default ${DEFAULT_SLA_PERCENT}): 99.9 or "99.95%"` });
+  .meta({ description: 'Availability target in percent: 99.9 or "99.95%"' });
 
 const periodSchema = duration().superRefine((ms, ctx) => {
   if (ms % DAY_MS !== 0 || ms < DAY_MS || ms > MAX_REPORT_PERIOD_DAYS * DAY_MS) {
@@ -62,7 +67,7 @@ export const reportItemSchema = z.strictObject({
   timezone: timezoneSchema().default('UTC').meta({ description: 'IANA timezone of the schedule and of the period\'s days (default UTC)' }),
   period: periodSchema.prefault('7d').meta({ description: 'Full days before the run\'s day it covers (default 7d, at most 92d)' }),
   envs: z.array(z.string().regex(ENV_PATTERN, 'expected an environment name like "prod"')).min(1).optional().meta({ description: 'Environments in scope (default all)' }),
-  sla: slaSchema.prefault(DEFAULT_SLA_PERCENT),
+  sla: slaSchema.optional().meta({ description: `Availability target in percent for every service (default: each service's sla, else ${DEFAULT_SLA_PERCENT}): 99.9 or "99.95%"` }),
   receivers: z.array(z.string().min(1)).default([]).meta({ description: 'Receivers from notify.receivers it is posted to (chat, email, webhook kinds)' }),
 });
 
@@ -113,7 +118,7 @@ export function compileReports(raw: unknown, opts: ReportsCompileOptions): { rep
       timezone: item.timezone,
       periodDays: item.period / DAY_MS,
       envs: item.envs ?? null,
-      target: Math.round(item.sla * 1e10) / 1e12,
+      target: item.sla === undefined ? null : slaFraction(item.sla),
       receivers: item.receivers,
     };
   });

@@ -11,7 +11,7 @@ import { alertingSettingsSchema, defaultsSchema, inhibitSchema, maintenanceSchem
 import { builtinReceivers } from '../notify/index.js';
 import { notifySchema } from './notify-schema.js';
 import { serverLimitsShape } from './server-schema.js';
-import { reportsSchema } from './reports.js';
+import { reportsSchema, slaSchema } from './reports.js';
 
 export { ENV_PATTERN, NAME_PATTERN };
 
@@ -98,6 +98,7 @@ export function serviceSchema(checkItem: z.ZodType, opts: { deferAlerting?: bool
       .min(1)
       .optional()
       .meta({ description: 'Runbook link, templated per check: https://runbooks.example.com/api/{{check}}' }),
+    sla: slaSchema.optional().meta({ description: 'Availability target of the service in percent, for SLA reports that set none (default 99.9)' }),
     checks: z.array(checkItem).default([]).meta({ description: 'Checks: one probe kind each, e.g. - http: { url: …, every: 15s }' }),
     defaults: alerting.defaults,
     slos: alerting.slos,

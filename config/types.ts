@@ -14,6 +14,8 @@ export interface ServiceSpec {
   readonly description: string | null;
   /** Environments this service runs in (a subset of the config's, default all). */
   readonly environments: readonly string[];
+  /** `sla:`: its availability target as a fraction (0.999), for SLA reports that set none; null when not written. */
+  readonly sla: number | null;
 }
 
 /** The OTLP receiver (`otlp:`), defaults applied. */

@@ -68,7 +68,8 @@ export async function generateScheduled(
 export interface AdHocRequest extends Period {
   readonly timezone: string;
   readonly envs: readonly string[] | null;
-  readonly target: number;
+  /** Null: each service's own target. */
+  readonly target: number | null;
   readonly createdBy: string;
 }
 

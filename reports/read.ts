@@ -2,6 +2,8 @@
 // incidents, SLO events) and hands it to computeReport. The I/O edge of reports/: bounded reads, a
 // day of minutes at a time, so a fleet of thousands of checks never holds a week of points at once.
 import type { CheckSpec } from '../probes/probe.js';
+import { DEFAULT_SLA_PERCENT, slaFraction } from '../config/reports.js';
+import type { ServiceSpec } from '../config/types.js';
 import type { AlertingConfig } from '../rules/types.js';
 import { ACCOUNTING_QUERY_LIMITS, AVAILABILITY_METRIC, LATENCY_METRIC } from '../rules/slo-accounting.js';
 import { MAX_PAGE_LIMIT } from '../store/paging.js';
@@ -15,6 +17,7 @@ import type { LatencyQuantiles, SlaReport } from './types.js';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+const DEFAULT_TARGET = slaFraction(DEFAULT_SLA_PERCENT);
 /** A report reads more than a chart: the bounds of the SLO backfill, which reads the same series. */
 const QUERY_LIMITS = ACCOUNTING_QUERY_LIMITS;
 
@@ -22,6 +25,8 @@ const QUERY_LIMITS = ACCOUNTING_QUERY_LIMITS;
 export interface ReportSources {
   readonly store: Pick<Store, 'samples' | 'incidents'>;
   readonly checks: readonly CheckSpec[];
+  /** The services' own targets (`sla:`), for a report that sets none. */
+  readonly services: readonly Pick<ServiceSpec, 'name' | 'sla'>[];
   readonly alerting: Pick<AlertingConfig, 'slos' | 'maintenance'>;
   readonly retention: Retention;
   readonly log: (line: string) => void;
@@ -33,8 +38,8 @@ export interface ReportRequest extends Period {
   readonly timezone: string;
   /** Environments in scope; null: all. */
   readonly envs: readonly string[] | null;
-  /** Availability target, a fraction (0.999). */
-  readonly target: number;
+  /** Availability target of every service, a fraction (0.999); null: each service's own, else the default. */
+  readonly target: number | null;
   /** When it is computed: decides the rollups read and the age of open incidents. */
   readonly generatedAt: number;
 }
@@ -44,6 +49,7 @@ export async function buildReport(sources: ReportSources, request: ReportRequest
   const { store, alerting } = sources;
   const inScope = (env: string) => request.envs === null || request.envs.includes(env);
   const envMatchers = request.envs === null ? [[]] : request.envs.map((env): LabelMatcher[] => [{ label: 'env', op: '=', value: env }]);
+  const serviceTargets = new Map(sources.services.flatMap((service) => (service.sla === null ? [] : [[service.name, service.sla] as const])));
   const stepMs = stepFor(request.from, request.generatedAt, sources.retention);
   const maintenance = new MaintenanceIndex(alerting.maintenance, request.from, request.to);
   const tallies = await readAvailability(store.samples, envMatchers, request, stepMs, maintenance);
@@ -67,7 +73,7 @@ export async function buildReport(sources: ReportSources, request: ReportRequest
     generatedAt: request.generatedAt,
     resolution: stepMs === MINUTE_MS ? '1m' : '1h',
     envs: request.envs,
-    targetFor: () => request.target,
+    targetFor: (_env, service) => request.target ?? serviceTargets.get(service) ?? DEFAULT_TARGET,
     declared: sources.checks.filter((check) => inScope(check.env)).map((check) => ({ env: check.env, service: check.service, check: check.name })),
     tallies,
     previous: previous.size > 0 ? previous : null,

@@ -27,7 +27,7 @@ async function api() {
   }
   await store.samples.append(samples);
   while ((await store.samples.rollUp(NOW)).more);
-  const sources = { store, checks: [], alerting: { slos: [], maintenance: [] }, retention: DEFAULT_RETENTION, log: () => {} };
+  const sources = { store, checks: [], services: [], alerting: { slos: [], maintenance: [] }, retention: DEFAULT_RETENTION, log: () => {} };
   const app = new Hono();
   app.onError((err, c) => errorResponse(c, err));
   app.use('*', securityHeaders());

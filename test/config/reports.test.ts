@@ -40,13 +40,13 @@ describe('reports: in the config', () => {
     ]);
   });
 
-  it('defaults to UTC, the last 7 days, every environment, 99.9 % and no receivers', () => {
+  it("defaults to UTC, the last 7 days, every environment, each service's target and no receivers", () => {
     const config = load('  - { name: weekly, schedule: "0 9 * * 1" }');
-    expect(config.reports).toEqual([{ name: 'weekly', schedule: '0 9 * * 1', timezone: 'UTC', periodDays: 7, envs: null, target: 0.999, receivers: [] }]);
+    expect(config.reports).toEqual([{ name: 'weekly', schedule: '0 9 * * 1', timezone: 'UTC', periodDays: 7, envs: null, target: null, receivers: [] }]);
   });
 
   it('is described by vigil check with its next run and the days it covers', () => {
-    const config = load('  - { name: weekly-sla, schedule: "0 9 * * MON", timezone: Europe/Berlin, envs: [prod], receivers: [team-chat] }');
+    const config = load('  - { name: weekly-sla, schedule: "0 9 * * MON", timezone: Europe/Berlin, envs: [prod], sla: 99.9, receivers: [team-chat] }');
     // Wednesday 2026-01-07: the next run is Monday the 12th, 09:00 Berlin.
     expect(describeReports(config, Date.UTC(2026, 0, 7, 12))).toBe(
       [
@@ -56,6 +56,15 @@ describe('reports: in the config', () => {
         '    next 2026-01-12T08:00:00.000Z, covering 2026-01-05 – 2026-01-11 (Europe/Berlin)',
         '',
       ].join('\n'),
+    );
+  });
+
+  it("reads a service's own sla for the reports that set none, and refuses a wrong one", () => {
+    const text = yaml('environments: [prod]', 'services:', '  api:', '    sla: "99.95%"', '    checks: []', '  web:', '    checks: []');
+    const config = loadConfigText(text, { file: 'vigil.yaml', env: {}, registry });
+    expect(config.services.map((s) => [s.name, s.sla])).toEqual([['api', 0.9995], ['web', null]]);
+    expect(() => loadConfigText(text.replace('"99.95%"', '101'), { file: 'vigil.yaml', env: {}, registry })).toThrow(
+      /vigil\.yaml:4 services\.api\.sla: expected an availability target in percent above 0 and below 100/,
     );
   });
 

@@ -20,6 +20,7 @@ const CONFIG = `
 environments: [staging, prod]
 services:
   api:
+    sla: 99.5
     checks:
       - http: { url: "http://127.0.0.1:1/health", every: 1m }
     slos:
@@ -89,7 +90,7 @@ describeEachEngine('an SLA report computed from the store', (engine) => {
       incident(FROM - HOUR, 1, 2),
     ]);
     const report = await buildReport(
-      { store, checks: config.checks, alerting: config.alerting, retention: config.retention, log: () => {} },
+      { store, checks: config.checks, services: config.services, alerting: config.alerting, retention: config.retention, log: () => {} },
       { name: 'daily', from: FROM, to: TO, timezone: 'UTC', envs: ['prod'], target: 0.999, generatedAt: GENERATED },
     );
 
@@ -139,11 +140,21 @@ describeEachEngine('an SLA report computed from the store', (engine) => {
   it('reads hourly rollups for a period older than the 1-minute retention', async () => {
     const store = await storeWith(engine, probes('prod', 'api', 'http', FROM, TO, (m) => (m < 60 ? 0 : 1)));
     const report = await buildReport(
-      { store, checks: [], alerting: { slos: [], maintenance: [] }, retention: { ...config.retention, oneMinuteMs: DAY }, log: () => {} },
+      { store, checks: [], services: [], alerting: { slos: [], maintenance: [] }, retention: { ...config.retention, oneMinuteMs: DAY }, log: () => {} },
       { name: 'old', from: FROM, to: TO, timezone: 'UTC', envs: null, target: 0.99, generatedAt: TO + 30 * DAY },
     );
     expect(report.resolution).toBe('1h');
     expect(report.services[0]).toMatchObject({ env: 'prod', service: 'api', met: false, dataMs: DAY });
     expect(report.services[0]!.availability).toBeCloseTo(1380 / 1440, 6);
+  });
+
+  it("takes each service's own sla when the report sets none, else 99.9 %", async () => {
+    const store = await storeWith(engine, [...probes('prod', 'api', 'http', FROM, TO, () => 1), ...probes('prod', 'web', 'http', FROM, TO, () => 1)]);
+    const sources = { store, checks: [], services: config.services, alerting: { slos: [], maintenance: [] }, retention: config.retention, log: () => {} };
+    const request = { name: 'daily', from: FROM, to: TO, timezone: 'UTC', envs: null, generatedAt: GENERATED };
+    const own = await buildReport(sources, { ...request, target: null });
+    expect(own.services.map((s) => [s.service, s.target])).toEqual([['api', 0.995], ['web', 0.999]]);
+    const set = await buildReport(sources, { ...request, target: 0.9999 });
+    expect(set.services.map((s) => s.target)).toEqual([0.9999, 0.9999]);
   });
 });

@@ -51,7 +51,7 @@ async function writeWeek(store: Store): Promise<void> {
 function scheduler(store: Store, config: VigilConfig, clock: { now(): number }, logs: string[] = []): ReportScheduler {
   const made = new ReportScheduler({
     reports: config.reports,
-    sources: { store, checks: config.checks, alerting: config.alerting, retention: config.retention, log: (line) => logs.push(line) },
+    sources: { store, checks: config.checks, services: config.services, alerting: config.alerting, retention: config.retention, log: (line) => logs.push(line) },
     store,
     clock,
     log: (line) => logs.push(line),
