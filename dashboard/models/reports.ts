@@ -1,3 +1,4 @@
+// The Reports pages' state: the list (polled while shown) and one report (loaded once per id).
 import { effect, signal, type ReadonlySignal } from '@preact/signals';
 import type { ReportDetailResponse, ReportListResponse } from '../../api/reports.js';
 import type { ApiClient } from '../api-client.js';
@@ -62,4 +63,10 @@ export function createReportDetailModel(options: { api: ApiClient; id: ReadonlyS
 /** `99.953%` (three decimals: a 99.9 % target is met or missed in the third); `no data` for none. */
 export function formatAvailability(fraction: number | null): string {
   return fraction === null ? 'no data' : `${(fraction * 100).toFixed(3)}%`;
+}
+
+/** `2026-01-05 – 2026-01-11`: the days a report covers, both ends included (UTC dates); one day once. */
+export function reportDays(from: number, to: number): string {
+  const day = (at: number) => new Date(at).toISOString().slice(0, 10);
+  return to - from <= 86_400_000 ? day(from) : `${day(from)} – ${day(to - 1)}`;
 }
