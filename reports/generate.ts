@@ -54,8 +54,9 @@ export async function generateScheduled(
   spec: ReportSpec,
   period: Period,
   at: number,
+  signal?: AbortSignal,
 ): Promise<{ record: ReportRecord; messages: number } | null> {
-  const report = await buildReport(sources, { name: spec.name, ...period, timezone: spec.timezone, envs: spec.envs, target: spec.target, generatedAt: at });
+  const report = await buildReport(sources, { name: spec.name, ...period, timezone: spec.timezone, envs: spec.envs, target: spec.target, generatedAt: at, signal });
   return store.transaction(async (tx) => {
     const record = await tx.reports.insertIfAbsent(newReport(report, 'scheduled', null));
     if (record === null) return null;

@@ -42,6 +42,8 @@ export interface ReportRequest extends Period {
   readonly target: number | null;
   /** When it is computed: decides the rollups read and the age of open incidents. */
   readonly generatedAt: number;
+  /** Stops the reading between queries (Vigil stopping): the call rejects with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** Reads and computes one report. */
@@ -52,9 +54,17 @@ export async function buildReport(sources: ReportSources, request: ReportRequest
   const serviceTargets = new Map(sources.services.flatMap((service) => (service.sla === null ? [] : [[service.name, service.sla] as const])));
   const stepMs = stepFor(request.from, request.generatedAt, sources.retention);
   const maintenance = new MaintenanceIndex(alerting.maintenance, request.from, request.to);
-  const tallies = await readAvailability(store.samples, envMatchers, request, stepMs, maintenance);
+  const tallies = await readAvailability(store.samples, envMatchers, request, stepMs, maintenance, request.signal);
   const before = previousPeriod(request);
-  const previous = await readAvailability(store.samples, envMatchers, before, stepFor(before.from, request.generatedAt, sources.retention), new MaintenanceIndex(alerting.maintenance, before.from, before.to));
+  const previous = await readAvailability(
+    store.samples,
+    envMatchers,
+    before,
+    stepFor(before.from, request.generatedAt, sources.retention),
+    new MaintenanceIndex(alerting.maintenance, before.from, before.to),
+    request.signal,
+  );
+  request.signal?.throwIfAborted();
   const latency = await readLatency(store.samples, envMatchers, request);
   const incidents = await readIncidents(store.incidents, request, inScope);
   const slos = await sloBudgets(
@@ -95,12 +105,14 @@ async function readAvailability(
   period: Period,
   stepMs: number,
   maintenance: MaintenanceIndex,
+  signal: AbortSignal | undefined,
 ): Promise<Map<string, CheckTally>> {
   const tallies = new Map<string, CheckTally>();
   // A day of minutes, or a month of hours, per query.
   const chunkMs = stepMs === MINUTE_MS ? DAY_MS : 30 * DAY_MS;
   for (const matchers of envMatchers) {
     for (let from = period.from; from < period.to; from += chunkMs) {
+      signal?.throwIfAborted();
       const to = Math.min(from + chunkMs, period.to);
       const query = (aggregate: 'sum' | 'count') => samples.query({ metric: AVAILABILITY_METRIC, matchers, from, to, stepMs, aggregate }, QUERY_LIMITS);
       const [sums, counts] = await Promise.all([query('sum'), query('count')]);

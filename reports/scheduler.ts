@@ -34,6 +34,8 @@ export class ReportScheduler {
   #timer: NodeJS.Timeout | null = null;
   #pass: Promise<void> | null = null;
   #stopped = false;
+  /** Aborted by stop: a report being read stops between two queries instead of holding up the shutdown. */
+  readonly #abort = new AbortController();
 
   constructor(opts: ReportSchedulerOptions) {
     this.#opts = opts;
@@ -49,6 +51,7 @@ export class ReportScheduler {
   /** Waits for a report being made, then stops; nothing runs after it returns. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#abort.abort(new Error('Vigil is stopping'));
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#pass;
@@ -68,7 +71,7 @@ export class ReportScheduler {
       const period = periodOfRun(run, spec.periodDays, spec.timezone);
       try {
         if (!(await isStored(this.#opts.store, spec.name, period.from))) {
-          const result = await generateScheduled(this.#opts.sources, this.#opts.store, spec, period, at);
+          const result = await generateScheduled(this.#opts.sources, this.#opts.store, spec, period, at, this.#abort.signal);
           if (result) {
             made.push(spec.name);
             this.#opts.log(`reports: made ${spec.name} for ${new Date(period.from).toISOString()} – ${new Date(period.to).toISOString()} (report ${result.record.id}), ${result.messages} message(s) queued`);
@@ -77,6 +80,8 @@ export class ReportScheduler {
         }
         this.#handled.set(spec.name, run);
       } catch (error) {
+        // Stopping: the next start makes it (the run is still the latest then, or a newer one is).
+        if (this.#abort.signal.aborted) break;
         // Not marked handled: the next wake (within RETRY_MS) tries this run again.
         this.#opts.log(`reports: could not make ${spec.name} (will retry): ${error instanceof Error ? error.message : String(error)}`);
       }

@@ -96,6 +96,23 @@ describeEachEngine('scheduled reports', (engine) => {
     expect((await reopened.reports.list({ limit: 10 })).reports.map((r) => r.periodStart)).toEqual([WEEK_START + 7 * DAY, WEEK_START]);
   });
 
+  it('stop a report being made at a stop: nothing is stored or sent, and the next start makes it', async () => {
+    const sink = await startReceiverSink();
+    const config = configWith(sink.url);
+    const location = await engine.location();
+    const store = await engine.open(location);
+    await writeWeek(store);
+    const logs: string[] = [];
+    const stopping = scheduler(store, config, { now: () => RUN }, logs);
+    const made = stopping.runDue(RUN);
+    await stopping.stop();
+    expect(await made).toEqual([]);
+    expect((await store.reports.list({ limit: 10 })).reports).toEqual([]);
+    expect((await store.outbox.counts()).pending).toBe(0);
+    expect(logs).toEqual([]);
+    expect(await scheduler(store, config, { now: () => RUN + 1 }).runDue(RUN + 1)).toEqual(['weekly-sla']);
+  });
+
   it('are sent once when two instances share the database', async () => {
     const sink = await startReceiverSink();
     const config = configWith(sink.url);
