@@ -288,6 +288,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       clock,
       log: opts.log,
       onQueued: () => started.wake(),
+      onResult: metrics.watchReports(config.reports.map((report) => report.name)),
     });
     reportScheduler.start();
     closers.push(() => reportScheduler.stop());

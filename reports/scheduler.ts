@@ -24,6 +24,8 @@ export interface ReportSchedulerOptions {
   readonly log: (line: string) => void;
   /** Called after a report's messages were queued (the dispatcher's wake). */
   readonly onQueued?: () => void;
+  /** Called when this instance made a report, or failed to (the metrics). */
+  readonly onResult?: (report: string, result: 'made' | 'failed', at: number) => void;
 }
 
 export class ReportScheduler {
@@ -74,6 +76,7 @@ export class ReportScheduler {
           const result = await generateScheduled(this.#opts.sources, this.#opts.store, spec, period, at, this.#abort.signal);
           if (result) {
             made.push(spec.name);
+            this.#opts.onResult?.(spec.name, 'made', at);
             this.#opts.log(`reports: made ${spec.name} for ${new Date(period.from).toISOString()} – ${new Date(period.to).toISOString()} (report ${result.record.id}), ${result.messages} message(s) queued`);
             if (result.messages > 0) this.#opts.onQueued?.();
           }
@@ -83,6 +86,7 @@ export class ReportScheduler {
         // Stopping: the next start makes it (the run is still the latest then, or a newer one is).
         if (this.#abort.signal.aborted) break;
         // Not marked handled: the next wake (within RETRY_MS) tries this run again.
+        this.#opts.onResult?.(spec.name, 'failed', at);
         this.#opts.log(`reports: could not make ${spec.name} (will retry): ${error instanceof Error ? error.message : String(error)}`);
       }
     }

@@ -42,6 +42,11 @@ reports:
       const list = (await (await first.app.request('/api/v1/reports')).json()) as { reports: Array<{ id: number; name: string }> };
       expect(list.reports.map((r) => r.name)).toEqual(['daily']);
       expect(body.data.url).toBe(`${first.url}/#/reports/${list.reports[0]!.id}`);
+      const metrics = await (await first.app.request('/metrics')).text();
+      expect(metrics).toContain('vigil_reports_total{report="daily",result="made"} 1');
+      expect(metrics).toContain('vigil_reports_total{report="daily",result="failed"} 0');
+      const made = /vigil_report_last_made_timestamp_seconds\{report="daily"\} (\S+)/.exec(metrics);
+      expect(Math.abs(Number(made?.[1]) - Date.now() / 1000)).toBeLessThan(60);
     } finally {
       await first.stop();
     }
