@@ -110,7 +110,12 @@ export class ReportScheduler {
   #wake(): void {
     if (this.#stopped) return;
     this.#pass = (async () => {
-      await this.runDue(this.#opts.clock.now());
+      try {
+        await this.runDue(this.#opts.clock.now());
+      } catch (error) {
+        // A bug, not a report's failure (those are caught per report): logged, and the schedule goes on.
+        this.#opts.log(`reports: the scheduler failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
       if (this.#stopped) return;
       const now = this.#opts.clock.now();
       this.#timer = setTimeout(() => this.#wake(), Math.max(0, this.nextWakeAt(now) - now));
