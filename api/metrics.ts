@@ -85,7 +85,15 @@ export interface VigilMetrics {
    * front) counted through the returned `observe`, and the outbox depth by state, read at each scrape.
    */
   watchNotifications(source: NotificationGaugeSource): (receiver: string, result: string) => void;
+  /**
+   * SLA reports: `vigil_reports_total{report,result}` (made, failed; every report × result at 0 up front)
+   * and `vigil_report_last_made_timestamp_seconds{report}`, through the returned `observe`.
+   */
+  watchReports(reports: readonly string[]): (report: string, result: ReportResult, at: number) => void;
 }
+
+/** What became of one scheduled report's run on this instance. */
+export type ReportResult = 'made' | 'failed';
 
 /** What /metrics reads of the rate limits: each class's refusals so far. */
 export type RateLimitSource = Readonly<Record<(typeof RATE_LIMIT_CLASSES)[number], { readonly refused: number }>>;
@@ -196,6 +204,26 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
         },
       });
       return (receiver, result) => total.inc({ receiver, result });
+    },
+    watchReports(reports) {
+      const total = new Counter({
+        name: 'vigil_reports_total',
+        help: 'Scheduled SLA reports this instance made or failed to make (it retries a failure), by report.',
+        labelNames: ['report', 'result'],
+        registers: [registry],
+      });
+      // Absent until made: an alert on time() minus it then also fires for a report never made.
+      const last = new Gauge({
+        name: 'vigil_report_last_made_timestamp_seconds',
+        help: 'When this instance last made (stored and queued for sending) each scheduled SLA report.',
+        labelNames: ['report'],
+        registers: [registry],
+      });
+      for (const report of reports) for (const result of ['made', 'failed'] as const) total.inc({ report, result }, 0);
+      return (report, result, at) => {
+        total.inc({ report, result });
+        if (result === 'made') last.set({ report }, at / 1000);
+      };
     },
     watchRateLimits(limits) {
       new Counter({

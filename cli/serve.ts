@@ -10,6 +10,7 @@ import { securityHeaders } from '../api/security-headers.js';
 import { ensureHeartbeatTokens, heartbeatRoutes } from '../api/heartbeats.js';
 import { incidentRoutes } from '../api/incidents.js';
 import { notificationRoutes } from '../api/notifications.js';
+import { reportRoutes } from '../api/reports.js';
 import { tokenRoutes } from '../api/tokens.js';
 import { sessionRoutes } from '../api/session.js';
 import { wallLinkRoutes } from '../api/wall-links.js';
@@ -42,6 +43,7 @@ import { notificationsFor, notifyPlan } from '../notify/routing.js';
 import { LoopStallMonitor } from '../lib/loop-stalls.js';
 import { localUrl } from './healthcheck.js';
 import { startHousekeeping } from '../store/housekeeping.js';
+import { ReportScheduler } from '../reports/scheduler.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 
@@ -155,6 +157,8 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     // first runs after a restart continue pending timers instead of starting them again.
     await alerting.start();
     closers.push(() => alerting.stop());
+    // What SLA reports are computed from (the scheduler's and the API's ad-hoc reports).
+    const reportSources = { store, checks: config.checks, services: config.services, alerting: config.alerting, retention: config.retention, log: opts.log };
     const housekeeping = startHousekeeping(store, config.retention, clock, { log: opts.log });
     closers.push(() => housekeeping.stop());
     // One guard for probes and notifications alike (`security.outbound`).
@@ -232,6 +236,7 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
       mounts: [
         ['/api/v1', incidentRoutes({ store, actions: alerting.actions, clock })],
         ['/api/v1', alertingRoutes({ store, alerting, maintenance: config.alerting.maintenance, clock })],
+        ['/api/v1', reportRoutes({ store, sources: reportSources, environments: config.environments, clock })],
         ['/api/v1', notificationRoutes({ store, clock, receivers: () => dispatcher?.receiverStates() ?? [], log: opts.log })],
         ...(collector ? [['/v1', collector.routes] as const] : []),
         ['/api/v1', heartbeatRoutes({ store, clock, checks: config.checks, log: opts.log })],
@@ -275,6 +280,18 @@ export async function serve(opts: ServeOptions): Promise<RunningVigil> {
     dispatcher = started;
     started.start();
     closers.push(() => started.stop());
+    // After the dispatcher: a report's messages are queued with it and sent on the dispatcher's wake.
+    const reportScheduler = new ReportScheduler({
+      reports: config.reports,
+      sources: reportSources,
+      store,
+      clock,
+      log: opts.log,
+      onQueued: () => started.wake(),
+      onResult: metrics.watchReports(config.reports.map((report) => report.name)),
+    });
+    reportScheduler.start();
+    closers.push(() => reportScheduler.stop());
     // The demo app's backup job beats on this Vigil's own heartbeat URLs, as a cron job would.
     const ownUrl = localUrl(opts.host, boundPort);
     demo?.startBackupJobs(ownUrl, heartbeats.map((record) => ({ env: record.checkId.split('/')[0]!, path: heartbeatPath(record.token) })));

@@ -14,6 +14,7 @@ Usage:
   vigil check --config vigil.yaml [--db ./data/vigil.db]
   vigil notify test <receiver> [--config vigil.yaml]
   vigil export prometheus-rules [--config vigil.yaml]
+  vigil report --config vigil.yaml [--from now-7d] [--to now] [--format md|html|csv|json] [--db PATH|URL]
   vigil token create --name NAME --role viewer|responder|admin|ingest [--expires 90d] [--db PATH|URL]
   vigil token list|revoke <id> [--db PATH|URL]
   vigil audit verify [--db PATH|URL]
@@ -46,6 +47,23 @@ Options:
   --port N        the port serve was given (default: $PORT, else server.port of the config, else 8080)
   --host HOST     the address serve listens on (default: $HOST, else 0.0.0.0)
   -h, --help      show this help`,
+  report: `Usage: vigil report --config FILE [options]
+
+Computes an SLA report of [--from, --to) from the store vigil serve writes and prints it: availability
+per environment, service and check (time without data and in maintenance left out), latency, incidents
+with MTTA and MTTR, SLO error budgets. It only reads: nothing is stored or sent (POST /api/v1/reports
+stores one).
+
+Options:
+  --config FILE      vigil.yaml (default: $VIGIL_CONFIG)
+  --from TIME        start, included: an ISO date, epoch ms or now-7d (default now-7d)
+  --to TIME          end, excluded (default now); at most 92 days after --from
+  --format F         md (default), html, csv or json
+  --envs A,B         environments in scope (default all)
+  --sla PERCENT      availability target (default 99.9)
+  --timezone TZ      IANA timezone the days are shown in (default UTC)
+  --db PATH|URL      the store (default: $VIGIL_DB, else the config's storage:, else ./data/vigil.db)
+  -h, --help         show this help`,
   check: `Usage: vigil check --config FILE [--db PATH|URL]
 
 Validates a config and prints its checks expanded per environment, then its alerting: the compiled
@@ -186,7 +204,10 @@ async function main(argv: string[]): Promise<void> {
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         ...(command === 'serve' || command === 'healthcheck' ? { port: { type: 'string' }, host: { type: 'string' } } : {}),
-        ...(['serve', 'check', 'token', 'audit', 'access-review', 'wall-link', 'backup', 'restore'].includes(command) ? { db: { type: 'string' } } : {}),
+        ...(command === 'report'
+          ? { from: { type: 'string' }, to: { type: 'string' }, format: { type: 'string' }, envs: { type: 'string' }, sla: { type: 'string' }, timezone: { type: 'string' } }
+          : {}),
+        ...(['serve', 'check', 'report', 'token', 'audit', 'access-review', 'wall-link', 'backup', 'restore'].includes(command) ? { db: { type: 'string' } } : {}),
         ...(command === 'wall-link' ? { name: { type: 'string' }, expires: { type: 'string' } } : {}),
         ...(command === 'restore' ? { force: { type: 'boolean' } } : {}),
         ...(command === 'token' ? { name: { type: 'string' }, role: { type: 'string' }, expires: { type: 'string' } } : {}),
@@ -238,6 +259,8 @@ async function main(argv: string[]): Promise<void> {
     { STOP_DEADLINE_MS, stopWithin },
     { BackupError, backupLines, restoreLines },
     { createWallLinkLines, revokeWallLinkLine, wallLinkTable },
+    { reportCommandText },
+    { describeReports },
   ] = await Promise.all([
     import('../config/load.js'),
     import('../config/describe.js'),
@@ -255,6 +278,8 @@ async function main(argv: string[]): Promise<void> {
     import('./shutdown.js'),
     import('./backup.js'),
     import('./wall-links.js'),
+    import('./report.js'),
+    import('../config/describe-reports.js'),
   ]);
   // token and wall-link: open the store, print what `run` answers, a refusal (400/404) as the CLI's error.
   const withCliStore = async (db: string, writable: boolean, run: (store: Awaited<ReturnType<typeof openCliStore>>, now: number) => Promise<string>) => {
@@ -275,9 +300,17 @@ async function main(argv: string[]): Promise<void> {
       const color = useColor(process.stdout);
       process.stdout.write(describeConfig(config, { color }) + describeAlerting(config, { color, now: Date.now() }));
       process.stdout.write(describeNotify(config, builtinReceivers()));
+      process.stdout.write(describeReports(config, Date.now()));
       const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? config.storage ?? DEFAULT_DB;
       const baseUrl = config.server.publicUrl ?? `http://localhost:${config.server.port}`;
       process.stdout.write(await describeHeartbeats(config, db, baseUrl, Date.now()));
+      return;
+    }
+    if (command === 'report') {
+      if (!configFile) fail(`report needs --config FILE\n\n${HELP.report}`);
+      const config = loadConfigFile(configFile, { env: process.env, registry: builtinProbes() });
+      const db = (values.db as string | undefined) ?? process.env.VIGIL_DB ?? config.storage ?? DEFAULT_DB;
+      await withCliStore(db, false, async (store, now) => (await reportCommandText(store, config, values as Record<string, string | undefined>, now)).trimEnd());
       return;
     }
     if (command === 'export') {

@@ -25,7 +25,7 @@ const labelNameSchema = z.string().regex(LABEL_NAME_PATTERN, 'expected a label n
 /** Label values are text; a YAML number or boolean (`code: 500`) is read as its text. */
 const labelValueSchema = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 
-function timezoneSchema() {
+export function timezoneSchema() {
   return z
     .string()
     .transform((written, ctx) => {
@@ -296,7 +296,7 @@ const instantSchema = z
   })
   .meta({ description: 'An ISO 8601 time with Z or an offset: 2026-12-01T22:00:00Z' });
 
-const cronSchema = z
+export const cronSchema = z
   .string()
   .superRefine((written, ctx) => {
     try {

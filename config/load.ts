@@ -12,6 +12,7 @@ import type { ProbeRegistry } from '../probes/probe.js';
 import type { ReceiverRegistry } from '../notify/receiver.js';
 import { builtinReceivers } from '../notify/index.js';
 import { compileNotify } from './notify.js';
+import { compileReports, slaFraction } from './reports.js';
 import { DEFAULT_RETENTION, type Retention } from '../store/types.js';
 import { DEFAULT_OTLP_CONFIG, DEFAULT_PORT, DEFAULT_SERVER_LIMITS, DEFAULT_SESSION_LIFETIME_MS, type OtlpConfig, type ServerConfig, type ServiceSpec, type VigilConfig } from './types.js';
 import { ENV_PATTERN, EXTENSION_PREFIX, NAME_PATTERN, configSchema, type ConfigDocument } from './schema.js';
@@ -72,6 +73,14 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
   for (const problem of alerting.problems) problems.push(problem);
   const notify = compileNotify(isPlainObject(data) ? data.notify : undefined, { env: opts.env, receivers: opts.receivers ?? builtinReceivers() });
   for (const problem of notify.problems) problems.push(problem);
+  const reports = compileReports(isPlainObject(data) ? data.reports : undefined, {
+    environments,
+    receivers: notify.notify.receivers,
+    // A receiver that failed its own validation is still a name the file defines: its problem is reported once.
+    receiverNames: isPlainObject(data) && isPlainObject(data.notify) && isPlainObject(data.notify.receivers) ? Object.keys(data.notify.receivers) : [],
+    kinds: opts.receivers ?? builtinReceivers(),
+  });
+  for (const problem of reports.problems) problems.push(problem);
   const secrets = new SecretValues([...expanded.secrets, ...storage.secrets, ...notify.secrets, ...urlPasswords(expanded.checks.map((check) => check.target))]);
 
   if (problems.length || !parsed.success) throw new ConfigError(locateProblems(problems, yaml, opts.file, secrets));
@@ -85,6 +94,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
       description: service.description ?? null,
       // Shared, not copied, when the service runs everywhere: a config may have thousands of services.
       environments: written === null ? environments : environments.filter((env) => written.has(env)),
+      sla: service.sla === undefined ? null : slaFraction(service.sla),
     };
   });
   const written = document.storage?.retention;
@@ -111,6 +121,7 @@ export function loadConfigText(text: string, opts: LoadOptions): VigilConfig {
     storage: storage.location,
     alerting: alerting.alerting,
     notify: notify.notify,
+    reports: reports.reports,
     outbound: outboundPolicy(document.security?.outbound),
     secrets,
   };

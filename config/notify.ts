@@ -94,8 +94,8 @@ export function compileNotify(raw: unknown, opts: NotifyCompileOptions): NotifyC
   return { notify: { receivers, routes, delivery }, problems, secrets: [...secrets] };
 }
 
-/** Every receiver name a route uses must be configured. */
-function checkNames(names: readonly string[], written: unknown, path: PathSegment[], known: readonly string[], problems: RawProblem[]): void {
+/** Every receiver name a route (or a report) uses must be configured: a problem with a did-you-mean for each that is not. */
+export function checkNames(names: readonly string[], written: unknown, path: PathSegment[], known: readonly string[], problems: RawProblem[]): void {
   names.forEach((name, i) => {
     if (known.includes(name)) return;
     const close = suggest(name, known);

@@ -39,6 +39,8 @@ export interface PublicConfig {
   readonly retention: VigilConfig['retention'];
   /** Every compiled rule (default, written, SLO), SLO, inhibit rule and maintenance window; plain data. */
   readonly alerting: AlertingConfig;
+  /** Scheduled SLA reports. */
+  readonly reports: VigilConfig['reports'];
 }
 
 /** The config with every string value scrubbed through `config.secrets`. */
@@ -73,6 +75,7 @@ export function publicConfig(config: VigilConfig): PublicConfig {
     retention: { ...config.retention },
     // Alerting strings are never interpolated from the environment; scrubbed all the same, like everything shown.
     alerting: publicValue(config.alerting, secrets) as unknown as AlertingConfig,
+    reports: publicValue(config.reports, secrets) as unknown as VigilConfig['reports'],
   };
 }
 

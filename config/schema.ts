@@ -11,6 +11,7 @@ import { alertingSettingsSchema, defaultsSchema, inhibitSchema, maintenanceSchem
 import { builtinReceivers } from '../notify/index.js';
 import { notifySchema } from './notify-schema.js';
 import { serverLimitsShape } from './server-schema.js';
+import { reportsSchema, slaSchema } from './reports.js';
 
 export { ENV_PATTERN, NAME_PATTERN };
 
@@ -97,6 +98,7 @@ export function serviceSchema(checkItem: z.ZodType, opts: { deferAlerting?: bool
       .min(1)
       .optional()
       .meta({ description: 'Runbook link, templated per check: https://runbooks.example.com/api/{{check}}' }),
+    sla: slaSchema.optional().meta({ description: 'Availability target of the service in percent, for SLA reports that set none (default 99.9)' }),
     checks: z.array(checkItem).default([]).meta({ description: 'Checks: one probe kind each, e.g. - http: { url: …, every: 15s }' }),
     defaults: alerting.defaults,
     slos: alerting.slos,
@@ -168,6 +170,8 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
   const alerting = alertingParts(opts.deferAlerting ?? false);
   // The loader validates `notify:` in config/notify.ts, receiver by receiver, after `${VAR}`s.
   const notify = opts.deferNotify ? z.unknown().optional() : notifySchema(builtinReceivers()).optional();
+  // Validated with `notify:` (config/reports.ts): a report names its receivers.
+  const reports = opts.deferNotify ? z.unknown().optional() : reportsSchema.optional();
   return z
     .strictObject({
       environments: z
@@ -256,6 +260,7 @@ export function configSchema(registry: ProbeRegistry, opts: { checkItem?: z.ZodT
       inhibit: alerting.inhibit,
       maintenance: alerting.maintenance,
       notify,
+      reports,
     })
     .meta({ title: 'Vigil configuration (vigil.yaml)' });
 }

@@ -3,6 +3,7 @@ import type { SecretValues } from '../lib/secret.js';
 import type { Retention } from '../store/types.js';
 import type { AlertingConfig } from '../rules/types.js';
 import type { NotifyConfig } from '../notify/types.js';
+import type { ReportSpec } from './reports.js';
 import type { OutboundPolicy } from '../lib/outbound-guard.js';
 
 export type { CheckSpec };
@@ -13,6 +14,8 @@ export interface ServiceSpec {
   readonly description: string | null;
   /** Environments this service runs in (a subset of the config's, default all). */
   readonly environments: readonly string[];
+  /** `sla:`: its availability target as a fraction (0.999), for SLA reports that set none; null when not written. */
+  readonly sla: number | null;
 }
 
 /** The OTLP receiver (`otlp:`), defaults applied. */
@@ -117,6 +120,8 @@ export interface VigilConfig {
   readonly outbound: OutboundPolicy;
   /** Receivers, routes and delivery settings of notifications ([N1]). */
   readonly notify: NotifyConfig;
+  /** Scheduled SLA reports (`reports:`). */
+  readonly reports: readonly ReportSpec[];
   /**
    * Every non-empty value a `${VAR}` took from the environment, in any check or runbook: what must never
    * be shown. `publicConfig` (config/public.ts) is the config as it may be shown.

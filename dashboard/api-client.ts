@@ -10,6 +10,7 @@ import type {
 } from '../api/types.js';
 import type { Matcher } from '../lib/matchers.js';
 import type { RuleStatus, SloStatus } from '../rules/types.js';
+import type { ReportDetailResponse, ReportListResponse } from '../api/reports.js';
 import type { ActionItem, IncidentEvent, Postmortem, PostmortemStatus, Silence } from '../store/types.js';
 
 /** An aggregate the series endpoint accepts. */
@@ -109,6 +110,8 @@ export interface ApiClient {
   expireSilence(id: number): Promise<Silence>;
   rules(signal?: AbortSignal): Promise<RulesResponse>;
   slos(signal?: AbortSignal): Promise<{ readonly slos: readonly SloStatus[] }>;
+  reports(query: { readonly cursor?: number }, signal?: AbortSignal): Promise<ReportListResponse>;
+  report(id: number, signal?: AbortSignal): Promise<ReportDetailResponse>;
 }
 
 /** Builds the query string of an incident list request; empty filters are left out. */
@@ -191,5 +194,7 @@ export function createApiClient(
     expireSilence: (id) => send<Silence>('DELETE', `/api/v1/silences/${id}`),
     rules: (signal) => getJson<RulesResponse>('/api/v1/rules', signal),
     slos: (signal) => getJson<{ slos: SloStatus[] }>('/api/v1/slos', signal),
+    reports: (query, signal) => getJson<ReportListResponse>(`/api/v1/reports${query.cursor === undefined ? '' : `?cursor=${query.cursor}`}`, signal),
+    report: (id, signal) => getJson<ReportDetailResponse>(`/api/v1/reports/${id}`, signal),
   };
 }

@@ -22,6 +22,8 @@ const ROUTES: Readonly<Record<string, ComponentType<ViewProps>>> = {
   '/slos': lazyView(() => alerting().then((m) => m.SlosView)),
   '/silences': lazyView(() => alerting().then((m) => m.SilencesView)),
   '/wall': lazyView(() => alerting().then((m) => m.WallView)),
+  '/reports': lazyView(() => alerting().then((m) => m.ReportsView)),
+  '/reports/:id': lazyView(() => alerting().then((m) => m.ReportDetailView)),
 };
 
 /** Views that fill the screen on their own, without the header: the wall on a TV. */

@@ -3,6 +3,7 @@
 // most 6,000 characters. Mentions are disabled: an incident summary must not ping @everyone.
 import { z } from 'zod';
 import { classifyHttp, jsonRequest, secretUrl, type ReceiverKind } from './receiver.js';
+import { reportLines, reportTitle, reportUrl } from './report-text.js';
 import { actorNote, alertSentence, changeWord, incidentUrl, messageTitle, truncate, whereOf } from './text.js';
 
 export const DISCORD_LIMITS = { content: 2000, embeds: 10, title: 256, description: 4096, fieldName: 256, fieldValue: 1024, footer: 2048, total: 6000 } as const;
@@ -54,6 +55,24 @@ export const discord: ReceiverKind<DiscordConfig> = {
     return jsonRequest(config.url, {
       content: truncate(content, DISCORD_LIMITS.content),
       embeds,
+      allowed_mentions: { parse: [] },
+      ...(config.username ? { username: config.username } : {}),
+    });
+  },
+  renderReport({ config, report, baseUrl }) {
+    const url = reportUrl(baseUrl, report.id);
+    const embed = {
+      title: truncate(reportTitle(report), DISCORD_LIMITS.title),
+      url,
+      // The 6,000 total leaves the title and footer their room.
+      description: truncate(`${reportLines(report).join('\n')}\n[Full report](${url})`, DISCORD_LIMITS.total - DISCORD_LIMITS.title - 100),
+      color: report.servicesMissed > 0 ? COLOR.page : COLOR.resolved,
+      footer: { text: 'Vigil' },
+      timestamp: new Date(report.generatedAt).toISOString(),
+    };
+    return jsonRequest(config.url, {
+      content: truncate(reportTitle(report), DISCORD_LIMITS.content),
+      embeds: [embed],
       allowed_mentions: { parse: [] },
       ...(config.username ? { username: config.username } : {}),
     });

@@ -17,7 +17,7 @@ import { SecretValues } from '../lib/secret.js';
 import type { AttemptRecord, Store } from '../store/types.js';
 import { CLOSED, breakerAllows, breakerName, onFailure, onSuccess, retryDelayMs, startTrial, type BreakerState } from './breaker.js';
 import { enqueueNotifications } from './outbox.js';
-import type { AnyReceiverKind, Classification, ReceiverRegistry, ReceiverTransport } from './receiver.js';
+import { renderMessage, type AnyReceiverKind, type Classification, type ReceiverRegistry, type ReceiverTransport } from './receiver.js';
 import { NO_MAINTENANCE, applyMutes, escalationsDue, notifyPlan, repeatGroups, repeatsDue, type MaintenanceCheck, type NotifyPlan } from './routing.js';
 import { DeliveryHttp, sendOnce } from './send.js';
 import type { OutboundGuard } from '../lib/outbound-guard.js';
@@ -228,7 +228,7 @@ export class Dispatcher {
     let verdict: Classification;
     let status: number | null = null;
     try {
-      const request = kind.render({ config: spec.config, receiver: spec.name, message: muted.message, key: message.key, at, baseUrl: this.#deps.baseUrl });
+      const request = renderMessage(kind, { config: spec.config, receiver: spec.name, message: muted.message, key: message.key, at, baseUrl: this.#deps.baseUrl });
       const outcome = await sendOnce(kind, request, this.#transportOf(spec, kind), config.delivery.timeoutMs, this.#http);
       status = outcome.answer && 'status' in outcome.answer ? outcome.answer.status : null;
       verdict = outcome.verdict;

@@ -5,11 +5,14 @@
 // `render` is pure and writes the message as JSON; the SMTP transport (smtp.ts) sends it.
 import { z } from 'zod';
 import { Secret } from '../lib/secret.js';
+import { escapeHtml } from '../lib/html.js';
 import type { Incident } from '../store/types.js';
 import { classifyHttp, type ReceiverKind } from './receiver.js';
 import { parseSmtpUrl, smtpTransport } from './smtp.js';
 import { changeWord, extraLabels, formatValue, incidentUrl, iso, messageTitle, truncate, whereOf } from './text.js';
 import type { MessageAlert, NotificationMessage } from './types.js';
+import type { ReportDigest } from '../reports/digest.js';
+import { reportLines, reportTitle, reportUrl } from './report-text.js';
 
 /** Alerts shown in one email (the rest are counted, with a link), and characters of one summary. */
 export const EMAIL_LIMITS = { alerts: 50, summary: 1000, subject: 200 } as const;
@@ -105,10 +108,7 @@ export function emailSubject(message: NotificationMessage, prefix: string): stri
   return truncate(oneLine(`${prefix ? `${prefix} ` : ''}${head}${summary}`), EMAIL_LIMITS.subject);
 }
 
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;');
-}
+export { escapeHtml };
 
 /** Only http(s) links become links: a `javascript:` runbook stays text. */
 function isWebLink(url: string): boolean {
@@ -211,11 +211,34 @@ export function renderEmail(config: EmailConfig, message: NotificationMessage, k
   };
 }
 
+/** The email of a report: its title as the subject, the summary lines and the link, in both parts. */
+export function renderReportEmail(config: EmailConfig, report: ReportDigest, key: string, baseUrl: string): RenderedEmail {
+  const subject = truncate(oneLine(`${config.subject_prefix ? `${config.subject_prefix} ` : ''}${reportTitle(report)}`), EMAIL_LIMITS.subject);
+  const lines = reportLines(report);
+  const url = reportUrl(baseUrl, report.id);
+  return {
+    from: config.from,
+    to: config.to,
+    subject,
+    messageId: emailMessageId(key, idDomain(config.from)),
+    inReplyTo: null,
+    references: [],
+    text: [subject, '', ...lines, '', `Full report: ${url}`, ''].join('\n'),
+    html:
+      `<!doctype html><html><body style="font-family:sans-serif"><h2>${escapeHtml(reportTitle(report))}</h2>` +
+      `<pre style="font-family:inherit;white-space:pre-wrap">${escapeHtml(lines.join('\n'))}</pre>` +
+      `<p><a href="${escapeHtml(url)}">Full report</a></p></body></html>`,
+  };
+}
+
 export const email: ReceiverKind<EmailConfig> = {
   kind: 'email',
   schema,
   render({ config, message, key, baseUrl }) {
     return { url: config.smtp, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(renderEmail(config, message, key, baseUrl)) };
+  },
+  renderReport({ config, report, key, baseUrl }) {
+    return { url: config.smtp, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(renderReportEmail(config, report, key, baseUrl)) };
   },
   // Not asked: an email goes through its transport, which judges SMTP replies (classifySmtp).
   classify: (answer) => classifyHttp(answer),

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { classifyHttp, jsonRequest, secretUrl, type ReceiverKind } from './receiver.js';
 import { actorNote, alertSentence, changeWord, incidentUrl, messageTitle, truncate, whereOf } from './text.js';
+import { reportLines, reportTitle, reportUrl } from './report-text.js';
 
 export const GOOGLE_CHAT_LIMITS = { sections: 20, text: 1500, totalText: 16_000 } as const;
 
@@ -49,6 +50,17 @@ export const googlechat: ReceiverKind<GoogleChatConfig> = {
     return jsonRequest(config.url, {
       text: truncate(title, 4000),
       cardsV2: [{ cardId: `vigil-${key}`.slice(0, 64), card: { header: { title: truncate(title, 200), subtitle: 'Vigil' }, sections } }],
+    });
+  },
+  renderReport({ config, report, baseUrl, key }) {
+    const title = reportTitle(report);
+    const widgets = [
+      { decoratedText: { topLabel: '', text: escapedTruncate(reportLines(report).join('\n'), GOOGLE_CHAT_LIMITS.totalText), wrapText: true } },
+      { buttonList: { buttons: [{ text: 'Full report', onClick: { openLink: { url: reportUrl(baseUrl, report.id) } } }] } },
+    ];
+    return jsonRequest(config.url, {
+      text: truncate(title, 4000),
+      cardsV2: [{ cardId: `vigil-${key}`.slice(0, 64), card: { header: { title: truncate(title, 200), subtitle: 'Vigil' }, sections: [{ header: '', widgets }] } }],
     });
   },
   classify: (answer) => classifyHttp(answer, [404, 410]),

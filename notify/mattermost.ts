@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Secret } from '../lib/secret.js';
 import { classifyHttp, jsonRequest, secretUrl, type ReceiverKind } from './receiver.js';
 import { actorNote, alertSentence, changeWord, incidentUrl, messageTitle, truncate, whereOf } from './text.js';
+import { reportLines, reportTitle, reportUrl } from './report-text.js';
 
 export const MATTERMOST_LIMITS = { postText: 16_383, attachments: 20 } as const;
 
@@ -50,6 +51,14 @@ export const mattermost: ReceiverKind<MattermostConfig> = {
     return jsonRequest(config.url as Secret, {
       text: truncate(mdEscape(message.kind === 'test' ? `${title}\nThis is a test message from Vigil.` : title), budget),
       attachments,
+      ...(config.channel ? { channel: config.channel } : {}),
+      ...(config.username ? { username: config.username } : {}),
+    });
+  },
+  renderReport({ config, report, baseUrl }) {
+    const text = [`**${mdEscape(reportTitle(report))}**`, ...reportLines(report).map(mdEscape), `[Full report](${reportUrl(baseUrl, report.id)})`].join('\n');
+    return jsonRequest(config.url as Secret, {
+      text: truncate(text, MATTERMOST_LIMITS.postText),
       ...(config.channel ? { channel: config.channel } : {}),
       ...(config.username ? { username: config.username } : {}),
     });

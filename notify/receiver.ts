@@ -16,6 +16,7 @@ import { Registry } from '../lib/registry.js';
 import { Secret } from '../lib/secret.js';
 import type { OutboundGuard } from '../lib/outbound-guard.js';
 import type { NotificationMessage } from './types.js';
+import type { ReportDigest } from '../reports/digest.js';
 
 /** A request to send, built purely from the message; headers lower-case. */
 export interface OutgoingRequest {
@@ -54,6 +55,11 @@ export interface RenderInput<C> {
   readonly baseUrl: string;
 }
 
+/** What `renderReport` gets: the report's digest in place of a message. */
+export interface ReportRenderInput<C> extends Omit<RenderInput<C>, 'message'> {
+  readonly report: ReportDigest;
+}
+
 /** A receiver kind. Pure: `render` and `classify` do no I/O and read no clock. */
 export interface ReceiverKind<C = unknown> {
   readonly kind: string;
@@ -62,6 +68,11 @@ export interface ReceiverKind<C = unknown> {
   /** True when a message may hold one incident only (PagerDuty: one dedup key per event). */
   readonly oneIncidentPerMessage?: boolean;
   render(input: RenderInput<C>): OutgoingRequest;
+  /**
+   * Renders an SLA report's message. A kind without it (PagerDuty, Alertmanager: they take alerts
+   * only) cannot be a report's receiver; the config says so.
+   */
+  renderReport?(input: ReportRenderInput<C>): OutgoingRequest;
   classify(answer: HttpAnswer): Classification;
   /**
    * Set by a kind that delivers itself instead of over HTTP: a connection for one configured receiver,
@@ -104,6 +115,14 @@ export type ReceiverRegistry = Registry<AnyReceiverKind>;
 /** A registry of the given kinds; registering a kind twice throws. */
 export function receiverRegistry(kinds: readonly AnyReceiverKind[]): ReceiverRegistry {
   return new Registry<AnyReceiverKind>('receiver kind', kinds);
+}
+
+/** The request for a message of any kind: `renderReport` for a report, `render` for the rest. */
+export function renderMessage<C>(kind: ReceiverKind<C>, input: RenderInput<C>): OutgoingRequest {
+  if (input.message.kind !== 'report') return kind.render(input);
+  const { message, ...rest } = input;
+  if (!kind.renderReport || !message.report) throw new Error(`a ${kind.kind} receiver cannot take a report`);
+  return kind.renderReport({ ...rest, report: message.report });
 }
 
 /** A secret string field (a routing key, a signing secret): never shown, never in an error. */

@@ -6,6 +6,7 @@ import type { Secret } from '../lib/secret.js';
 import { classifyHttp, jsonRequest, secretUrl, type ReceiverKind } from './receiver.js';
 import { actorNote, alertSentence, changeWord, extraLabels, incidentUrl, messageTitle, truncate, whereOf } from './text.js';
 import type { MessageAlert } from './types.js';
+import { reportLines, reportTitle, reportUrl } from './report-text.js';
 
 export const SLACK_LIMITS = { blocks: 50, sectionText: 3000, headerText: 150, buttonText: 75, url: 3000, fallbackText: 3000 } as const;
 /** Text of all sections together: a readable message, well under what Slack accepts in one post. */
@@ -76,6 +77,19 @@ export const slack: ReceiverKind<SlackConfig> = {
     return jsonRequest(config.url as Secret, {
       text: truncate(fallback, SLACK_LIMITS.fallbackText),
       blocks,
+      ...(config.channel ? { channel: config.channel } : {}),
+    });
+  },
+  renderReport({ config, report, baseUrl }) {
+    const title = reportTitle(report);
+    const lines = reportLines(report);
+    return jsonRequest(config.url as Secret, {
+      text: truncate(title, SLACK_LIMITS.fallbackText),
+      blocks: [
+        { type: 'header', text: { type: 'plain_text', text: truncate(title, SLACK_LIMITS.headerText) } },
+        { type: 'section', text: { type: 'mrkdwn', text: truncate(slackEscape(lines.join('\n')), SLACK_LIMITS.sectionText) } },
+        { type: 'actions', elements: [button('Full report', reportUrl(baseUrl, report.id), 'primary')] },
+      ],
       ...(config.channel ? { channel: config.channel } : {}),
     });
   },

@@ -3,6 +3,7 @@
 // so the card holds a bounded number of alerts and cuts long text.
 import { z } from 'zod';
 import { classifyHttp, jsonRequest, secretUrl, type ReceiverKind } from './receiver.js';
+import { reportLines, reportTitle, reportUrl } from './report-text.js';
 import { actorNote, alertSentence, changeWord, incidentUrl, messageTitle, truncate, whereOf } from './text.js';
 
 export const TEAMS_LIMITS = { alerts: 10, text: 2000, actions: 6 } as const;
@@ -14,6 +15,20 @@ const schema = z.strictObject({
 export type TeamsConfig = z.output<typeof schema>;
 
 const COLOR: Record<string, string> = { page: 'attention', ticket: 'warning', info: 'accent' };
+
+/** A Workflows message holding one Adaptive Card 1.4. */
+function cardMessage(body: unknown[], actions: unknown[]) {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, actions },
+      },
+    ],
+  };
+}
 
 export const teams: ReceiverKind<TeamsConfig> = {
   kind: 'teams',
@@ -50,16 +65,15 @@ export const teams: ReceiverKind<TeamsConfig> = {
     }
     const hidden = message.alerts.length - shown.length;
     if (hidden > 0) body.push({ type: 'TextBlock', text: `and ${hidden} more: ${baseUrl}/#/incidents`, wrap: true, isSubtle: true });
-    return jsonRequest(config.url, {
-      type: 'message',
-      attachments: [
-        {
-          contentType: 'application/vnd.microsoft.card.adaptive',
-          contentUrl: null,
-          content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body, actions },
-        },
-      ],
-    });
+    return jsonRequest(config.url, cardMessage(body, actions));
+  },
+  renderReport({ config, report, baseUrl }) {
+    const body = [
+      { type: 'TextBlock', text: truncate(reportTitle(report), 200), weight: 'Bolder', size: 'Large', wrap: true },
+      ...reportLines(report).map((line) => ({ type: 'TextBlock', text: truncate(line, TEAMS_LIMITS.text), wrap: true, spacing: 'None' })),
+    ];
+    const actions = [{ type: 'Action.OpenUrl', title: 'Full report', url: reportUrl(baseUrl, report.id) }];
+    return jsonRequest(config.url, cardMessage(body, actions));
   },
   classify: (answer) => classifyHttp(answer, [404, 410]),
 };

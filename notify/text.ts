@@ -1,6 +1,7 @@
 // Words and links every receiver shares: titles, the incident's dashboard link, labels shown, limits.
 import type { Incident, Labels } from '../store/types.js';
 import type { MessageAlert, NotificationMessage } from './types.js';
+import { reportTitle } from './report-text.js';
 
 /** The dashboard link of an incident: `<baseUrl>/#/incidents/<id>`. */
 export function incidentUrl(baseUrl: string, id: number): string {
@@ -35,6 +36,7 @@ export function whereOf(incident: Incident): string {
 export function messageTitle(message: NotificationMessage): string {
   if (message.kind === 'test') return '[TEST] Vigil notification test';
   if (message.kind === 'summary') return `[SUMMARY] ${message.folded} notifications held back by the rate limit`;
+  if (message.kind === 'report') return message.report ? reportTitle(message.report) : '[REPORT]';
   const first = message.alerts[0];
   if (!first) return '[EMPTY]';
   const count = message.alerts.length;

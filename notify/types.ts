@@ -3,6 +3,7 @@
 // the outbox in the engine's transaction; the dispatcher renders and sends them.
 import type { Matcher } from '../lib/matchers.js';
 import type { Incident, Labels } from '../store/types.js';
+import type { ReportDigest } from '../reports/digest.js';
 
 import type { ChangeKind } from '../rules/types.js';
 export { CHANGE_KINDS, type ChangeKind, type IncidentChange } from '../rules/types.js';
@@ -16,10 +17,11 @@ export interface MessageAlert {
 
 /**
  * What a receiver is told: the alerts of one group (one incident each, latest change first wins), or a
- * summary folding the messages a rate limit held back, or a test message.
+ * summary folding the messages a rate limit held back, or a test message, or an SLA report (no alerts;
+ * `report` holds its digest).
  */
 export interface NotificationMessage {
-  readonly kind: 'alert' | 'summary' | 'test';
+  readonly kind: 'alert' | 'summary' | 'test' | 'report';
   /** The group's identity within its route: `{env="prod",service="api"}` (`group_by` labels). */
   readonly groupKey: string;
   readonly groupLabels: Labels;
@@ -28,6 +30,8 @@ export interface NotificationMessage {
   readonly folded: number;
   /** Set on an escalation: the level (1 = the first `escalate` step) and after how long without an acknowledgement. */
   readonly escalation: { readonly level: number; readonly afterMs: number } | null;
+  /** For a report: its headline figures and id. */
+  readonly report?: ReportDigest;
 }
 
 /** The group key of a receiver's rate-limit summary message. */

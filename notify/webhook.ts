@@ -2,10 +2,12 @@
 // with the message's alerts as plain incident data and their dashboard links. The `webhook-id` is the
 // message's idempotency key, the same on every attempt, so a receiver can drop repeats.
 import { z } from 'zod';
-import { classifyHttp, secretString, secretUrl, type ReceiverKind } from './receiver.js';
+import { classifyHttp, secretString, secretUrl, type OutgoingRequest, type ReceiverKind } from './receiver.js';
 import { standardWebhookHeaders } from './standard-webhooks.js';
 import { incidentUrl, iso, messageStatus } from './text.js';
 import type { NotificationMessage } from './types.js';
+import type { ReportDigest } from '../reports/digest.js';
+import { reportUrl } from './report-text.js';
 
 const schema = z.strictObject({
   url: secretUrl().meta({ description: 'Where to POST: "https://ops.example.com/hook" or "${HOOK_URL}"' }),
@@ -62,15 +64,31 @@ export function webhookPayload(message: NotificationMessage, receiver: string, b
   };
 }
 
+/** The JSON body of a report: `{ type: "report.generated", timestamp, data: { receiver, url, report } }` (times as ISO 8601). */
+export function webhookReportPayload(report: ReportDigest, receiver: string, baseUrl: string, at: number): unknown {
+  return {
+    type: 'report.generated',
+    timestamp: iso(at),
+    data: { receiver, url: reportUrl(baseUrl, report.id), report: { ...report, from: iso(report.from), to: iso(report.to), generatedAt: iso(report.generatedAt) } },
+  };
+}
+
 export const webhook: ReceiverKind<WebhookConfig> = {
   kind: 'webhook',
   schema,
   render({ config, message, receiver, baseUrl, key, at }) {
-    const body = JSON.stringify(webhookPayload(message, receiver, baseUrl, at));
-    const extra = Object.fromEntries(Object.entries(config.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value.reveal()]));
-    const signed = config.secret ? standardWebhookHeaders(config.secret.reveal(), key, Math.floor(at / 1000), body) : { 'webhook-id': key, 'webhook-timestamp': String(Math.floor(at / 1000)) };
-    return { url: config.url, method: 'POST', headers: { ...extra, 'content-type': 'application/json', ...signed }, body };
+    return signedPost(config, key, at, JSON.stringify(webhookPayload(message, receiver, baseUrl, at)));
+  },
+  renderReport({ config, report, receiver, baseUrl, key, at }) {
+    return signedPost(config, key, at, JSON.stringify(webhookReportPayload(report, receiver, baseUrl, at)));
   },
   classify: (answer) => classifyHttp(answer),
 };
+
+/** The POST of a body, signed per Standard Webhooks when a secret is set, with the configured headers. */
+function signedPost(config: WebhookConfig, key: string, at: number, body: string): OutgoingRequest {
+  const extra = Object.fromEntries(Object.entries(config.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value.reveal()]));
+  const signed = config.secret ? standardWebhookHeaders(config.secret.reveal(), key, Math.floor(at / 1000), body) : { 'webhook-id': key, 'webhook-timestamp': String(Math.floor(at / 1000)) };
+  return { url: config.url, method: 'POST', headers: { ...extra, 'content-type': 'application/json', ...signed }, body };
+}
 

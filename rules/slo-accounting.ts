@@ -13,9 +13,12 @@ import type { MaintenanceSpec, SloSpec, SloStatus } from './types.js';
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-const AVAILABILITY_METRIC = 'probe_success';
-const LATENCY_METRIC = 'probe_duration_seconds';
-const QUERY_LIMITS = { maxSeries: 100_000, maxPoints: 20_000_000, maxRowsScanned: 50_000_000 };
+/** The series SLIs (and SLA reports) are computed from: each check's success (0/1) and run time. */
+export const AVAILABILITY_METRIC = 'probe_success';
+export const LATENCY_METRIC = 'probe_duration_seconds';
+/** Bounds of reading a whole SLO window (or report period) of every check's series: far above a chart's. */
+export const ACCOUNTING_QUERY_LIMITS = { maxSeries: 100_000, maxPoints: 20_000_000, maxRowsScanned: 50_000_000 };
+const QUERY_LIMITS = ACCOUNTING_QUERY_LIMITS;
 
 interface SloRuntime {
   readonly spec: SloSpec;
@@ -146,6 +149,11 @@ export class SloAccounting {
   dataSince(sloId: string): number | null {
     const earliest = this.#byId.get(sloId)?.events.earliest ?? Infinity;
     return Number.isFinite(earliest) ? earliest : null;
+  }
+
+  /** Good and total events of an SLO in [from, to), as far as it holds them (an SLA report's period); null for an unknown id. */
+  eventsBetween(sloId: string, from: number, to: number): { good: number; total: number } | null {
+    return this.#byId.get(sloId)?.events.sum(from, to) ?? null;
   }
 
   /** The burn rate of an SLO over the `windowMs` up to `at`; null with no events there. */

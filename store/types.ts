@@ -473,6 +473,7 @@ export interface StoreTx {
   readonly incidents: IncidentWrites;
   readonly ruleState: RuleStateWrites;
   readonly outbox: OutboxWrites;
+  readonly reports: ReportWrites;
 }
 
 /** Which engine a store runs on, and where (secrets removed), for logs and /health. */
@@ -499,6 +500,7 @@ export interface Store {
   readonly audit: AuditStore;
   readonly sessions: SessionStore;
   readonly wallLinks: WallLinkStore;
+  readonly reports: ReportStore;
   /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws (and rethrows). */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when a write goes through (for /health/ready). */
@@ -660,4 +662,52 @@ export interface WallLinkStore {
   revoke(id: string, at: number): Promise<WallLinkRecord>;
   /** Records a use at `at` unless one was recorded less than a minute before; true when it wrote. */
   touch(id: string, at: number): Promise<boolean>;
+}
+
+// ---- SLA reports ----
+
+/** A scheduled report is stored once per (name, period start); an ad-hoc one (from the API or CLI) every time. */
+export type ReportKind = 'scheduled' | 'ad-hoc';
+
+/** A stored report's identity and headline figures (what a list shows); the report itself is `body`. */
+export interface ReportListItem {
+  readonly id: number;
+  /** The `reports:` entry's name, or `ad-hoc`. */
+  readonly name: string;
+  readonly kind: ReportKind;
+  readonly periodStart: number;
+  /** Exclusive. */
+  readonly periodEnd: number;
+  readonly generatedAt: number;
+  /** Who asked for an ad-hoc report (an API caller's name); null for the scheduler. */
+  readonly createdBy: string | null;
+  /** Fleet availability in [0, 1]; null when no check had data. */
+  readonly availability: number | null;
+  /** Services (env × service) that missed their SLA target. */
+  readonly slaMissed: number;
+  readonly incidents: number;
+}
+
+/** A stored report: the computed report as JSON text (rendered to other formats on read). */
+export interface ReportRecord extends ReportListItem {
+  readonly body: string;
+}
+
+export type NewReport = Omit<ReportRecord, 'id'>;
+
+export interface ReportWrites {
+  /**
+   * Stores the report; for a scheduled one, only if none of that name and period start is stored yet
+   * (null then: another instance or an earlier run made it, and sends it).
+   */
+  insertIfAbsent(report: NewReport): Promise<ReportRecord | null>;
+}
+
+export interface ReportStore extends ReportWrites {
+  get(id: number): Promise<ReportRecord | null>;
+  /** Newest first (by id), without bodies; `before` is the previous page's nextCursor. */
+  list(filter: { readonly name?: string; readonly before?: number; readonly limit: number }): Promise<{
+    readonly reports: readonly ReportListItem[];
+    readonly nextCursor: number | null;
+  }>;
 }

@@ -7,6 +7,7 @@ export const NAV_LINKS: ReadonlyArray<{ readonly path: string; readonly label: s
   { path: '/incidents', label: 'Incidents' },
   { path: '/postmortems', label: 'Postmortems' },
   { path: '/slos', label: 'SLOs' },
+  { path: '/reports', label: 'Reports' },
   { path: '/silences', label: 'Silences' },
   { path: '/wall', label: 'Wall' },
 ];

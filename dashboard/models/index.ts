@@ -5,6 +5,7 @@ import { createFilterModel, type FilterModel } from './filter.js';
 import { createIncidentDetailModel, type IncidentDetailModel } from './incident-detail.js';
 import { createIncidentListModel, type IncidentListModel } from './incidents.js';
 import { createPostmortemEditorModel, createPostmortemListModel, type PostmortemEditorModel, type PostmortemListModel } from './postmortems.js';
+import { createReportDetailModel, createReportListModel, type ReportDetailModel, type ReportListModel } from './reports.js';
 import { createSilenceModel, type SilenceModel } from './silences.js';
 import { createSloModel, type SloModel } from './slos.js';
 import { createUserModel, type NameStorage, type SessionControl, type UserModel } from './user.js';
@@ -39,6 +40,8 @@ export interface Models {
   readonly slos: SloModel;
   readonly silences: SilenceModel;
   readonly wall: WallModel;
+  readonly reports: ReportListModel;
+  readonly report: ReportDetailModel;
   start(): void;
   stop(): void;
 }
@@ -83,6 +86,8 @@ export function createModels(options: ModelsOptions): Models {
   const postmortem = createPostmortemEditorModel({ api, id: routeId });
   const slos = createSloModel({ api, visibility });
   const silences = createSilenceModel({ api, user, visibility });
+  const reports = createReportListModel({ api, visibility });
+  const report = createReportDetailModel({ api, id: routeId });
   const wall = createWallModel({ api, status: status.status, statusError: status.error, slos, visibility });
   let stopActivities: (() => void) | undefined;
   return {
@@ -103,6 +108,8 @@ export function createModels(options: ModelsOptions): Models {
     slos,
     silences,
     wall,
+    reports,
+    report,
     start() {
       status.poller.start();
       // Each view's data is polled while the view is shown; the status feeds the header everywhere.
@@ -115,6 +122,8 @@ export function createModels(options: ModelsOptions): Models {
         [['/slos', '/wall'], slos.resource.poller],
         [['/silences'], silences],
         [['/wall'], wall.incidentResource.poller],
+        [['/reports'], reports],
+        [['/reports/:id'], report],
       ]);
     },
     stop() {

@@ -7,6 +7,8 @@ export { IncidentDetailView } from './incident-detail.js';
 export { IncidentsView } from './incidents.js';
 export { PostmortemEditorView } from './postmortem-editor.js';
 export { PostmortemsView } from './postmortems.js';
+export { ReportDetailView } from './report-detail.js';
+export { ReportsView } from './reports.js';
 export { SilencesView } from './silences.js';
 export { SlosView } from './slos.js';
 export { WallView } from './wall.js';

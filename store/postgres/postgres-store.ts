@@ -9,6 +9,8 @@ import type {
   AuditStore,
   SessionStore,
   WallLinkStore,
+  ReportStore,
+  ReportWrites,
   HeartbeatStore,
   TokenStore,
   IncidentStore,
@@ -54,6 +56,7 @@ import { beatHeartbeat, ensureHeartbeats, getHeartbeat, listHeartbeats, rotateHe
 import { querySeries } from './snapshot.js';
 import * as auth from './auth.js';
 import * as sessions from './sessions.js';
+import { getReport, insertReportIfAbsent, listReports } from './reports.js';
 import { encodeSeriesResult } from '../series-json.js';
 
 export interface PostgresStoreOptions {
@@ -78,6 +81,7 @@ export class PostgresStore implements Store {
   readonly audit: AuditStore;
   readonly sessions: SessionStore;
   readonly wallLinks: WallLinkStore;
+  readonly reports: ReportStore;
   readonly #pool: Pool;
   readonly #catalog = new SeriesCatalog();
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -164,6 +168,11 @@ export class PostgresStore implements Store {
       revoke: (id, at) => on((client) => sessions.revokeWallLink(client, id, at)),
       touch: (id, at) => on((client) => sessions.touchWallLink(client, id, at)),
     };
+    this.reports = {
+      ...reportWrites(on),
+      get: (id) => on((client) => getReport(client, id)),
+      list: (filter) => on((client) => listReports(client, filter)),
+    };
   }
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -195,6 +204,7 @@ export class PostgresStore implements Store {
         incidents: incidentWrites((task) => call(() => task(client))),
         ruleState: ruleStateWrites((task) => call(() => task(client))),
         outbox: outboxWrites((task) => call(() => task(client))),
+        reports: reportWrites((task) => call(() => task(client))),
       };
       let broken = false;
       try {
@@ -281,6 +291,10 @@ function outboxWrites(on: OnClient): OutboxWrites {
     postpone: (id, dueAt) => on((client) => outbox.postpone(client, id, dueAt)),
     markFinal: (id, state, attempt, reason) => on((client) => outbox.markFinal(client, id, state, attempt, reason)),
   };
+}
+
+function reportWrites(on: OnClient): ReportWrites {
+  return { insertIfAbsent: (report) => on((client) => insertReportIfAbsent(client, report)) };
 }
 
 function ruleStateWrites(on: OnClient): RuleStateWrites {

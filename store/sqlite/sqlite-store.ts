@@ -14,6 +14,8 @@ import type {
   TokenStore,
   SessionStore,
   WallLinkStore,
+  ReportStore,
+  ReportWrites,
   IncidentStore,
   IncidentWrites,
   OutboxStore,
@@ -60,6 +62,7 @@ export class SqliteStore implements Store {
   readonly audit: AuditStore;
   readonly sessions: SessionStore;
   readonly wallLinks: WallLinkStore;
+  readonly reports: ReportStore;
   readonly #core: SqliteCore;
   readonly #writer = new SerialQueue();
   readonly #readers: ReaderPool | null;
@@ -149,6 +152,11 @@ export class SqliteStore implements Store {
       revoke: (id, at) => write(() => core.wallLinks.revoke(id, at)),
       touch: (id, at) => write(() => core.wallLinks.touch(id, at)),
     };
+    this.reports = {
+      ...reportWrites(core, write),
+      get: (id) => read(() => core.reports.get(id)),
+      list: (filter) => read(() => core.reports.list(filter)),
+    };
     this.#tx = tx;
   }
 
@@ -194,6 +202,7 @@ export class SqliteStore implements Store {
       incidents: incidentWrites(core, now, now),
       ruleState: ruleStateWrites(core, now),
       outbox: outboxWrites(core, now, now),
+      reports: reportWrites(core, now),
     };
   }
 
@@ -252,6 +261,10 @@ function outboxWrites(core: SqliteCore, write: Run, read: Run): OutboxWrites {
     postpone: (id, dueAt) => write(() => core.outbox.postpone(id, dueAt)),
     markFinal: (id, state, attempt, reason) => write(() => core.outbox.markFinal(id, state, attempt, reason)),
   };
+}
+
+function reportWrites(core: SqliteCore, write: Run): ReportWrites {
+  return { insertIfAbsent: (report) => write(() => core.reports.insertIfAbsent(report)) };
 }
 
 function ruleStateWrites(core: SqliteCore, write: Run): RuleStateWrites {

@@ -35,8 +35,8 @@ describe('loading a valid config', () => {
     expect(config.scheduler).toEqual({ concurrency: 8, workers: 0 });
     expect(config.retention).toEqual({ rawMs: 3 * 86_400_000, oneMinuteMs: 30 * 86_400_000, oneHourMs: 31_536_000_000 });
     expect(config.services).toEqual([
-      { name: 'api', owner: 'team-payments', description: 'Public REST API', environments: ['staging', 'prod'] },
-      { name: 'web', owner: null, description: null, environments: ['dev', 'staging', 'prod'] },
+      { name: 'api', owner: 'team-payments', description: 'Public REST API', environments: ['staging', 'prod'], sla: null },
+      { name: 'web', owner: null, description: null, environments: ['dev', 'staging', 'prod'], sla: null },
     ]);
   });
 

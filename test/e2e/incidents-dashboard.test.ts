@@ -40,7 +40,7 @@ describe('incidents, postmortems and the wall in a real browser', () => {
     await page.goto(`${fixture.url}/`);
     const matrix = page.getByTestId('status-matrix');
     await expect.poll(() => matrix.locator('thead th[data-env]').allTextContents(), { timeout: 10_000 }).toEqual(['dev', 'staging', 'prod']);
-    expect(await page.locator('.header__nav a').allTextContents()).toEqual(['Overview', 'Incidents', 'Postmortems', 'SLOs', 'Silences', 'Wall']);
+    expect(await page.locator('.header__nav a').allTextContents()).toEqual(['Overview', 'Incidents', 'Postmortems', 'SLOs', 'Reports', 'Silences', 'Wall']);
     const chunks = await page.evaluate(() => performance.getEntriesByType('resource').map((entry) => entry.name).filter((name) => name.includes('/assets/')));
     expect(chunks.some((name) => name.includes('alerting'))).toBe(false);
     await page.locator('.header__nav a', { hasText: 'Incidents' }).click();

@@ -2,12 +2,13 @@
 // the shared no-secret-leak assertion.
 import { describe, expect, it } from 'vitest';
 import { builtinReceivers } from '../../notify/index.js';
-import { classifyHttp, receiverRegistry, retryAfterMs, type AnyReceiverKind, type HttpAnswer, type OutgoingRequest } from '../../notify/receiver.js';
+import { classifyHttp, receiverRegistry, renderMessage, retryAfterMs, type AnyReceiverKind, type HttpAnswer, type OutgoingRequest } from '../../notify/receiver.js';
 import { slack, SLACK_LIMITS } from '../../notify/slack.js';
 import { DISCORD_LIMITS } from '../../notify/discord.js';
 import { pagerDutyDedupKey } from '../../notify/pagerduty.js';
 import type { NotificationMessage } from '../../notify/types.js';
 import { Secret } from '../../lib/secret.js';
+import type { ReportDigest } from '../../reports/digest.js';
 import { T0, alertMessage, assertNoSecretLeak, changeMessage, incident, stormMessage } from '../helpers/notify.js';
 
 const HOOK = 'https://hooks.example.com/services/T000/B000/XXXXSECRETXXXX';
@@ -36,6 +37,21 @@ function render(kind: AnyReceiverKind, message: NotificationMessage, key = 'msg_
   const request = kind.render({ config, receiver: 'test-receiver', message, key, at: T0 + 120_000, baseUrl: BASE });
   return { request, body: JSON.parse(request.body) };
 }
+
+/** A report whose service names would break a format that did not escape them. */
+const DIGEST: ReportDigest = {
+  id: 42, name: 'weekly-sla', from: Date.UTC(2026, 0, 5), to: Date.UTC(2026, 0, 12), timezone: 'UTC', generatedAt: Date.UTC(2026, 0, 12, 9),
+  availability: 0.99812, previousAvailability: 0.9995, availabilityDelta: 0.99812 - 0.9995, services: 3, servicesMet: 1, servicesMissed: 2, servicesWithoutData: 0,
+  worst: [
+    { env: 'prod', service: 'api<b>*_', availability: 0.9971, target: 0.999, met: false },
+    { env: 'prod', service: 'web', availability: 0.9985, target: 0.999, met: false },
+    { env: 'prod', service: 'db', availability: 1, target: 0.999, met: true },
+  ],
+  incidents: { opened: 4, mttaMs: 7 * 60_000, mttrMs: 52 * 60_000, longestMs: 3 * 3_600_000 },
+  noDataMs: 2 * 3_600_000, maintenanceMs: 3_600_000,
+  slos: [{ id: 'prod/api/availability', objective: 0.999, budgetRemaining: 0.35, budgetConsumedInPeriod: 0.4 }],
+};
+const REPORT_MESSAGE: NotificationMessage = { kind: 'report', groupKey: 'report:weekly-sla', groupLabels: {}, alerts: [], folded: 0, escalation: null, report: DIGEST };
 
 describe('the receiver registry', () => {
   it('holds every built-in kind once and refuses a kind registered twice', () => {
@@ -71,6 +87,27 @@ describe.each(registry.kinds())('the %s receiver', (name) => {
     // Teams refuses ~28 KB, Google Chat 32,000 bytes; the others are kept as readable.
     const maxBytes: Record<string, number> = { teams: 28_000, googlechat: 32_000, slack: 40_000, discord: 40_000, mattermost: 40_000, email: 300_000 };
     if (maxBytes[name]) expect(Buffer.byteLength(request.body)).toBeLessThan(maxBytes[name]!);
+  });
+
+  it('posts a report as a summary with its link, leaking no secret, or cannot take one at all', () => {
+    const { config, secrets, allowedIn } = CONFIGS[name]!;
+    const input = { config: kind.schema.parse(config), receiver: 'test-receiver', message: REPORT_MESSAGE, key: 'msg_r', at: T0, baseUrl: BASE };
+    if (!kind.renderReport) {
+      expect(() => renderMessage(kind, input)).toThrow(`a ${name} receiver cannot take a report`);
+      return;
+    }
+    const request = renderMessage(kind, input);
+    assertNoSecretLeak(kind, config, secrets, request, allowedIn);
+    const body = JSON.parse(request.body);
+    const text = JSON.stringify(body);
+    expect(text).toContain(`${BASE}/#/reports/42`);
+    // The generic webhook carries the figures as data; the others say them.
+    expect(text).toContain(name === 'webhook' ? '"availability":0.99812' : '99.812%');
+    expect(text.toLowerCase()).toContain('mttr');
+    // Where the service's text is markup, a name cannot inject any.
+    if (name === 'slack' || name === 'googlechat') expect(text).toContain('api&lt;b&gt;');
+    if (name === 'mattermost') expect(body.text).toContain('api\\<b\\>\\*\\_');
+    if (name === 'email') expect(body.html).toContain('api&lt;b&gt;*_');
   });
 
   it('renders the same request for the same input (pure)', () => {

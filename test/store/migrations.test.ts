@@ -14,7 +14,7 @@ describe('SQLite migrations', () => {
     const db = openDatabase(tempDbPath());
     expect(schemaVersion(db)).toBe(MIGRATIONS.length);
     const tables = db.prepare<[], { name: string; strict: number }>("SELECT name, strict FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%'").all();
-    expect(schemaVersion(db)).toBe(6);
+    expect(schemaVersion(db)).toBe(7);
     expect(tables.map((t) => t.name).sort()).toEqual([
       'api_tokens',
       'audit_log',
@@ -25,6 +25,7 @@ describe('SQLite migrations', () => {
       'meta',
       'notifications',
       'postmortems',
+      'reports',
       'rollup_1h',
       'rollup_1m',
       'rollup_dirty',

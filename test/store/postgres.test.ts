@@ -62,7 +62,7 @@ describe('PostgreSQL migrations', () => {
     const { url, pool } = await freshPool();
     await migrate(pool, redactUrl(url));
     expect(await schemaVersion(pool)).toBe(MIGRATIONS.length);
-    expect(await schemaVersion(pool)).toBe(6);
+    expect(await schemaVersion(pool)).toBe(7);
     expect(await tableNames(pool)).toEqual([
       'api_tokens',
       'audit_log',
@@ -73,6 +73,7 @@ describe('PostgreSQL migrations', () => {
       'meta',
       'notifications',
       'postmortems',
+      'reports',
       'rollup_1h',
       'rollup_1m',
       'rollup_dirty',

@@ -5,6 +5,7 @@ import { outbox } from './0003-outbox.js';
 import { heartbeats } from './0004-heartbeats.js';
 import { auth } from './0005-auth.js';
 import { sessions } from './0006-sessions.js';
+import { reports } from './0007-reports.js';
 
 /** One schema change: `up` runs inside a transaction that also records `version` in schema_version. */
 export interface PostgresMigration {
@@ -14,4 +15,4 @@ export interface PostgresMigration {
 }
 
 /** Every migration, in order; append only — never edit or reorder a shipped one. */
-export const MIGRATIONS: readonly PostgresMigration[] = [initial, alerting, outbox, heartbeats, auth, sessions];
+export const MIGRATIONS: readonly PostgresMigration[] = [initial, alerting, outbox, heartbeats, auth, sessions, reports];
