@@ -4,7 +4,7 @@
 import { expect, it } from 'vitest';
 import { loadConfigText } from '../../config/load.js';
 import { builtinProbes } from '../../probes/index.js';
-import { buildReport } from '../../reports/read.js';
+import { buildReport, MINUTE_POINTS_BUDGET } from '../../reports/read.js';
 import type { Sample, Store } from '../../store/types.js';
 import { describeEachEngine, type TestEngine } from '../helpers/stores.js';
 
@@ -146,6 +146,31 @@ describeEachEngine('an SLA report computed from the store', (engine) => {
     expect(report.resolution).toBe('1h');
     expect(report.services[0]).toMatchObject({ env: 'prod', service: 'api', met: false, dataMs: DAY });
     expect(report.services[0]!.availability).toBeCloseTo(1380 / 1440, 6);
+  });
+
+  it('reads a fleet too large for minutes in hours, with the same figures where failures, gaps and maintenance fall on whole hours', async () => {
+    const store = await storeWith(engine, [
+      // 10:00-12:00 without data and a failed hour at 05:00; web down through its 02:00 maintenance only.
+      ...probes('prod', 'api', 'http', FROM, TO, (m) => (m >= 600 && m < 720 ? null : m >= 300 && m < 360 ? 0 : 1)),
+      ...probes('prod', 'web', 'http', FROM, TO, (m) => (m >= 120 && m < 180 ? 0 : 1)),
+    ]);
+    const request = { name: 'daily', from: FROM, to: TO, timezone: 'UTC', envs: ['prod'], target: 0.999, generatedAt: GENERATED };
+    const sources = { store, checks: config.checks, services: config.services, alerting: { slos: [], maintenance: config.alerting.maintenance }, retention: config.retention, log: () => {} };
+    const small = await buildReport(sources, request);
+    // 1,400 more declared checks: 1,403 × 1,440 minutes is past the 2,000,000 minute points a report reads.
+    const fleet = Array.from({ length: 1_400 }, (_, i) => ({ ...config.checks[0]!, env: 'prod', id: `prod/pad-${i}/http`, service: `pad-${i}` }));
+    const large = await buildReport({ ...sources, checks: [...config.checks, ...fleet] }, request);
+    expect(Math.max(1, config.checks.filter((c) => c.env === 'prod').length) * 1_440).toBeLessThanOrEqual(MINUTE_POINTS_BUDGET);
+    expect([small.resolution, large.resolution]).toEqual(['1m', '1h']);
+    const figures = (report: typeof small) =>
+      report.services.filter((s) => s.service === 'api' || s.service === 'web').map(({ service, availability, dataMs, noDataMs, maintenanceMs, checks }) => ({ service, availability, dataMs, noDataMs, maintenanceMs, probes: checks[0]!.probes, failed: checks[0]!.failedProbes }));
+    expect(figures(large)).toEqual(figures(small));
+    expect(figures(small)).toEqual([
+      { service: 'api', availability: 1260 / 1320, dataMs: 22 * HOUR, noDataMs: 2 * HOUR, maintenanceMs: 0, probes: 1320, failed: 60 },
+      { service: 'web', availability: 1, dataMs: 23 * HOUR, noDataMs: 0, maintenanceMs: HOUR, probes: 1380, failed: 0 },
+    ]);
+    // The padding checks never reported: all of their time is without data.
+    expect(large.services.filter((s) => s.service.startsWith('pad-')).every((s) => s.noDataMs === DAY && s.availability === null)).toBe(true);
   });
 
   it("takes each service's own sla when the report sets none, else 99.9 %", async () => {
