@@ -4,7 +4,8 @@
 // read and computed (reports/read.ts buildReport) on the store opened as the server opens it. Measured:
 // how long it takes, the longest delay of this process's event loop while it runs (a 1 ms timer: what
 // the scheduler's probes would have waited), and the growth of the heap. Baseline in the same run: the
-// same store answering one series query of the same data at the same step, as a chart asks for it.
+// same store answering one series query of the same data at the step the report reads (minutes, or
+// hours for a fleet past reports/read.ts MINUTE_POINTS_BUDGET), as a chart asks for it.
 //   npm run build:server && node bench/reports.mjs [--checks 6000] [--days 1] [--runs 3] [--keep file.db]
 // --keep: seed into `file.db` once and reuse it on the next run with the same --checks and --days.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const { openSqliteStore } = await import(dist('store/sqlite/sqlite-store.js'));
-const { buildReport } = await import(dist('reports/read.js'));
+const { buildReport, stepFor } = await import(dist('reports/read.js'));
 const { DEFAULT_RETENTION } = await import(dist('store/types.js'));
 
 const arg = (name, fallback) => {
@@ -96,14 +97,15 @@ try {
   for (let run = 0; run < RUNS; run++) {
     // Only its size is kept: the answer's points must not weigh on the report's garbage collections.
     const baseline = await measured(async () => {
-      const answer = await store.samples.query({ metric: 'probe_success', matchers: [], from, to, stepMs: MINUTE, aggregate: 'avg' }, { maxSeries: 100_000, maxPoints: 100_000_000, maxRowsScanned: 1_000_000_000 });
-      return { series: answer.series.length };
+      const stepMs = stepFor({ from, to }, now, DEFAULT_RETENTION, CHECKS);
+      const answer = await store.samples.query({ metric: 'probe_success', matchers: [], from, to, stepMs, aggregate: 'avg' }, { maxSeries: 100_000, maxPoints: 100_000_000, maxRowsScanned: 1_000_000_000 });
+      return { series: answer.series.length, stepMs };
     });
     const report = await measured(() => buildReport(sources, { name: 'bench', from, to, timezone: 'UTC', envs: null, target: 0.999, generatedAt: now }));
     const r = report.result;
     runs.push({
-      baselineSeriesQuery: { ms: baseline.ms, loopMaxMs: baseline.loopMaxMs, series: baseline.result.series },
-      report: { ms: report.ms, loopMaxMs: report.loopMaxMs, loopP99Ms: report.loopP99Ms, heapGrowthMiB: report.heapGrowthMiB, services: r.services.length, fleetAvailability: r.fleet.availability, servicesMissed: r.fleet.servicesMissed },
+      baselineSeriesQuery: { ms: baseline.ms, loopMaxMs: baseline.loopMaxMs, series: baseline.result.series, stepMs: baseline.result.stepMs },
+      report: { resolution: r.resolution, ms: report.ms, loopMaxMs: report.loopMaxMs, loopP99Ms: report.loopP99Ms, heapGrowthMiB: report.heapGrowthMiB, services: r.services.length, fleetAvailability: r.fleet.availability, servicesMissed: r.fleet.servicesMissed },
       ratioToBaseline: round(report.ms / baseline.ms, 2),
     });
   }

@@ -64,9 +64,16 @@ export function tallyAvailability(
   period: { readonly from: number; readonly to: number },
   maintenance: MaintenanceIndex,
 ): void {
-  const sumsOf = new Map<string, SeriesResult['points']>();
-  for (const series of sums) sumsOf.set(JSON.stringify(series.labels), series.points);
-  for (const series of counts) {
+  // The two answers list the same series, in the same order when both read the same rows; a label
+  // string per series is built only where they do not line up.
+  let sumsOf: Map<string, SeriesResult['points']> | null = null;
+  const sumPointsOf = (series: SeriesResult, index: number): SeriesResult['points'] => {
+    const same = sums[index];
+    if (same && sameLabels(same.labels, series.labels)) return same.points;
+    sumsOf ??= new Map(sums.map((s) => [JSON.stringify(s.labels), s.points]));
+    return sumsOf.get(JSON.stringify(series.labels)) ?? [];
+  };
+  for (const [index, series] of counts.entries()) {
     const key = checkKey(series.labels);
     if (key === null) continue;
     const { env, service, check } = series.labels as Required<Pick<Labels, 'env' | 'service' | 'check'>>;
@@ -76,7 +83,7 @@ export function tallyAvailability(
       tallies.set(key, tally);
     }
     // Both answers are in time order and read the same rows: walk them together.
-    const sumPoints = sumsOf.get(JSON.stringify(series.labels)) ?? [];
+    const sumPoints = sumPointsOf(series, index);
     const windows = maintenance.windows(env, service);
     let s = 0;
     for (const [ts, count] of series.points) {
@@ -93,6 +100,13 @@ export function tallyAvailability(
       tally.dataMs += (end - start) * outside;
     }
   }
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
 }
 
 /** Availability of a tally: successful / total probes; null with none. */
