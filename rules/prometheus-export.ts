@@ -127,9 +127,13 @@ function sloRecordingRules(slo: SloSpec, windows: readonly number[]): Prometheus
 /** The workbook's multiwindow alert: any pair whose long and short windows both burn above its factor. */
 function burnRateAlert(rule: BurnRateRule, slo: SloSpec): PrometheusRule {
   const ratio = (windowMs: number) => `${SLO_ERROR_RATIO_RECORD}{env=${quote(slo.env)},service=${quote(slo.service)},slo=${quote(slo.name)},window=${quote(promDuration(windowMs))}}`;
+  // As in Vigil (rules/evaluate.ts), a pair judges only once its short window is full of data: the
+  // service's probe results reach back at least that far. Without it a fresh install's first failing
+  // minute is 100 % of its "1 h" and Prometheus paged where Vigil did not.
+  const full = (windowMs: number) => `sum by (env, service) (present_over_time(${selector('probe_success', equal({ env: slo.env, service: slo.service }))}[${promDuration(windowMs)}] offset ${promDuration(windowMs)}))`;
   const pairs = rule.windows.map((w) => {
     const bound = +(w.factor * (1 - slo.objective)).toPrecision(12);
-    return `(${ratio(w.longWindowMs)} > ${bound} and ignoring (window) ${ratio(w.shortWindowMs)} > ${bound})`;
+    return `(${ratio(w.longWindowMs)} > ${bound} and ignoring (window) ${ratio(w.shortWindowMs)} > ${bound} and on (env, service) ${full(w.shortWindowMs)})`;
   });
   return {
     alert: rule.name,
