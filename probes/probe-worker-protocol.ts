@@ -29,55 +29,6 @@ export interface FromWorker {
   readonly closed?: true;
 }
 
-/**
- * How often at most a batch crosses between the scheduler's thread and a worker, each way. A message
- * costs its sender ~30-50 µs of CPU and, on a busy machine, the core while the other thread wakes; the
- * scheduler's timer fires up to every millisecond, so at 40,000 checks one message per turn was ~2,000 a
- * second each way, and the sending alone was 15 % of the main thread's time with readers polling. A run
- * may start up to this much later; its latency is measured in the worker and does not change.
- */
-export const MESSAGE_WINDOW_MS = 5;
-
-/**
- * Sends batches at most once per `windowMs`: the first request after a quiet window goes at the end of
- * the current task, later ones wait for the window to pass. `send` takes whatever has gathered.
- */
-export class MessageWindow {
-  #lastSentAt = -Infinity;
-  #queued = false;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  readonly #send: () => void;
-  readonly #windowMs: number;
-
-  constructor(send: () => void, windowMs: number = MESSAGE_WINDOW_MS) {
-    this.#send = send;
-    this.#windowMs = windowMs;
-  }
-
-  request(): void {
-    if (this.#queued) return;
-    this.#queued = true;
-    const wait = this.#lastSentAt + this.#windowMs - performance.now();
-    if (wait <= 0) queueMicrotask(this.#fire);
-    else this.#timer = setTimeout(this.#fire, wait);
-  }
-
-  /** Drops a batch still waiting (the thread is gone or closing). */
-  cancel(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
-    this.#queued = false;
-  }
-
-  readonly #fire = (): void => {
-    if (!this.#queued) return;
-    this.#queued = false;
-    this.#timer = null;
-    this.#lastSentAt = performance.now();
-    this.#send();
-  };
-}
-
 /** The reason as data. */
 export function abortReasonOf(reason: unknown): AbortReason {
   if (reason instanceof ProbeTimeoutError) return { timeoutMs: reason.timeoutMs };

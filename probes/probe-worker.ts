@@ -11,7 +11,7 @@ import { healthProbe } from './health.js';
 import { httpProbe } from './http.js';
 import { ProbeRegistry } from './probe.js';
 import type { FromWorker, ProbeWorkerData, ToWorker } from './probe-worker-protocol.js';
-import { abortReasonFrom, MessageWindow } from './probe-worker-protocol.js';
+import { abortReasonFrom } from './probe-worker-protocol.js';
 
 if (!parentPort) throw new Error('probes/probe-worker.js runs only as a worker thread (see ProbeWorkerPool)');
 const port = parentPort;
@@ -23,16 +23,23 @@ const registry = new ProbeRegistry([httpProbe, healthProbe]);
 const targets = new Map<number, unknown>();
 const running = new Map<number, AbortController>();
 let done: NonNullable<FromWorker['done']>[number][] = [];
-const outcomes = new MessageWindow(() => {
+let flushQueued = false;
+
+function flush(): void {
+  flushQueued = false;
   const batch = done;
   done = [];
   if (batch.length) port.postMessage({ done: batch } satisfies FromWorker);
-});
+}
 
 function finished(entry: (typeof done)[number]): void {
   running.delete(entry.run);
   done.push(entry);
-  outcomes.request();
+  // One message for every run finished in this turn of the loop.
+  if (!flushQueued) {
+    flushQueued = true;
+    setImmediate(flush);
+  }
 }
 
 function start(run: number, kind: string, targetId: number, controller: AbortController): void {

@@ -3,12 +3,12 @@
 // handled off Vigil's event loop, so API readers and the scheduler do not wait on them (and a reader
 // holding the loop does not lengthen a measured latency). Each target is sent to one worker once, its
 // runs go to that worker (its keep-alive sockets stay warm); runs, aborts and outcomes travel in
-// batches, at most one message per MESSAGE_WINDOW_MS each way.
+// batches, one message per turn of either loop.
 import { Worker } from 'node:worker_threads';
 import { DEFAULT_OUTBOUND_POLICY, type OutboundPolicy } from '../lib/outbound-guard.js';
 import type { SecretValues } from '../lib/secret.js';
 import { ProbeRegistry, type Probe, type ProbeOutcome, type StartedRun } from './probe.js';
-import { abortReasonOf, MessageWindow, type FromWorker, type ProbeWorkerData, type ToWorker } from './probe-worker-protocol.js';
+import { abortReasonOf, type FromWorker, type ProbeWorkerData, type ToWorker } from './probe-worker-protocol.js';
 
 /** The probe kinds a worker runs: those whose whole work is HTTP through probes/http-request.ts. */
 export const WORKER_PROBE_KINDS: ReadonlySet<string> = new Set(['http', 'health']);
@@ -28,8 +28,7 @@ interface PoolWorker {
   /** Targets this thread has been sent. */
   known: Set<number>;
   outbox: { targets: Array<{ id: number; target: unknown }>; runs: NonNullable<ToWorker['runs']>[number][]; aborts: NonNullable<ToWorker['aborts']>[number][] };
-  /** Sends the outbox, at most once per MESSAGE_WINDOW_MS. */
-  flush: MessageWindow;
+  flushQueued: boolean;
   /** Resolves once the thread has loaded the probes and listens. */
   ready: Promise<void>;
 }
@@ -76,7 +75,7 @@ export class ProbeWorkerPool {
         thread: null as unknown as Worker,
         known: new Set(),
         outbox: { targets: [], runs: [], aborts: [] },
-        flush: new MessageWindow(() => this.#send(worker)),
+        flushQueued: false,
         ready: Promise.resolve(),
       };
       this.#spawn(worker);
@@ -138,7 +137,7 @@ export class ProbeWorkerPool {
       this.#pending.set(run, { resolve, reject, worker });
     });
     worker.outbox.runs.push({ run, kind, target: id });
-    worker.flush.request();
+    this.#queueFlush(worker);
     return new WorkerRun(this, worker, run, outcome);
   }
 
@@ -146,14 +145,13 @@ export class ProbeWorkerPool {
   abort(worker: PoolWorker, run: number, reason: unknown): void {
     if (!this.#pending.has(run)) return;
     worker.outbox.aborts.push({ run, reason: abortReasonOf(reason) });
-    worker.flush.request();
+    this.#queueFlush(worker);
   }
 
   /** Asks each worker to close its sockets, then ends the threads; runs still pending reject. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const worker of this.#workers) worker.flush.cancel();
     await Promise.all(
       this.#workers.map(
         (worker) =>
@@ -220,11 +218,17 @@ export class ProbeWorkerPool {
     }
   }
 
-  #send(worker: PoolWorker): void {
-    const { targets, runs, aborts } = worker.outbox;
-    if (this.#closed || (!targets.length && !runs.length && !aborts.length)) return;
-    worker.outbox = { targets: [], runs: [], aborts: [] };
-    worker.thread.postMessage({ targets, runs, aborts } satisfies ToWorker);
+  #queueFlush(worker: PoolWorker): void {
+    if (worker.flushQueued) return;
+    worker.flushQueued = true;
+    // Every run the scheduler starts in one timer callback goes in one message.
+    queueMicrotask(() => {
+      worker.flushQueued = false;
+      const { targets, runs, aborts } = worker.outbox;
+      if (!targets.length && !runs.length && !aborts.length) return;
+      worker.outbox = { targets: [], runs: [], aborts: [] };
+      worker.thread.postMessage({ targets, runs, aborts } satisfies ToWorker);
+    });
   }
 }
 
