@@ -4,6 +4,7 @@ import type { AlertingView } from '../rules/types.js';
 import { SEVERITIES } from '../store/types.js';
 import { DEFAULT_SERIES_PER_CHUNK, EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody, contentTypeOf, textToOpenMetrics, type ExpositionFormat } from './exposition.js';
 import { PROBE_METRIC_NAMES, ProbeMetrics, type ProbeMetricsCheck } from './probe-metrics.js';
+import { readThreadSchedule } from '../lib/thread-schedule.js';
 import { RATE_LIMIT_CLASSES } from './rate-limit.js';
 
 // /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix,
@@ -149,6 +150,18 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
       this.inc({ reason: 'per_metric' }, refused.per_metric);
     },
   });
+  // Read by the scrape, which runs on the event loop's thread: that thread's own schedule.
+  if (readThreadSchedule() !== null) {
+    const schedule = () => readThreadSchedule() ?? { cpuSeconds: 0, runQueueSeconds: 0 };
+    readAtScrape(registry, 'counter', 'vigil_event_loop_cpu_seconds_total', "CPU time of Vigil's event-loop thread (the scheduler, ingest, the API).", () => schedule().cpuSeconds);
+    readAtScrape(
+      registry,
+      'counter',
+      'vigil_event_loop_cpu_wait_seconds_total',
+      "Time Vigil's event-loop thread was ready to run but waited for a CPU. A rate that is a large share of the thread's CPU rate means the host has too little CPU for its load: scheduling lag and event-loop delay then come from the host, not from Vigil's own work.",
+      () => schedule().runQueueSeconds,
+    );
+  }
   readAtScrape(registry, 'gauge', 'vigil_ingest_live_series', 'Series that received a sample recently (in /metrics and the live view).', () => live.stats().series);
   // Series exist at 0 from the start so that rate() and alerts see them before the first failure.
   for (const kind of probeKinds) for (const result of ['success', 'failure', 'timeout']) runs.inc({ kind, result }, 0);

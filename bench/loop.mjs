@@ -27,7 +27,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
-import { summariseProfile, summariseStalls } from './helpers/cpu-profile.mjs';
+import { stallTotals, summariseProfile, summariseStalls } from './helpers/cpu-profile.mjs';
 import { measureCeiling } from './http-ceiling.mjs';
 import { addBuckets, bucketDelta, bucketsOf, parseSamples, partialGunzip, sumOf, summariseBuckets, valueOf } from './helpers/prom-text.mjs';
 import { seedHistory } from './helpers/seed-history.mjs';
@@ -367,6 +367,7 @@ async function measure(n, workers, { profile = false } = {}) {
       const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile') && f.split('.')[4] === '0');
       const summary = (w) => ({
         ...summariseProfile(path.join(profileDir, file), { fromUs: w.fromUs, toUs: w.toUs, root }),
+        stallTotals: stallTotals(path.join(profileDir, 'stalls.txt'), { fromUs: w.fromUs, toUs: w.toUs }),
         stalls: summariseStalls(path.join(profileDir, file), path.join(profileDir, 'stalls.txt'), { fromUs: w.fromUs, toUs: w.toUs, root }),
       });
       result.profile = file

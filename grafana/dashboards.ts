@@ -179,13 +179,14 @@ export const DASHBOARDS: readonly DashboardSpec[] = [
       {
         type: 'timeseries',
         title: 'Process',
-        description: "CPU, resident memory and event-loop lag of Vigil's process.",
+        description: "CPU, resident memory and event-loop lag of Vigil's process, and how long its event-loop thread waited for a CPU (a host short of CPU, not Vigil's own work, when it rises with the lag).",
         w: 24,
         h: 8,
         queries: [
           { expr: 'rate(process_cpu_seconds_total[$__rate_interval])', legend: 'CPU (cores)' },
           { expr: 'process_resident_memory_bytes / 2^30', legend: 'RSS (GiB)' },
           { expr: 'nodejs_eventloop_lag_p99_seconds', legend: 'event-loop lag p99 (s)' },
+          { expr: 'rate(vigil_event_loop_cpu_wait_seconds_total[$__rate_interval])', legend: 'event-loop thread waiting for a CPU (s/s)' },
         ],
       },
     ],

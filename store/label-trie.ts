@@ -8,7 +8,8 @@ import { carriedKey } from './labels.js';
  * path to the same id.
  */
 export class LabelTrie {
-  readonly byKey = new Map<string, Map<string, LabelTrie>>();
+  /** Made on the first child: most nodes are leaves (one per series), and an empty Map each is ~0.3 KB of heap for V8's full GC to mark. */
+  byKey: Map<string, Map<string, LabelTrie>> | undefined = undefined;
   /** The committed id of the series this path spells. */
   id: number | undefined = undefined;
 }
@@ -45,6 +46,7 @@ export class LabelTries {
     }
     for (const key in labels) {
       const value = labels[key]!;
+      node.byKey ??= new Map();
       let byValue: Map<string, LabelTrie> | undefined = node.byKey.get(key);
       if (byValue === undefined) {
         byValue = new Map();

@@ -85,11 +85,35 @@ export function summariseProfile(file, { fromUs = -Infinity, toUs = Infinity, ro
 }
 
 /**
- * The longest stalls of the event loop in the window (`stallsFile`: `<startUs> <endUs>` lines from
- * bench/helpers/stall-trace.mjs), each with the functions sampled in it (self, [innermost Vigil frame])
- * and how much of it the thread was off the CPU: a sample that comes over 3 ms after the one before
- * (the profiler samples every ~1 ms while the thread runs) was preempted by other threads or processes.
+ * The longest stalls of the event loop in the window (`stallsFile`: `<startUs> <endUs> [<runUs> <queuedUs>]`
+ * lines from bench/helpers/stall-trace.mjs), each with the functions sampled in it (self, [innermost Vigil
+ * frame]) and how much of it the thread was off the CPU: a sample that comes over 3 ms after the one
+ * before (the profiler samples every ~1 ms while the thread runs). Where the kernel told, that off-CPU
+ * time is split: `runQueueMs` waiting for a CPU (preempted by other threads or processes), `blockedMs`
+ * asleep (a lock, a page fault's I/O, a GC helper task it joined), `onCpuMs` running.
  */
+/** All stalls of the window taken together: how many, and their ms running, waiting for a CPU and blocked. */
+export function stallTotals(stallsFile, { fromUs = -Infinity, toUs = Infinity } = {}) {
+  let lines;
+  try {
+    lines = readFileSync(stallsFile, 'utf8').trim().split('\n').filter(Boolean);
+  } catch {
+    return null;
+  }
+  const totals = { count: 0, ms: 0, onCpuMs: 0, runQueueMs: 0, blockedMs: 0 };
+  for (const [start, end, run = -1, queued = -1] of lines.map((line) => line.split(' ').map(Number))) {
+    if (start < fromUs || end > toUs) continue;
+    totals.count++;
+    totals.ms += (end - start) / 1000;
+    if (run < 0) continue;
+    totals.onCpuMs += run / 1000;
+    totals.runQueueMs += queued / 1000;
+    totals.blockedMs += (end - start - run - queued) / 1000;
+  }
+  for (const key of ['ms', 'onCpuMs', 'runQueueMs', 'blockedMs']) totals[key] = Math.round(totals[key]);
+  return totals;
+}
+
 export function summariseStalls(file, stallsFile, { fromUs = -Infinity, toUs = Infinity, root = '', top = 5, functions = 5 } = {}) {
   let lines;
   try {
@@ -118,7 +142,7 @@ export function summariseStalls(file, stallsFile, { fromUs = -Infinity, toUs = I
   const times = [];
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) times.push((t += profile.timeDeltas[i]));
-  return stalls.map(([start, end]) => {
+  return stalls.map(([start, end, run = -1, queued = -1]) => {
     const fns = new Map();
     let offCpuUs = 0;
     for (let i = 0; i < times.length; i++) {
@@ -132,6 +156,7 @@ export function summariseStalls(file, stallsFile, { fromUs = -Infinity, toUs = I
       ms: +((end - start) / 1000 - 10).toFixed(1),
       atMs: Math.round((start - fromUs) / 1000),
       offCpuMs: +(offCpuUs / 1000).toFixed(1),
+      ...(run >= 0 ? { onCpuMs: +(run / 1000).toFixed(1), runQueueMs: +(queued / 1000).toFixed(1), blockedMs: +((end - start - run - queued) / 1000).toFixed(1) } : {}),
       top: [...fns].sort((a, b) => b[1] - a[1]).slice(0, functions).map(([fn, us]) => ({ fn, ms: +(us / 1000).toFixed(1) })),
     };
   });

@@ -1,7 +1,10 @@
 // Preloaded into the server by `bench/loop.mjs --profile` (node --import): writes each stall of the event
-// loop over 40 ms as `<startUs> <endUs>` (the monotonic clock of the CPU profile) to stalls.txt in the
-// --cpu-prof-dir, so the profile can say what ran in it (bench/helpers/cpu-profile.mjs summariseStalls).
-import { appendFileSync, mkdirSync } from 'node:fs';
+// loop over 40 ms as `<startUs> <endUs> <runUs> <queuedUs>` (the monotonic clock of the CPU profile) to
+// stalls.txt in the --cpu-prof-dir, so the profile can say what ran in it (bench/helpers/cpu-profile.mjs
+// summariseStalls). runUs and queuedUs are the main thread's time on a CPU and waiting in the run queue
+// for one during the stall, from the kernel's /proc/thread-self/schedstat (-1 where it is not there): the
+// rest of the stall it was blocked (a lock, a page fault's I/O, a GC helper it waited for), not preempted.
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 
@@ -11,10 +14,24 @@ const dir = process.execArgv.find((arg) => arg.startsWith('--cpu-prof-dir='))?.s
 if (isMainThread && dir) {
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, 'stalls.txt');
+  const schedstat = () => {
+    try {
+      const [run, queued] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+      return [BigInt(run), BigInt(queued)];
+    } catch {
+      return null;
+    }
+  };
   let last = process.hrtime.bigint();
+  let lastSched = schedstat();
   setInterval(() => {
     const now = process.hrtime.bigint();
-    if (Number(now - last) / 1e6 > INTERVAL_MS + STALL_MS) appendFileSync(file, `${last / 1000n} ${now / 1000n}\n`);
+    const sched = schedstat();
+    if (Number(now - last) / 1e6 > INTERVAL_MS + STALL_MS) {
+      const [run, queued] = sched && lastSched ? [(sched[0] - lastSched[0]) / 1000n, (sched[1] - lastSched[1]) / 1000n] : [-1n, -1n];
+      appendFileSync(file, `${last / 1000n} ${now / 1000n} ${run} ${queued}\n`);
+    }
     last = now;
+    lastSched = sched;
   }, INTERVAL_MS).unref();
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createVigilMetrics } from '../../api/metrics.js';
 import { LiveExposition, escapeHelp, escapeLabelValue, exposedName, formatValue } from '../../api/exposition.js';
 import { LiveView } from '../../ingest/live-view.js';
+import { readThreadSchedule } from '../../lib/thread-schedule.js';
 import type { Labels, Sample } from '../../store/types.js';
 
 const NOW = Date.UTC(2026, 10, 21, 12, 0, 0);
@@ -149,7 +150,7 @@ function expectedFromLiveView(live: LiveView): Map<string, Map<string, number>> 
 }
 
 function liveFamilies(families: Map<string, Family>): Map<string, Map<string, number>> {
-  const own = new Set(['vigil_probe_runs_total', 'vigil_scheduler_lag_seconds', 'vigil_store_samples_appended_total', 'vigil_store_write_errors_total', 'vigil_ingest_series_refused_total', 'vigil_ingest_live_series']);
+  const own = new Set(['vigil_probe_runs_total', 'vigil_scheduler_lag_seconds', 'vigil_store_samples_appended_total', 'vigil_store_write_errors_total', 'vigil_ingest_series_refused_total', 'vigil_ingest_live_series', 'vigil_event_loop_cpu_seconds_total', 'vigil_event_loop_cpu_wait_seconds_total']);
   return new Map([...families].filter(([name]) => name.startsWith('vigil_') && !own.has(name)).map(([name, family]) => [name, family.samples]));
 }
 
@@ -272,6 +273,29 @@ describe('the /metrics exposition', () => {
     expect(text.match(/^# TYPE vigil_probe_runs_total /gm)).toEqual(['# TYPE vigil_probe_runs_total ']);
     expect(text).toMatch(/^# TYPE vigil_probe_runs_total counter$/m);
     expect(text).not.toContain('check="x"');
+  });
+
+  it.runIf(process.platform === 'linux')("counts the event-loop thread's CPU time and its wait for a CPU, growing as the thread works", async () => {
+    const { metrics } = setUp();
+    const read = async () => {
+      const families = parseExposition(await metrics.render());
+      const value = (name: string) => {
+        const family = families.get(name);
+        expect(family?.type, name).toBe('counter');
+        return family!.samples.get(`${name}{}`)!;
+      };
+      return { cpu: value('vigil_event_loop_cpu_seconds_total'), wait: value('vigil_event_loop_cpu_wait_seconds_total') };
+    };
+    const before = await read();
+    // Work on this thread (the one that scrapes) until the kernel has counted 50 ms more of it.
+    const start = readThreadSchedule()!.cpuSeconds;
+    let sink = 0;
+    while (readThreadSchedule()!.cpuSeconds - start < 0.05) for (let i = 0; i < 1e5; i++) sink += Math.sqrt(i);
+    expect(sink).toBeGreaterThan(0);
+    const after = await read();
+    expect(before.cpu).toBeGreaterThan(0);
+    expect(after.cpu - before.cpu).toBeGreaterThanOrEqual(0.05);
+    expect(after.wait).toBeGreaterThanOrEqual(before.wait);
   });
 
   it('never writes half a line or a series twice while samples arrive and series go stale between chunks', () => {
