@@ -21,20 +21,20 @@ export function parseStoredJson(text: string): StoredRead<unknown> {
 /**
  * Checks `value` against `schema`. On success the value itself is answered (not zod's copy: fields the
  * schema does not name are kept as stored, in their order); the schema must check every field its
- * readers rely on.
+ * readers rely on. Problems' paths start at `root` (`message.alerts[0].at`), when given.
  */
-export function checkStored<S extends z.ZodType>(value: unknown, schema: S): StoredRead<z.output<S>> {
+export function checkStored<S extends z.ZodType>(value: unknown, schema: S, root = ''): StoredRead<z.output<S>> {
   const result = schema.safeParse(value);
   if (result.success) return { ok: true, value: value as z.output<S> };
   const issues = result.error.issues;
-  const shown = issues.slice(0, MAX_PROBLEMS).map((issue) => `${issuePath(issue.path) || '(the whole value)'}: ${issue.message}`);
+  const shown = issues.slice(0, MAX_PROBLEMS).map((issue) => `${issuePath(root, issue.path) || '(the whole value)'}: ${issue.message}`);
   if (issues.length > MAX_PROBLEMS) shown.push(`and ${issues.length - MAX_PROBLEMS} more`);
   return { ok: false, problem: shown.join('; ') };
 }
 
 /** `['fleet', 'services', 0, 'env']` as `fleet.services[0].env`. */
-function issuePath(path: readonly PropertyKey[]): string {
-  let text = '';
+function issuePath(root: string, path: readonly PropertyKey[]): string {
+  let text = root;
   for (const segment of path) {
     if (typeof segment === 'number') text += `[${segment}]`;
     else text += text ? `.${String(segment)}` : String(segment);
