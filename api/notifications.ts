@@ -6,7 +6,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Clock } from '../lib/clock.js';
 import { NotFoundError } from '../lib/errors.js';
-import { DELIVERY_STATES, type DeliveryState, type OutboxMessage } from '../notify/types.js';
+import { DELIVERY_STATES, type DeliveryState, type MessageKind, type OutboxEntry } from '../notify/types.js';
 import { messageTitle } from '../notify/text.js';
 import type { Store } from '../store/types.js';
 import { actorOf, readBody } from './mutations.js';
@@ -48,7 +48,8 @@ export interface NotificationJson {
   readonly id: number;
   readonly key: string;
   readonly receiver: string;
-  readonly kind: OutboxMessage['message']['kind'];
+  /** Null for a message this Vigil cannot read. */
+  readonly kind: MessageKind | null;
   readonly title: string;
   readonly incidents: readonly number[];
   readonly state: DeliveryState;
@@ -59,15 +60,18 @@ export interface NotificationJson {
   readonly lastStatus: number | null;
   readonly lastError: string | null;
   readonly deliveredAt: number | null;
+  /** Only on a message this Vigil cannot read (a newer Vigil's kind, a damaged row): why. */
+  readonly unreadable?: string;
 }
 
-export function notificationJson(message: OutboxMessage): NotificationJson {
+/** A delivery as the API shows it; one this Vigil cannot read is listed with why, not left out. */
+export function notificationJson(message: OutboxEntry): NotificationJson {
   return {
     id: message.id,
     key: message.key,
     receiver: message.receiver,
-    kind: message.message.kind,
-    title: messageTitle(message.message),
+    kind: message.message?.kind ?? null,
+    title: message.message === null ? '[UNREADABLE] a message this Vigil cannot read' : messageTitle(message.message),
     incidents: message.incidentIds,
     state: message.state,
     attempts: message.attempts,
@@ -77,6 +81,7 @@ export function notificationJson(message: OutboxMessage): NotificationJson {
     lastStatus: message.lastStatus,
     lastError: message.lastError,
     deliveredAt: message.deliveredAt,
+    ...(message.message === null ? { unreadable: message.unreadable } : {}),
   };
 }
 

@@ -11,6 +11,7 @@ import { generateAdHoc } from '../reports/generate.js';
 import type { ReportSources } from '../reports/read.js';
 import { REPORT_PAGE_CSP } from '../reports/render-html.js';
 import { REPORT_FORMATS, renderReport, type ReportFormat } from '../reports/render.js';
+import { readStoredReport } from '../reports/stored.js';
 import type { SlaReport } from '../reports/types.js';
 import type { ReportListItem, ReportRecord, Store } from '../store/types.js';
 import { actorOf, readBody } from './mutations.js';
@@ -115,7 +116,7 @@ function timeOf(name: string, value: string | number, at: number): number {
 }
 
 function reportAnswer(c: Context, record: ReportRecord, format: ReportFormat): Response {
-  const report = JSON.parse(record.body) as SlaReport;
+  const report = readStoredReport(record.id, record.body);
   const { body: _body, ...item } = record;
   // JSON: the stored figures and links beside the report.
   if (format === 'json') return c.json({ ...listJson(item), report } satisfies ReportDetailResponse);

@@ -88,7 +88,7 @@ export interface MaintenanceMark {
 
 /** Every error response: `{ error: { code, message } }` with the matching HTTP status. */
 export interface ErrorResponse {
-  readonly error: { readonly code: 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'internal'; readonly message: string };
+  readonly error: { readonly code: 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'rate_limited' | 'unreadable' | 'internal'; readonly message: string };
 }
 
 /** An incident as the API answers it: the stored fields plus time to acknowledge and to resolve. */

@@ -58,3 +58,11 @@ export class UnauthorizedError extends Error {
 export class ForbiddenError extends Error {
   override name = 'ForbiddenError';
 }
+
+/**
+ * Data Vigil stored that this Vigil cannot read (written by a newer version, or damaged); `message`
+ * names the row and the field. A 500 whose message is shown: it says what to do about it.
+ */
+export class UnreadableDataError extends Error {
+  override name = 'UnreadableDataError';
+}

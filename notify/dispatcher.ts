@@ -21,7 +21,7 @@ import { renderMessage, type AnyReceiverKind, type Classification, type Receiver
 import { NO_MAINTENANCE, applyMutes, escalationsDue, notifyPlan, repeatGroups, repeatsDue, type MaintenanceCheck, type NotifyPlan } from './routing.js';
 import { DeliveryHttp, sendOnce } from './send.js';
 import type { OutboundGuard } from '../lib/outbound-guard.js';
-import type { NotifyConfig, OutboxMessage, ReceiverSpec } from './types.js';
+import type { NotifyConfig, OutboxMessage, ReceiverSpec, UnreadableOutboxMessage } from './types.js';
 
 /** What a delivery ended as, for `vigil_notifications_total{receiver,result}`. */
 export type DeliveryResult = 'delivered' | 'retry' | 'failed' | 'dead' | 'suppressed' | 'disabled';
@@ -164,7 +164,13 @@ export class Dispatcher {
     const claimed = await store.outbox.claim(at, timeoutMs * 2 + 5000, this.#deps.batch ?? 50);
     if (claimed.length === 0) return { claimed: 0, results: [] };
     const silences = await store.silences.list(at);
-    const results = await Promise.all(claimed.map(async (message) => ({ id: message.id, receiver: message.receiver, result: await this.#deliver(message, silences, at) })));
+    const results = await Promise.all(
+      claimed.map(async (message) => ({
+        id: message.id,
+        receiver: message.receiver,
+        result: message.message === null ? await this.#unreadable(message) : await this.#deliver(message, silences, at),
+      })),
+    );
     return { claimed: claimed.length, results };
   }
 
@@ -187,7 +193,12 @@ export class Dispatcher {
       const states = new Map<string, { lastAt: number | null; waiting: boolean }>();
       for (const group of groups) {
         const lastAt = await tx.outbox.lastDueInGroup(group.receiver, group.group.key);
-        const waiting = lastAt !== null && lastAt > at ? true : (await tx.outbox.openInGroup(group.receiver, group.group.key)) !== null;
+        let waiting = lastAt !== null && lastAt > at;
+        if (!waiting) {
+          // An unreadable message is about to be recorded failed: it does not stand in for a repeat.
+          const open = await tx.outbox.openInGroup(group.receiver, group.group.key);
+          waiting = open !== null && open.message !== null;
+        }
         states.set(`${group.receiver}\u0000${group.group.key}`, { lastAt, waiting });
       }
       const repeats = repeatsDue(groups, (g) => states.get(`${g.receiver}\u0000${g.group.key}`)!, at);
@@ -272,6 +283,16 @@ export class Dispatcher {
         this.#log(`notifications: receiver ${spec.name} disabled until restart: ${reason}`);
         return this.#count(spec.name, 'disabled');
     }
+  }
+
+  /**
+   * A row this Vigil cannot read (a newer Vigil's message kind, a damaged row) is never sent: it is
+   * recorded failed with the reason, where the API lists it and a replay after an upgrade sends it.
+   */
+  async #unreadable(message: UnreadableOutboxMessage): Promise<DeliveryResult> {
+    await this.#deps.store.outbox.markFinal(message.id, 'failed', null, message.unreadable);
+    this.#log(`notifications: message ${message.id} to ${message.receiver} not sent: ${message.unreadable}`);
+    return this.#count(message.receiver, 'failed');
   }
 
   /** The receiver's transport when its kind delivers itself, made at first use; null for HTTP kinds. */

@@ -29,7 +29,8 @@ async function writeOne(outbox: OutboxWrites, routed: RoutedMessage, at: number)
   // An escalation step (deduped) is written once, alone: never folded into another message.
   if (routed.dedupe === null) {
     const waiting = await outbox.openInGroup(routed.receiver, routed.groupKey);
-    if (waiting) {
+    // A message this Vigil cannot read takes no more changes: the dispatcher records it failed, and these go in a new one.
+    if (waiting && waiting.message !== null) {
       const folded = foldInto(waiting.message, routed.message);
       if (await outbox.refold(waiting.id, folded, folded.alerts.map((a) => a.incident.id))) return null;
     }

@@ -4,8 +4,10 @@
 // an authentication refusal fails with a message saying so. The password never reaches a reason.
 import net from 'node:net';
 import { createTransport } from 'nodemailer';
+import { z } from 'zod';
 import { OutboundGuard, OutboundRefused } from '../lib/outbound-guard.js';
 import { SecretValues } from '../lib/secret.js';
+import { checkStored, parseStoredJson, type StoredRead } from '../lib/stored-json.js';
 import type { EmailConfig, RenderedEmail } from './email.js';
 import type { Classification, OutgoingRequest, ReceiverTransport, TransportOptions } from './receiver.js';
 
@@ -45,6 +47,25 @@ function decode(text: string): string {
   } catch {
     return text;
   }
+}
+
+const renderedEmail: z.ZodType<RenderedEmail> = z.object({
+  from: z.string(),
+  to: z.array(z.string()).min(1),
+  subject: z.string(),
+  messageId: z.string(),
+  inReplyTo: z.string().nullable(),
+  references: z.array(z.string()),
+  text: z.string(),
+  html: z.string(),
+});
+
+/** The email in a request's body (email.ts's render), checked; a body that is not one is a problem to report (`is malformed at to: …`), not an exception. */
+export function readRenderedEmail(body: string): StoredRead<RenderedEmail> {
+  const parsed = parseStoredJson(body);
+  if (!parsed.ok) return parsed;
+  const checked = checkStored(parsed.value, renderedEmail);
+  return checked.ok ? checked : { ok: false, problem: `is malformed at ${checked.problem}` };
 }
 
 /** What an SMTP attempt came to: the server's reply, or no usable reply. */
@@ -165,7 +186,10 @@ export function smtpTransport(config: EmailConfig, options: TransportOptions): R
   return {
     async deliver(request: OutgoingRequest, signal: AbortSignal): Promise<Classification> {
       if (closed) return { result: 'retry', afterMs: null, reason: 'the SMTP transport is closed (shutting down)' };
-      const mail = JSON.parse(request.body) as RenderedEmail;
+      const read = readRenderedEmail(request.body);
+      // A bug in the render, not the server's doing: sending it again would not help.
+      if (!read.ok) return { result: 'fail', reason: `not sent: the rendered email ${read.problem}` };
+      const mail = read.value;
       let verdict: Classification;
       try {
         const info = await pool.sendMail({

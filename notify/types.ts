@@ -15,13 +15,18 @@ export interface MessageAlert {
   readonly incident: Incident;
 }
 
+/** What a message is: an incident group's alerts, a rate limit's summary, a test, or an SLA report. */
+export type MessageKind = 'alert' | 'summary' | 'test' | 'report';
+/** Every kind this Vigil sends; a stored message of another (a newer Vigil's) is unreadable. */
+export const MESSAGE_KINDS: readonly MessageKind[] = ['alert', 'summary', 'test', 'report'];
+
 /**
  * What a receiver is told: the alerts of one group (one incident each, latest change first wins), or a
  * summary folding the messages a rate limit held back, or a test message, or an SLA report (no alerts;
  * `report` holds its digest).
  */
 export interface NotificationMessage {
-  readonly kind: 'alert' | 'summary' | 'test' | 'report';
+  readonly kind: MessageKind;
   /** The group's identity within its route: `{env="prod",service="api"}` (`group_by` labels). */
   readonly groupKey: string;
   readonly groupLabels: Labels;
@@ -76,6 +81,21 @@ export interface OutboxMessage extends NewOutboxMessage {
   /** Its age counts from here (written, or replayed): past the max age, a failing message is a dead letter. */
   readonly ageFrom: number;
 }
+
+/**
+ * An outbox row this Vigil cannot read (a message kind of a newer Vigil, a damaged row): its delivery
+ * record, and why. It is never sent: the dispatcher records it failed with `unreadable` as the reason.
+ */
+export interface UnreadableOutboxMessage extends Omit<OutboxMessage, 'message' | 'incidentIds'> {
+  readonly message: null;
+  /** The row's incident ids when they alone are readable, else none. */
+  readonly incidentIds: readonly number[];
+  /** `outbox row 12: message.kind is "page", a kind this Vigil does not know …` */
+  readonly unreadable: string;
+}
+
+/** An outbox row as read: a message, or one this Vigil cannot read (tell them apart by `message === null`). */
+export type OutboxEntry = OutboxMessage | UnreadableOutboxMessage;
 
 // ---- The notify config as compiled from `notify:` (config/notify.ts) ----
 

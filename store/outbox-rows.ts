@@ -1,6 +1,7 @@
 // Rows of the outbox table as both engines read and write them (bigint parsed to a number on PostgreSQL).
 import { randomUUID } from 'node:crypto';
-import { DELIVERY_STATES, type DeliveryState, type NewOutboxMessage, type NotificationMessage, type OutboxMessage } from '../notify/types.js';
+import { readOutboxContent } from '../notify/stored-message.js';
+import { DELIVERY_STATES, type DeliveryState, type NewOutboxMessage, type OutboxEntry, type OutboxMessage } from '../notify/types.js';
 
 export const OUTBOX_VALUE_KEYS = [
   'key', 'receiver', 'group_key', 'dedupe', 'incident_ids', 'message', 'state', 'created_at', 'due_at', 'age_from',
@@ -58,16 +59,20 @@ export function newOutboxValues(message: NewOutboxMessage): Omit<OutboxRow, 'id'
 
 const num = (value: number | string | null): number | null => (value === null ? null : Number(value));
 
-export function outboxFromRow(row: OutboxRow): OutboxMessage {
+/**
+ * An outbox row as read. Its content is checked (notify/stored-message.ts): a row this Vigil cannot
+ * read (a newer Vigil's message kind, a damaged row) is answered as unreadable with the reason, so one
+ * bad row neither stops a claim nor a list.
+ */
+export function outboxFromRow(row: OutboxRow): OutboxEntry {
   if (!(DELIVERY_STATES as readonly string[]).includes(row.state)) throw new Error(`outbox row ${row.id}: unknown state "${row.state}"`);
-  return {
-    id: Number(row.id),
+  const id = Number(row.id);
+  const record = {
+    id,
     key: row.key,
     receiver: row.receiver,
     groupKey: row.group_key,
     dedupe: row.dedupe,
-    incidentIds: JSON.parse(row.incident_ids) as number[],
-    message: JSON.parse(row.message) as NotificationMessage,
     state: row.state as DeliveryState,
     createdAt: Number(row.created_at),
     dueAt: Number(row.due_at),
@@ -79,6 +84,16 @@ export function outboxFromRow(row: OutboxRow): OutboxMessage {
     deliveredAt: num(row.delivered_at),
     claimedUntil: num(row.claimed_until),
   };
+  const content = readOutboxContent(id, row.incident_ids, row.message);
+  if (!content.ok) return { ...record, incidentIds: content.incidentIds, message: null, unreadable: content.problem };
+  return { ...record, incidentIds: content.incidentIds, message: content.message };
+}
+
+/** A row just written from a typed message: unreadable back is a bug here, not data to record. */
+export function writtenOutboxFromRow(row: OutboxRow): OutboxMessage {
+  const entry = outboxFromRow(row);
+  if (entry.message === null) throw new Error(`${entry.unreadable} (as just written)`);
+  return entry;
 }
 
 /** Every state at 0, so a count of nothing still names each. */

@@ -5,7 +5,7 @@
 // together. Times are integer epoch milliseconds throughout.
 
 import type { Matcher } from '../lib/matchers.js';
-import type { DeliveryState, NewOutboxMessage, NotificationMessage, OutboxMessage } from '../notify/types.js';
+import type { DeliveryState, NewOutboxMessage, NotificationMessage, OutboxEntry, OutboxMessage } from '../notify/types.js';
 
 /** Label set of a series: `env`, `service`, `check`, … Keys are sorted when a series key is built. */
 export type Labels = Readonly<Record<string, string>>;
@@ -391,8 +391,8 @@ export interface OutboxFilter {
 export interface OutboxWrites {
   /** Writes messages (pending, a fresh idempotency key each); one whose `dedupe` is already written is skipped. Returns those written. */
   enqueue(messages: readonly NewOutboxMessage[]): Promise<OutboxMessage[]>;
-  /** The group's pending message that no dispatcher ever claimed (more changes may fold into it), or null. */
-  openInGroup(receiver: string, groupKey: string): Promise<OutboxMessage | null>;
+  /** The group's pending message that no dispatcher ever claimed (more changes may fold into it, unless it is unreadable), or null. */
+  openInGroup(receiver: string, groupKey: string): Promise<OutboxEntry | null>;
   /** Replaces an unclaimed message's content; false when it was claimed meanwhile (then write a new one). */
   refold(id: number, message: NotificationMessage, incidentIds: readonly number[]): Promise<boolean>;
   /** When the group's newest message was (or is) due; null for a group with no message yet. */
@@ -413,12 +413,14 @@ export interface OutboxStore extends OutboxWrites {
   /**
    * Claims up to `limit` pending messages due at `at` whose claim is free (never claimed, or its lease
    * ran out: a dispatcher that crashed mid-send), holding them until `at + leaseMs`. Oldest due first.
+   * A row this Vigil cannot read is claimed too, as unreadable with the reason (for the dispatcher to record).
    */
-  claim(at: number, leaseMs: number, limit: number): Promise<OutboxMessage[]>;
-  get(id: number): Promise<OutboxMessage | null>;
-  list(filter: OutboxFilter): Promise<{ readonly messages: readonly OutboxMessage[]; readonly nextCursor: number | null }>;
+  claim(at: number, leaseMs: number, limit: number): Promise<OutboxEntry[]>;
+  get(id: number): Promise<OutboxEntry | null>;
+  /** Rows this Vigil cannot read are listed as unreadable, with the reason. */
+  list(filter: OutboxFilter): Promise<{ readonly messages: readonly OutboxEntry[]; readonly nextCursor: number | null }>;
   /** Sends a message again (failed, dead, suppressed or delivered): pending, due and aged from `at`; NotFoundError, ConflictError while pending. */
-  replay(id: number, at: number): Promise<OutboxMessage>;
+  replay(id: number, at: number): Promise<OutboxEntry>;
   /** How many messages are in each state (the outbox depth is `pending`). */
   counts(): Promise<Record<DeliveryState, number>>;
   /** Deletes finished messages (not pending) written before `before`, at most `batch`; returns how many. */

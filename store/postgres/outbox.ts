@@ -1,8 +1,8 @@
 // The notification outbox on PostgreSQL: functions on one connection (the caller's transaction), each
 // statement named so it is prepared once per connection. Claims skip rows another Vigil holds locked.
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
-import { SUMMARY_GROUP, type DeliveryState, type NewOutboxMessage, type NotificationMessage, type OutboxMessage } from '../../notify/types.js';
-import { emptyCounts, newOutboxValues, OUTBOX_COLUMNS, OUTBOX_VALUE_KEYS, outboxFromRow, type OutboxRow } from '../outbox-rows.js';
+import { SUMMARY_GROUP, type DeliveryState, type NewOutboxMessage, type NotificationMessage, type OutboxEntry, type OutboxMessage } from '../../notify/types.js';
+import { emptyCounts, newOutboxValues, OUTBOX_COLUMNS, OUTBOX_VALUE_KEYS, outboxFromRow, writtenOutboxFromRow, type OutboxRow } from '../outbox-rows.js';
 import { checkPageLimit, cursorOf, inOrder, pageOf, placeholders } from '../paging.js';
 import type { AttemptRecord, OutboxFilter } from '../types.js';
 import type { PoolClient } from './connection.js';
@@ -16,12 +16,12 @@ export async function enqueueOutbox(client: PoolClient, messages: readonly NewOu
         ON CONFLICT (dedupe) DO NOTHING RETURNING ${OUTBOX_COLUMNS}`,
       values: inOrder(newOutboxValues(message), OUTBOX_VALUE_KEYS),
     });
-    if (result.rows[0]) written.push(outboxFromRow(result.rows[0]));
+    if (result.rows[0]) written.push(writtenOutboxFromRow(result.rows[0]));
   }
   return written;
 }
 
-export async function openInGroup(client: PoolClient, receiver: string, groupKey: string): Promise<OutboxMessage | null> {
+export async function openInGroup(client: PoolClient, receiver: string, groupKey: string): Promise<OutboxEntry | null> {
   const result = await client.query<OutboxRow>({
     name: 'vigil_outbox_open_in_group',
     // Locked until commit: a dispatcher's claim waits for the fold instead of sending the old content.
@@ -95,7 +95,7 @@ export async function markFinal(client: PoolClient, id: number, state: string, a
   });
 }
 
-export async function claimOutbox(client: PoolClient, at: number, leaseMs: number, limit: number): Promise<OutboxMessage[]> {
+export async function claimOutbox(client: PoolClient, at: number, leaseMs: number, limit: number): Promise<OutboxEntry[]> {
   const now = Math.floor(at);
   const result = await client.query<OutboxRow>({
     name: 'vigil_outbox_claim',
@@ -108,12 +108,12 @@ export async function claimOutbox(client: PoolClient, at: number, leaseMs: numbe
   return result.rows.map(outboxFromRow).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
 }
 
-export async function getOutbox(client: PoolClient, id: number): Promise<OutboxMessage | null> {
+export async function getOutbox(client: PoolClient, id: number): Promise<OutboxEntry | null> {
   const result = await client.query<OutboxRow>({ name: 'vigil_outbox_get', text: `SELECT ${OUTBOX_COLUMNS} FROM notifications WHERE id = $1`, values: [id] });
   return result.rows[0] ? outboxFromRow(result.rows[0]) : null;
 }
 
-export async function listOutbox(client: PoolClient, filter: OutboxFilter): Promise<{ messages: OutboxMessage[]; nextCursor: number | null }> {
+export async function listOutbox(client: PoolClient, filter: OutboxFilter): Promise<{ messages: OutboxEntry[]; nextCursor: number | null }> {
   checkPageLimit(filter.limit);
   const values: unknown[] = [cursorOf(filter.before)];
   const where = ['id < $1'];
@@ -127,7 +127,9 @@ export async function listOutbox(client: PoolClient, filter: OutboxFilter): Prom
   }
   if (filter.incidentId !== undefined) {
     values.push(filter.incidentId);
-    where.push(`incident_ids::jsonb @> to_jsonb($${values.length}::bigint)`);
+    // Vigil writes the ids as JSON.stringify of integers; a damaged row's would fail the cast and the
+    // whole list (PostgreSQL 15 has no pg_input_is_valid), so a row not of that form does not match.
+    where.push(`CASE WHEN incident_ids ~ '^\\[([0-9]+(,[0-9]+)*)?\\]$' THEN incident_ids::jsonb @> to_jsonb($${values.length}::bigint) ELSE false END`);
   }
   values.push(filter.limit + 1);
   const result = await client.query<OutboxRow>({
@@ -138,7 +140,7 @@ export async function listOutbox(client: PoolClient, filter: OutboxFilter): Prom
   return { messages: page.items, nextCursor: page.nextCursor };
 }
 
-export async function replayOutbox(client: PoolClient, id: number, at: number): Promise<OutboxMessage> {
+export async function replayOutbox(client: PoolClient, id: number, at: number): Promise<OutboxEntry> {
   const now = Math.floor(at);
   const result = await client.query<OutboxRow>({
     name: 'vigil_outbox_replay',

@@ -2,8 +2,8 @@
 // that claims, so a claim is one UPDATE … RETURNING.
 import type { Statement } from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
-import { SUMMARY_GROUP, type DeliveryState, type NewOutboxMessage, type NotificationMessage, type OutboxMessage } from '../../notify/types.js';
-import { emptyCounts, newOutboxValues, OUTBOX_COLUMNS, OUTBOX_VALUE_KEYS, outboxFromRow, type OutboxRow } from '../outbox-rows.js';
+import { SUMMARY_GROUP, type DeliveryState, type NewOutboxMessage, type NotificationMessage, type OutboxEntry, type OutboxMessage } from '../../notify/types.js';
+import { emptyCounts, newOutboxValues, OUTBOX_COLUMNS, OUTBOX_VALUE_KEYS, outboxFromRow, writtenOutboxFromRow, type OutboxRow } from '../outbox-rows.js';
 import { checkPageLimit, cursorOf, pageOf } from '../paging.js';
 import type { AttemptRecord, OutboxFilter } from '../types.js';
 import type { SqliteDatabase } from './db.js';
@@ -64,12 +64,12 @@ export class SqliteOutbox {
     const written: OutboxMessage[] = [];
     for (const message of messages) {
       const row = this.#insert.get(newOutboxValues(message));
-      if (row) written.push(outboxFromRow(row));
+      if (row) written.push(writtenOutboxFromRow(row));
     }
     return written;
   }
 
-  openInGroup(receiver: string, groupKey: string): OutboxMessage | null {
+  openInGroup(receiver: string, groupKey: string): OutboxEntry | null {
     const row = this.#openInGroup.get(receiver, groupKey);
     return row ? outboxFromRow(row) : null;
   }
@@ -102,17 +102,17 @@ export class SqliteOutbox {
     this.#final.run(state, attempt ? 1 : 0, attempt?.at ?? null, attempt?.status ?? null, reason, id);
   }
 
-  claim(at: number, leaseMs: number, limit: number): OutboxMessage[] {
+  claim(at: number, leaseMs: number, limit: number): OutboxEntry[] {
     const now = Math.floor(at);
     return this.#claim.all(now + leaseMs, now, now, limit).map(outboxFromRow).sort((a, b) => a.dueAt - b.dueAt || a.id - b.id);
   }
 
-  get(id: number): OutboxMessage | null {
+  get(id: number): OutboxEntry | null {
     const row = this.#get.get(id);
     return row ? outboxFromRow(row) : null;
   }
 
-  list(filter: OutboxFilter): { messages: OutboxMessage[]; nextCursor: number | null } {
+  list(filter: OutboxFilter): { messages: OutboxEntry[]; nextCursor: number | null } {
     checkPageLimit(filter.limit);
     const where = ['id < ?'];
     const params: Array<string | number> = [cursorOf(filter.before)];
@@ -125,7 +125,8 @@ export class SqliteOutbox {
       params.push(filter.receiver);
     }
     if (filter.incidentId !== undefined) {
-      where.push('EXISTS (SELECT 1 FROM json_each(incident_ids) WHERE value = ?)');
+      // A damaged row's ids are not JSON: json_each would fail the whole list, so that row just does not match.
+      where.push('CASE WHEN json_valid(incident_ids) THEN EXISTS (SELECT 1 FROM json_each(incident_ids) WHERE value = ?) ELSE 0 END');
       params.push(filter.incidentId);
     }
     // Filter shapes are few; better-sqlite3 caches nothing here, but a list is an operator's request, not a hot path.
@@ -134,7 +135,7 @@ export class SqliteOutbox {
     return { messages: page.items, nextCursor: page.nextCursor };
   }
 
-  replay(id: number, at: number): OutboxMessage {
+  replay(id: number, at: number): OutboxEntry {
     const now = Math.floor(at);
     const row = this.#replay.get(now, now, id);
     if (row) return outboxFromRow(row);

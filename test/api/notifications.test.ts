@@ -1,4 +1,5 @@
 // GET /api/v1/notifications and POST /api/v1/notifications/:id/replay on a real store; /metrics counters.
+import Database from 'better-sqlite3';
 import { Hono } from 'hono';
 import { Registry } from 'prom-client';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -8,9 +9,10 @@ import { createVigilMetrics } from '../../api/metrics.js';
 import { LiveView } from '../../ingest/live-view.js';
 import { openSqliteStore } from '../../store/sqlite/sqlite-store.js';
 import { T0, changeMessage } from '../helpers/notify.js';
+import { tempDbPath } from '../helpers/temp-db.js';
 
-async function setup() {
-  const store = await openSqliteStore(':memory:');
+async function setup(file = ':memory:') {
+  const store = await openSqliteStore(file);
   onTestFinished(() => store.close());
   const logs: string[] = [];
   const app = new Hono();
@@ -47,6 +49,26 @@ describe('the notifications API', () => {
     expect(logs).toEqual([`notifications: alice replayed notification ${rows[0]!.id} to hook`]);
     expect((await app.request(`/api/v1/notifications/${rows[1]!.id}/replay`, { method: 'POST' })).status).toBe(409);
     expect((await app.request('/api/v1/notifications/999/replay', { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('the notifications API with a row this Vigil cannot read', () => {
+  it('lists it with why, beside the others as before', async () => {
+    const file = tempDbPath();
+    const { app, rows } = await setup(file);
+    const db = new Database(file);
+    db.prepare('UPDATE notifications SET message = ? WHERE id = ?').run(JSON.stringify({ ...changeMessage('opened'), kind: 'page' }), rows[1]!.id);
+    db.close();
+    const reason = `outbox row ${rows[1]!.id}: message.kind is "page", a kind this Vigil does not know (alert, summary, test, report); written by a newer Vigil?`;
+    const res = await app.request('/api/v1/notifications');
+    expect(res.status).toBe(200);
+    const [unreadable, good] = (await res.json()).notifications;
+    expect(unreadable).toMatchObject({ id: rows[1]!.id, receiver: 'pager', kind: null, title: '[UNREADABLE] a message this Vigil cannot read', incidents: [2], state: 'pending', unreadable: reason });
+    expect(good).toMatchObject({ id: rows[0]!.id, kind: 'alert', title: '[FIRING] ReplicaLagHigh prod/api/pg', incidents: [1], state: 'dead' });
+    expect(good).not.toHaveProperty('unreadable');
+    const one = await app.request(`/api/v1/notifications/${rows[1]!.id}`);
+    expect(one.status).toBe(200);
+    expect(await one.json()).toMatchObject({ kind: null, unreadable: reason });
   });
 });
 

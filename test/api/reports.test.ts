@@ -34,7 +34,7 @@ async function api() {
   app.use('/api/*', mutationGuard());
   app.route('/api/v1', reportRoutes({ store, sources, environments: ['staging', 'prod'], clock: { now: () => NOW } }));
   const post = (body: unknown) => app.request('/api/v1/reports', { method: 'POST', headers: { 'content-type': 'application/json', 'x-vigil-user': 'alice' }, body: JSON.stringify(body) });
-  return { app, post };
+  return { app, post, store };
 }
 
 describe('the reports API', () => {
@@ -111,5 +111,39 @@ describe('the reports API', () => {
     const badFormat = await app.request(`/api/v1/reports/${first.reports[0]!.id}?format=pdf`);
     expect(badFormat.status).toBe(400);
     expect(((await badFormat.json()) as { error: { message: string } }).error.message).toContain('expected one of json, md, html, csv');
+  });
+
+  it('answers a clear error for a stored report of another version or a damaged one, and still lists them', async () => {
+    const { app, post, store } = await api();
+    const made = (await (await post({ from: FROM, to: FROM + DAY })).json()) as { report: { id: number } };
+    const good = (await store.reports.get(made.report.id))!;
+    const { id: _id, body, ...record } = good;
+    const stored = JSON.parse(body) as Record<string, unknown> & { fleet: Record<string, unknown>; services: Array<Record<string, unknown>> };
+    const insert = async (text: string) => (await store.reports.insertIfAbsent({ ...record, body: text }))!.id;
+    const newer = await insert(JSON.stringify({ ...stored, version: 2 }));
+    const damaged = await insert(JSON.stringify({ ...stored, fleet: { ...stored.fleet, incidents: 'none' }, services: [{ ...stored.services[0], checks: 5 }] }));
+    const truncated = await insert(body.slice(0, 100));
+
+    const answer = async (path: string) => {
+      const response = await app.request(path);
+      return { status: response.status, ...((await response.json()) as { error: { code: string; message: string } }) };
+    };
+    for (const format of ['json', 'md', 'html', 'csv']) {
+      expect(await answer(`/api/v1/reports/${newer}?format=${format}`)).toEqual({
+        status: 500,
+        error: { code: 'unreadable', message: `stored report ${newer} has version 2; this Vigil reads report version 1 only (written by a newer Vigil: upgrade to read it)` },
+      });
+    }
+    const broken = await answer(`/api/v1/reports/${damaged}?format=html`);
+    expect(broken).toMatchObject({ status: 500, error: { code: 'unreadable' } });
+    expect(broken.error.message).toMatch(new RegExp(`^stored report ${damaged} is damaged: `));
+    expect(broken.error.message).toContain('fleet.incidents: Invalid input: expected object, received string');
+    expect(broken.error.message).toContain('services[0].checks: Invalid input: expected array, received number');
+    expect(await answer(`/api/v1/reports/${truncated}`)).toEqual({ status: 500, error: { code: 'unreadable', message: `stored report ${truncated} is damaged: its body is not valid JSON` } });
+
+    const list = await app.request('/api/v1/reports');
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { reports: Array<{ id: number }> }).reports.map((r) => r.id)).toEqual([truncated, damaged, newer, made.report.id]);
+    expect((await app.request(`/api/v1/reports/${made.report.id}?format=html`)).status).toBe(200);
   });
 });

@@ -3,6 +3,7 @@
 // fresh locations, and its stores are closed and its files and databases removed when it ends (the
 // databases' drops finish in the background, by the end of the describe block).
 import { randomBytes } from 'node:crypto';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, describe, onTestFinished } from 'vitest';
 import { openPostgresStore } from '../../store/postgres/postgres-store.js';
@@ -35,6 +36,31 @@ export function describeEachEngine(name: string, body: (engine: TestEngine) => v
     afterAll(() => engine.end());
     body(engine);
   });
+}
+
+/**
+ * Runs one statement straight on the database at `location`, beside the store (a test damaging a row
+ * as a newer Vigil or a broken disk would leave it); `?` placeholders on both engines.
+ */
+export async function rawSql(engine: TestEngine, location: string, sql: string, values: readonly unknown[] = []): Promise<void> {
+  if (engine.name === 'sqlite') {
+    const db = new Database(location);
+    try {
+      db.pragma('busy_timeout = 5000');
+      db.prepare(sql).run(...values);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  let n = 0;
+  const client = new pg.Client({ connectionString: location });
+  await client.connect();
+  try {
+    await client.query(sql.replace(/\?/g, () => `$${++n}`), [...values]);
+  } finally {
+    await client.end();
+  }
 }
 
 /** Closes the stores a location's test opened before its file or database goes. */

@@ -2,6 +2,7 @@
 // (Retry-After, backoff), failure, a receiver gone (410), timeouts, the circuit breaker, dead letters and
 // replay, a crash between send and record, silences, and secrets kept out of what is recorded.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Dispatcher, type DeliveryResult } from '../../notify/dispatcher.js';
 import { builtinReceivers } from '../../notify/index.js';
@@ -42,6 +43,8 @@ function verifyStandardWebhook(secret: string, headers: Record<string, string | 
 
 interface Harness {
   readonly store: Store;
+  /** The store's SQLite file (a test damages a row in it directly). */
+  readonly file: string;
   readonly sink: ReceiverSink;
   readonly clock: { now(): number; set(at: number): void; advance(ms: number): void };
   readonly dispatcher: Dispatcher;
@@ -53,7 +56,8 @@ interface Harness {
 }
 
 async function harness(delivery: Partial<DeliverySettings> = {}, timing: { pollMs?: number; batch?: number } = {}): Promise<Harness> {
-  const store = await openSqliteStore(tempDbPath(), { readers: 0 });
+  const file = tempDbPath();
+  const store = await openSqliteStore(file, { readers: 0 });
   onTestFinished(() => store.close());
   const sink = await startReceiverSink();
   let now = T0;
@@ -71,7 +75,7 @@ async function harness(delivery: Partial<DeliverySettings> = {}, timing: { pollM
   });
   const plan = notifyPlan(config, registry);
   return {
-    store, sink, clock, dispatcher, results, logs,
+    store, file, sink, clock, dispatcher, results, logs,
     incident: () =>
       store.incidents.create(
         { fingerprint: 'fp1', rule: 'CheckDown', severity: 'page', labels: { alertname: 'CheckDown', env: 'prod', service: 'api' }, env: 'prod', service: 'api', check: 'http', summary: 'api is down', runbook: 'https://runbooks.example.com/api', openedAt: clock.now(), lastValue: 1 },
@@ -211,6 +215,56 @@ describe('the dispatcher', () => {
     expect((await h.dispatcher.tick()).results[0]!.result).toBe('suppressed');
     expect(await h.row()).toMatchObject({ state: 'suppressed', lastError: `silenced by silence ${silence.id} (service="api")` });
     expect(h.sink.received).toHaveLength(0);
+  });
+});
+
+describe('a message the dispatcher cannot read', () => {
+  it('is recorded failed with the reason, and the messages beside it are delivered', async () => {
+    const h = await harness();
+    const incident = await h.incident();
+    const message = (groupKey: string) => ({
+      receiver: 'hook', groupKey, dueAt: T0, createdAt: T0, dedupe: null, incidentIds: [incident.id],
+      message: { kind: 'alert' as const, groupKey, groupLabels: {}, alerts: [{ change: 'opened' as const, at: T0, incident }], folded: 0, escalation: null },
+    });
+    const [first, newer, damaged, last] = await h.store.outbox.enqueue(['g1', 'g2', 'g3', 'g4'].map(message));
+    // As a newer Vigil (a kind this one does not know) and a broken disk would leave them.
+    const db = new Database(h.file);
+    db.prepare('UPDATE notifications SET message = ? WHERE id = ?').run(JSON.stringify({ ...newer!.message, kind: 'page' }), newer!.id);
+    db.prepare('UPDATE notifications SET message = ? WHERE id = ?').run('{"kind":"alert","alerts":[', damaged!.id);
+    db.close();
+
+    const { results } = await h.dispatcher.tick();
+    expect(results.map((r) => [r.id, r.result])).toEqual([[first!.id, 'delivered'], [newer!.id, 'failed'], [damaged!.id, 'failed'], [last!.id, 'delivered']]);
+    expect(h.sink.received.map((r) => r.headers['webhook-id'])).toEqual([first!.key, last!.key]);
+    const newerReason = `outbox row ${newer!.id}: message.kind is "page", a kind this Vigil does not know (alert, summary, test, report); written by a newer Vigil?`;
+    expect(await h.row(newer!.id)).toMatchObject({ state: 'failed', attempts: 0, lastError: newerReason, unreadable: newerReason });
+    expect(await h.row(damaged!.id)).toMatchObject({ state: 'failed', attempts: 0, lastError: `outbox row ${damaged!.id}: message is not valid JSON` });
+    expect(await h.row(first!.id)).toMatchObject({ state: 'delivered', attempts: 1, message: first!.message, incidentIds: [incident.id] });
+    expect(h.results.filter(([, result]) => result === 'failed')).toEqual([['hook', 'failed'], ['hook', 'failed']]);
+    expect(h.logs).toContain(`notifications: message ${newer!.id} to hook not sent: ${newerReason}`);
+    // Nothing is left claimed or pending to wedge the next ticks; a replay (after an upgrade) is judged again.
+    h.clock.advance(60_000);
+    expect((await h.dispatcher.tick()).claimed).toBe(0);
+    await h.store.outbox.replay(newer!.id, h.clock.now());
+    expect((await h.dispatcher.tick()).results).toEqual([{ id: newer!.id, receiver: 'hook', result: 'failed' }]);
+    expect(h.sink.received).toHaveLength(2);
+  });
+
+  it('takes no more changes of its group: they go in a new message, which is delivered', async () => {
+    const h = await harness();
+    const incident = await h.incident();
+    await h.change('opened', incident);
+    const waiting = await h.row();
+    const db = new Database(h.file);
+    db.prepare('UPDATE notifications SET message = ? WHERE id = ?').run('{"kind":', waiting.id);
+    db.close();
+    await h.change('acknowledged', { ...incident, state: 'acknowledged' });
+    const { messages } = await h.store.outbox.list({ limit: 10 });
+    expect(messages.map((m) => [m.id, m.message?.alerts.map((a) => a.change) ?? null])).toEqual([[waiting.id + 1, ['acknowledged']], [waiting.id, null]]);
+    expect((await h.dispatcher.tick()).results.map((r) => r.result)).toEqual(['failed']);
+    h.clock.advance(60_000);
+    expect((await h.dispatcher.tick()).results.map((r) => r.result)).toEqual(['delivered']);
+    expect(JSON.parse(h.sink.received[0]!.body)).toMatchObject({ type: 'incident.acknowledged' });
   });
 });
 

@@ -187,6 +187,17 @@ describe('the email receiver over SMTP', () => {
     expect((await slow.rows())[0]!.lastError).toBe('timeout: no answer within 300 ms');
   });
 
+  it.each([
+    ['not JSON', '{"from":', 'not sent: the rendered email is not valid JSON'],
+    ['without recipients', JSON.stringify({ from: 'vigil@example.com', to: 'sre@example.com', subject: 's', messageId: '<m@example.com>', inReplyTo: null, references: [], text: 't', html: 'h' }), 'not sent: the rendered email is malformed at to: Invalid input: expected array, received string'],
+  ])('fails a request whose body is %s, with the reason, and sends nothing', async (_name, body, reason) => {
+    const h = await harness();
+    const transport = email.transport!(h.config.receivers[0]!.config as EmailConfig, { receiver: 'mail', timeoutMs: 1000 });
+    onTestFinished(() => transport.close());
+    expect(await transport.deliver({ url: h.raw.smtp, method: 'POST', headers: {}, body }, AbortSignal.timeout(1000))).toEqual({ result: 'fail', reason });
+    expect(h.sink.received).toHaveLength(0);
+  });
+
   it('logs in with a password from the URL, and never shows the password when the login is refused', async () => {
     const auth = { user: 'vigil', password: PASSWORD, refusal: (given: string) => `Authentication failed for password ${given}` };
     const good = await harness({ sink: { auth }, smtp: (sink) => `smtp://vigil:${PASSWORD}@127.0.0.1:${sink.port}` });

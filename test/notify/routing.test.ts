@@ -82,7 +82,7 @@ describe("Alertmanager's group timers", () => {
     const { messages } = await store.outbox.list({ limit: 10 });
     expect(messages).toHaveLength(1);
     expect(messages[0]!.dueAt).toBe(T0 + 30_000);
-    expect(messages[0]!.message.alerts.map((a) => [a.incident.id, a.change])).toEqual([[1, 'acknowledged'], [2, 'opened']]);
+    expect(messages[0]!.message!.alerts.map((a) => [a.incident.id, a.change])).toEqual([[1, 'acknowledged'], [2, 'opened']]);
     // Claimed and sent: the next change waits for group_interval after it.
     await store.outbox.claim(T0 + 30_000, 10_000, 10);
     await send('opened', 3, T0 + 40_000);
@@ -96,8 +96,8 @@ describe("Alertmanager's group timers", () => {
     for (let id = 1; id <= 10; id++) await enqueueNotifications(store.outbox, notificationsFor({ kind: 'opened', incident: incident({ id }), at: T0 + id }, p), p, T0 + id);
     const { messages } = await store.outbox.list({ limit: 20 });
     expect(messages).toHaveLength(4);
-    const summary = messages.find((m) => m.message.kind === 'summary')!;
-    expect(summary.message.folded).toBe(7);
+    const summary = messages.find((m) => m.message?.kind === 'summary')!;
+    expect(summary.message!.folded).toBe(7);
     expect(summary.incidentIds).toEqual([4, 5, 6, 7, 8, 9, 10]);
     expect(summary.dueAt).toBe(T0 + 4 + MINUTE);
   });

@@ -75,8 +75,8 @@ describeEachEngine('scheduled reports', (engine) => {
     expect(reports[0]!.availability).toBeCloseTo(1 - 30 / (7 * 1440), 6);
     expect(reports[0]!.slaMissed).toBe(1);
     const queued = (await store.outbox.list({ limit: 10 })).messages;
-    expect(messageTitle(queued[0]!.message)).toBe('[REPORT] weekly-sla 2026-01-05 – 2026-01-11 (UTC): 99.702%');
-    expect(queued.map((m) => [m.receiver, m.message.kind, m.state]).sort()).toEqual([
+    expect(messageTitle(queued[0]!.message!)).toBe('[REPORT] weekly-sla 2026-01-05 – 2026-01-11 (UTC): 99.702%');
+    expect(queued.map((m) => [m.receiver, m.message?.kind, m.state]).sort()).toEqual([
       ['hook', 'report', 'pending'],
       ['team-chat', 'report', 'pending'],
     ]);

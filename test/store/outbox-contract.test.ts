@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../lib/errors.js';
 import type { NewOutboxMessage, NotificationMessage } from '../../notify/types.js';
 import type { NewIncident } from '../../store/types.js';
-import { describeEachEngine } from '../helpers/stores.js';
+import { describeEachEngine, rawSql } from '../helpers/stores.js';
 import { T0, changeMessage } from '../helpers/notify.js';
 
 const SECOND = 1000;
@@ -119,5 +119,46 @@ describeEachEngine('the outbox', (engine) => {
     await store.outbox.markDelivered(rows[2]!.id, { at: T0, status: 200, error: null });
     expect(await store.outbox.prune(T0)).toBe(1);
     expect((await store.outbox.list({ limit: 10 })).messages.map((m) => m.id)).toEqual([rows[2]!.id, rows[1]!.id]);
+  });
+
+  it('claims and lists a row this Vigil cannot read as unreadable with the reason, and the rows beside it as before', async () => {
+    const location = await engine.location();
+    const store = await engine.open(location);
+    const written = await store.outbox.enqueue([newMessage(), newMessage(), newMessage(), newMessage(), newMessage({ incidentIds: [2] })]);
+    const [good, newerKind, truncated, badIds, badState] = written.map((m) => m.id) as [number, number, number, number, number];
+    const damage = (column: string, value: string, id: number) => rawSql(engine, location, `UPDATE notifications SET ${column} = ? WHERE id = ?`, [value, id]);
+    await damage('message', JSON.stringify({ ...changeMessage('opened'), kind: 'page' }), newerKind);
+    await damage('message', '{"kind":"alert","groupKey":', truncated);
+    await damage('incident_ids', '[1.5]', badIds);
+    const opened = changeMessage('opened');
+    await damage('message', JSON.stringify({ ...opened, alerts: [{ ...opened.alerts[0], incident: { ...opened.alerts[0]!.incident, state: 'snoozed' } }] }), badState);
+    const reasons = {
+      [newerKind]: `outbox row ${newerKind}: message.kind is "page", a kind this Vigil does not know (alert, summary, test, report); written by a newer Vigil?`,
+      [truncated]: `outbox row ${truncated}: message is not valid JSON`,
+      [badIds]: `outbox row ${badIds}: incident_ids[0]: Invalid input: expected int, received number`,
+      [badState]: `outbox row ${badState}: message.alerts[0].incident.state: Invalid option: expected one of "open"|"acknowledged"|"resolved"`,
+    };
+
+    const claimed = await store.outbox.claim(T0, 30 * SECOND, 10);
+    expect(claimed.map((m) => m.id)).toEqual([good, newerKind, truncated, badIds, badState]);
+    expect(claimed[0]).toEqual({ ...written[0], claimedUntil: T0 + 30 * SECOND });
+    for (const entry of claimed.slice(1)) {
+      const { message: _message, incidentIds: _ids, ...record } = written.find((m) => m.id === entry.id)!;
+      expect(entry).toEqual({ ...record, claimedUntil: T0 + 30 * SECOND, message: null, incidentIds: entry.id === badIds ? [] : entry.id === badState ? [2] : [1], unreadable: reasons[entry.id] });
+    }
+
+    const listed = await store.outbox.list({ limit: 10 });
+    expect(listed.messages.map((m) => [m.id, m.message === null ? m.unreadable : 'readable'])).toEqual([
+      [badState, reasons[badState]],
+      [badIds, reasons[badIds]],
+      [truncated, reasons[truncated]],
+      [newerKind, reasons[newerKind]],
+      [good, 'readable'],
+    ]);
+    // A row whose ids are damaged just does not match a filter by incident.
+    expect((await store.outbox.list({ limit: 10, incidentId: 1 })).messages.map((m) => m.id)).toEqual([truncated, newerKind, good]);
+    await store.outbox.markFinal(newerKind, 'failed', null, reasons[newerKind]!);
+    expect(await store.outbox.get(newerKind)).toMatchObject({ state: 'failed', lastError: reasons[newerKind], claimedUntil: null, message: null, unreadable: reasons[newerKind] });
+    expect(await store.outbox.replay(newerKind, T0 + SECOND)).toMatchObject({ state: 'pending', message: null, unreadable: reasons[newerKind] });
   });
 });
