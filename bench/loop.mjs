@@ -5,7 +5,8 @@
 // reset at every scrape, so each scrape covers the time since the one before and the window's max is
 // the max over its scrapes; a value includes the 10 ms resolution itself). Each window also reports the
 // server's CPU per 1,000 runs on its main thread and on all its other threads (bench/helpers/thread-cpu.mjs):
-// figures that, unlike delays, hold on a busy machine.
+// figures that, unlike delays, hold on a busy machine; and the machine's busy share and the share of the
+// window the main thread waited for a CPU (Linux /proc), which tell whether a delay was the machine's.
 // Per N, on one server, windows each started once the scheduler's queue has drained: no readers (S
 // seconds, the in-run baseline), each reader alone (S/2 each: which one costs what), then all three (S).
 // The readers poll back to back, one request in flight per kind: GET /api/v1/status (gzip), GET /metrics
@@ -32,7 +33,7 @@ import { measureCeiling } from './http-ceiling.mjs';
 import { addBuckets, bucketDelta, bucketsOf, parseSamples, partialGunzip, sumOf, summariseBuckets, valueOf } from './helpers/prom-text.mjs';
 import { seedHistory } from './helpers/seed-history.mjs';
 import { childProcessTarget, get, startVigil } from './helpers/server.mjs';
-import { threadCpu, threadCpuDelta } from './helpers/thread-cpu.mjs';
+import { machineCpu, mainThreadRunQueueMs, threadCpu, threadCpuDelta } from './helpers/thread-cpu.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STALL_TRACE = new URL('./helpers/stall-trace.mjs', import.meta.url).href;
@@ -273,6 +274,8 @@ async function readersWindow(base, pid, agent, kinds, seconds) {
   await drain(base, agent);
   const before = await scrape(base, agent);
   const cpuBefore = threadCpu(pid);
+  const machineBefore = machineCpu();
+  const waitBefore = mainThreadRunQueueMs(pid);
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   const deadline = performance.now() + seconds * 1000;
   const scrapes = [];
@@ -290,10 +293,17 @@ async function readersWindow(base, pid, agent, kinds, seconds) {
   for (const a of agents) a.destroy();
   const toUs = Number(process.hrtime.bigint() / 1000n);
   const cpu = threadCpuDelta(pid, cpuBefore, threadCpu(pid));
+  const machineAfter = machineCpu();
+  const waitAfter = mainThreadRunQueueMs(pid);
   const after = await scrape(base, agent);
   const figures = windowFigures([[before, after]], [...scrapes, after]);
   const runs = figures.runsPerSec * figures.seconds;
   figures.mainThreadCpuShare = round(cpu.mainMs / 1000 / figures.seconds, 3);
+  // Whether the window measured Vigil or the machine: the whole machine's busy share (every process,
+  // the bench's target and readers included), and the share of the window the server's main thread was
+  // ready to run but waited for a CPU. Near 1 and well above 0: the delays are the machine's queue.
+  figures.machineCpuBusyShare = machineBefore && machineAfter ? round((machineAfter.busy - machineBefore.busy) / (machineAfter.all - machineBefore.all), 3) : null;
+  figures.mainThreadRunQueueShare = waitBefore !== null && waitAfter !== null ? round((waitAfter - waitBefore) / 1000 / figures.seconds, 3) : null;
   figures.mainThreadCpuMsPer1000Runs = runs > 0 ? round((cpu.mainMs * 1000) / runs, 1) : null;
   figures.otherThreadsCpuMsPer1000Runs = runs > 0 ? round((cpu.otherThreadsMs * 1000) / runs, 1) : null;
   return { figures, readers: Object.fromEntries(kinds.map((k, i) => [k, readers[i]])), fromUs, toUs };
@@ -479,6 +489,8 @@ console.log(
       runsPerSec: [r.withoutReaders.runsPerSec, r.withReaders.runsPerSec],
       lagP99Ms: [r.withoutReaders.lagP99Ms, r.withReaders.lagP99Ms],
       eventLoopMaxMs: [r.withoutReaders.eventLoopMaxMs, r.withReaders.eventLoopMaxMs],
+      machineCpuBusyShare: [r.withoutReaders.machineCpuBusyShare ?? null, r.withReaders.machineCpuBusyShare ?? null],
+      mainThreadRunQueueShare: [r.withoutReaders.mainThreadRunQueueShare ?? null, r.withReaders.mainThreadRunQueueShare ?? null],
       lagP99MsEachReaderAlone: Object.fromEntries(Object.entries(r.eachReaderAlone).map(([k, w]) => [k, w.lagP99Ms])),
     })),
     runs,

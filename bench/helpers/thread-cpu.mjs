@@ -38,3 +38,25 @@ export function threadCpuDelta(pid, before, after) {
   }
   return { mainMs: main, otherThreadsMs: others };
 }
+
+/** ms the main thread (tid = pid) of `pid` has waited in a run queue for a CPU (Linux schedstat), or null. */
+export function mainThreadRunQueueMs(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return null;
+  }
+}
+
+/** The machine's CPU time so far from /proc/stat, in ticks: { busy, all }, or null where there is none. */
+export function machineCpu() {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+    // user nice system idle iowait irq softirq steal (guest time is inside user already).
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fields.map(Number);
+    const busy = user + nice + system + irq + softirq + steal;
+    return { busy, all: busy + idle + iowait };
+  } catch {
+    return null;
+  }
+}
