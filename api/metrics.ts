@@ -1,10 +1,10 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LiveView } from '../ingest/live-view.js';
+import { readThreadSchedule } from '../lib/thread-schedule.js';
 import type { AlertingView } from '../rules/types.js';
 import { SEVERITIES } from '../store/types.js';
 import { DEFAULT_SERIES_PER_CHUNK, EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody, contentTypeOf, textToOpenMetrics, type ExpositionFormat } from './exposition.js';
 import { PROBE_METRIC_NAMES, ProbeMetrics, type ProbeMetricsCheck } from './probe-metrics.js';
-import { readThreadSchedule } from '../lib/thread-schedule.js';
 import { RATE_LIMIT_CLASSES } from './rate-limit.js';
 
 // /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix,
