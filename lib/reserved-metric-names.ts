@@ -16,6 +16,8 @@ export const RESERVED_METRIC_PREFIXES: readonly string[] = ['vigil_', 'probe_', 
 export const OWN_METRIC_NAMES: readonly string[] = [
   'vigil_alerts',
   'vigil_check_info',
+  'vigil_event_loop_cpu_seconds_total',
+  'vigil_event_loop_cpu_wait_seconds_total',
   'vigil_incidents_open',
   'vigil_ingest_live_series',
   'vigil_ingest_series_refused_total',
