@@ -212,9 +212,74 @@ function checkDownAlert(rule: CheckDownRule, check: CheckSpec | undefined): Prom
 }
 
 /**
+ * Alerts on Vigil itself, the same for every config: what Vigil cannot tell about itself (that it fell
+ * behind, lost samples, could not deliver an alert, or runs on a host short of CPU) is for the Prometheus
+ * that scrapes it to say. Per scraped instance (`instance`, `job` kept); thresholds an operator would act on.
+ */
+export function selfAlerts(): PrometheusRule[] {
+  const self = (alert: string, expr: string, forMs: number, severity: string, summary: string, description: string): PrometheusRule => ({
+    alert,
+    expr,
+    ...(forMs > 0 ? { for: promDuration(forMs) } : {}),
+    labels: { severity },
+    annotations: { summary, description },
+  });
+  return [
+    self(
+      'VigilSchedulerLagging',
+      'histogram_quantile(0.99, sum by (instance, job, le) (rate(vigil_scheduler_lag_seconds_bucket[5m]))) > 1',
+      10 * 60_000,
+      'ticket',
+      'Vigil at {{ $labels.instance }} starts 1 % of its check runs over {{ $value | humanizeDuration }} late',
+      "Results arrive late and alerts open late. If vigil_event_loop_cpu_wait_seconds_total rises with it, the host is short of CPU; if not, Vigil's own work is (README: Latency and Vigil's own stalls).",
+    ),
+    self(
+      'VigilSkippingRuns',
+      'increase(vigil_scheduler_late_ticks_skipped_total[10m]) > 0',
+      0,
+      'ticket',
+      'Vigil at {{ $labels.instance }} skipped check runs: it fell more than an interval behind',
+      'Skipped runs are gaps in the checks\' data and SLOs. See VigilSchedulerLagging and the host\'s CPU.',
+    ),
+    self(
+      'VigilDroppingSamples',
+      'increase(vigil_store_samples_dropped_total[10m]) > 0',
+      0,
+      'page',
+      'Vigil at {{ $labels.instance }} dropped {{ $value | humanize }} samples: its store failed for longer than the buffer holds',
+      'Measurements are being lost. vigil_store_write_errors_total and the log say why (disk full, PostgreSQL down).',
+    ),
+    self(
+      'VigilStoreWriteErrors',
+      'increase(vigil_store_write_errors_total[5m]) > 0',
+      5 * 60_000,
+      'ticket',
+      'Vigil at {{ $labels.instance }} fails to write to its store',
+      'Samples are buffered and retried; past the buffer they are dropped (VigilDroppingSamples). The log says why.',
+    ),
+    self(
+      'VigilNotificationsDead',
+      'sum by (instance, job, receiver) (increase(vigil_notifications_total{result="dead"}[15m])) > 0',
+      0,
+      'page',
+      'Vigil at {{ $labels.instance }} gave up delivering notifications to {{ $labels.receiver }}',
+      'An alert never reached its receiver after every retry. GET /api/v1/notifications?state=dead lists them; POST /api/v1/notifications/:id/replay sends one again once the receiver works.',
+    ),
+    self(
+      'VigilHostShortOfCpu',
+      'rate(vigil_event_loop_cpu_wait_seconds_total[5m]) > 0.25',
+      15 * 60_000,
+      'ticket',
+      "Vigil's event loop at {{ $labels.instance }} waits for a CPU {{ $value | humanizePercentage }} of the time",
+      'The host has too little CPU for its load: scheduling lag and event-loop delay come from the host, not from Vigil. Give it more cores or move other load off it.',
+    ),
+  ];
+}
+
+/**
  * The rule groups equivalent to a config's alerting: `vigil-slos` (each SLO's error ratio per window,
- * recorded, then its burn-rate alerts), `vigil-rules` (threshold and nodata rules, defaults included) and
- * `vigil-check-down` (one CheckDown per check).
+ * recorded, then its burn-rate alerts), `vigil-rules` (threshold and nodata rules, defaults included),
+ * `vigil-check-down` (one CheckDown per check), and `vigil-self` (alerts on Vigil itself).
  */
 export function prometheusRuleGroups(alerting: AlertingConfig, checks: readonly CheckSpec[]): PrometheusRuleGroup[] {
   const burnRules = alerting.rules.filter((rule): rule is BurnRateRule => rule.kind === 'burn_rate');
@@ -235,6 +300,7 @@ export function prometheusRuleGroups(alerting: AlertingConfig, checks: readonly 
     { name: 'vigil-slos', rules: slos },
     { name: 'vigil-rules', rules },
     { name: 'vigil-check-down', rules: down },
+    { name: 'vigil-self', rules: selfAlerts() },
   ].filter((group) => group.rules.length > 0);
 }
 

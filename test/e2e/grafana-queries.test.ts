@@ -65,7 +65,7 @@ describe('Grafana dashboards and exported rules against a real Prometheus scrapi
     );
     expect(target!.lastError).toBe('');
     const groups = ((await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ name: string; rules: Array<{ health: string; lastError?: string }> }> } }).data.groups;
-    expect(groups.map((g) => g.name).sort()).toEqual(['vigil-check-down', 'vigil-rules', 'vigil-slos']);
+    expect(groups.map((g) => g.name).sort()).toEqual(['vigil-check-down', 'vigil-rules', 'vigil-self', 'vigil-slos']);
   }, 40_000);
 
   it.skipIf(!fs.existsSync('/usr/bin/promtool'))("passes promtool check metrics on the demo's own /metrics", async () => {

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadDemoConfigForExport } from '../../config/demo.js';
 import { loadConfigText } from '../../config/load.js';
+import { OWN_METRIC_NAMES } from '../../lib/reserved-metric-names.js';
 import { builtinProbes } from '../../probes/index.js';
 import { prometheusRuleGroups, prometheusRulesYaml, type PrometheusRuleGroup } from '../../rules/prometheus-export.js';
 
@@ -134,6 +135,27 @@ describe('vigil export prometheus-rules', () => {
   it('turns Vigil templates into Prometheus templates', () => {
     const rule = groupsOf(CONFIG).flatMap((g) => g.rules).find((r) => 'alert' in r && r.alert === 'SlowP99');
     expect(rule && 'alert' in rule ? rule.annotations.summary : null).toBe('p99 {{ $value }}s on {{ index $labels "env" }}/{{ index $labels "service" }} say "hi"');
+  });
+
+  it('alerts on Vigil itself in every export, over metrics Vigil exposes', () => {
+    const minimal = groupsOf('environments: [prod]\nservices:\n  api:\n    checks:\n      - http: { url: "http://127.0.0.1:1/", every: 10s }\n');
+    const self = minimal.find((group) => group.name === 'vigil-self');
+    const alerts = self?.rules.flatMap((rule) => ('alert' in rule ? [rule] : [])) ?? [];
+    expect(alerts.map((rule) => rule.alert)).toEqual([
+      'VigilSchedulerLagging',
+      'VigilSkippingRuns',
+      'VigilDroppingSamples',
+      'VigilStoreWriteErrors',
+      'VigilNotificationsDead',
+      'VigilHostShortOfCpu',
+    ]);
+    for (const rule of alerts) {
+      const metrics = [...rule.expr.matchAll(/\bvigil_[a-z_]+/g)].map(([name]) => name.replace(/_bucket$/, ''));
+      expect(metrics.length, rule.alert).toBeGreaterThan(0);
+      for (const metric of metrics) expect(OWN_METRIC_NAMES, `${rule.alert} reads ${metric}`).toContain(metric);
+      expect(['page', 'ticket'], rule.alert).toContain(rule.labels.severity);
+      expect(rule.annotations.summary, rule.alert).toContain('{{ $labels.instance }}');
+    }
   });
 
   it.skipIf(!hasPromtool)('writes rules promtool check rules passes, for the demo and for every aggregate', () => {
