@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { userMetricNameSchema } from '../lib/reserved-metric-names.js';
+import type { ProbeContext } from './context.js';
 import type { Probe, ProbeOutcome, ProbeSample } from './probe.js';
 import { headersSchema, tlsSchema } from './http.js';
+import { startWithRunAbort, type AbortLike } from './run-abort.js';
 import { exchangeSamples, performRequest, preparedFor, prepareRequest, type PreparedRequest } from './http-request.js';
 import { bodyStart, jsonPathProblem, lookupJsonPath, parseJsonBody, parseJsonPath, showJson } from './json-path.js';
 
@@ -176,47 +178,51 @@ function readMetrics(document: unknown, metrics: HealthTarget['metrics'], sample
 export const healthProbe: Probe<HealthTarget> = {
   kind: 'health',
   schema: healthSchema,
-  async run(target, signal, ctx): Promise<ProbeOutcome> {
-    const exchange = await performRequest(preparedFor(ctx, 'health', target, prepare), signal, ctx);
-    const { samples } = exchangeSamples(exchange, ctx.clock.now());
-    const { durationSeconds } = exchange;
-    if (!exchange.ok) return { success: false, error: exchange.error, durationSeconds, samples };
-
-    const problems: string[] = [];
-    const status = exchange.response.status;
-    if (status < 200 || status > 299) problems.push(`expected status 2xx, got ${status}`);
-    const text = exchange.response.body.toString('utf8');
-    const parsed = parseJsonBody(text);
-    if (!parsed.ok) {
-      // The start of the body is quoted scrubbed: an error page may echo a request header back.
-      problems.push(`body is not valid JSON (${parsed.reason}); it starts with ${bodyStart(text, (t) => ctx.secrets.scrub(t))}`);
-      return { success: false, error: problems.join('; '), durationSeconds, samples };
-    }
-    const document = parsed.value;
-
-    const components = healthComponents(document);
-    const overall = overallHealth(document, components);
-    if (overall.problem) problems.push(overall.problem);
-    if (!overall.isObject) return { success: false, error: problems.join('; '), durationSeconds, samples };
-    const unwell: string[] = [];
-    for (const component of components) {
-      if (component.state !== 'unknown') {
-        samples.push({ name: 'health_component_up', labels: { component: component.name }, value: component.state === 'down' ? 0 : 1 });
-      }
-      if (component.state === 'down' || component.state === 'degraded') unwell.push(`${component.name}: ${component.state}`);
-    }
-    const detail = unwell.length ? unwell.join(', ') : overall.degradedDetail;
-    if (problems.length && unwell.length && !overall.namesComponents) problems[problems.length - 1] += ` (${unwell.join(', ')})`;
-    problems.push(...readMetrics(document, target.metrics, samples));
-
-    const success = problems.length === 0;
-    return {
-      success,
-      error: success ? null : problems.join('; '),
-      durationSeconds,
-      samples,
-      degraded: success && (overall.state === 'degraded' || unwell.length > 0),
-      detail,
-    };
-  },
+  run: runHealth,
+  // How the scheduler and a probe worker run it: aborted by a call, no AbortController per run.
+  start: startWithRunAbort(runHealth),
 };
+
+async function runHealth(target: HealthTarget, signal: AbortLike, ctx: ProbeContext): Promise<ProbeOutcome> {
+  const exchange = await performRequest(preparedFor(ctx, 'health', target, prepare), signal, ctx);
+  const { samples } = exchangeSamples(exchange, ctx.clock.now());
+  const { durationSeconds } = exchange;
+  if (!exchange.ok) return { success: false, error: exchange.error, durationSeconds, samples };
+
+  const problems: string[] = [];
+  const status = exchange.response.status;
+  if (status < 200 || status > 299) problems.push(`expected status 2xx, got ${status}`);
+  const text = exchange.response.body.toString('utf8');
+  const parsed = parseJsonBody(text);
+  if (!parsed.ok) {
+    // The start of the body is quoted scrubbed: an error page may echo a request header back.
+    problems.push(`body is not valid JSON (${parsed.reason}); it starts with ${bodyStart(text, (t) => ctx.secrets.scrub(t))}`);
+    return { success: false, error: problems.join('; '), durationSeconds, samples };
+  }
+  const document = parsed.value;
+
+  const components = healthComponents(document);
+  const overall = overallHealth(document, components);
+  if (overall.problem) problems.push(overall.problem);
+  if (!overall.isObject) return { success: false, error: problems.join('; '), durationSeconds, samples };
+  const unwell: string[] = [];
+  for (const component of components) {
+    if (component.state !== 'unknown') {
+      samples.push({ name: 'health_component_up', labels: { component: component.name }, value: component.state === 'down' ? 0 : 1 });
+    }
+    if (component.state === 'down' || component.state === 'degraded') unwell.push(`${component.name}: ${component.state}`);
+  }
+  const detail = unwell.length ? unwell.join(', ') : overall.degradedDetail;
+  if (problems.length && unwell.length && !overall.namesComponents) problems[problems.length - 1] += ` (${unwell.join(', ')})`;
+  problems.push(...readMetrics(document, target.metrics, samples));
+
+  const success = problems.length === 0;
+  return {
+    success,
+    error: success ? null : problems.join('; '),
+    durationSeconds,
+    samples,
+    degraded: success && (overall.state === 'degraded' || unwell.length > 0),
+    detail,
+  };
+}

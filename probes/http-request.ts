@@ -9,6 +9,7 @@ import type { SecretValues } from '../lib/secret.js';
 import type { ProbeContext } from './context.js';
 import { HttpAgents } from '../lib/http-agents.js';
 import type { ProbeSample } from './probe.js';
+import type { AbortLike } from './run-abort.js';
 import { abortMessage, networkErrorMessage } from './outcome-text.js';
 import { basicAuthorization, showLocation, showUrl } from './url-credentials.js';
 import { caFilesOf, peerCertExpiresAt, secondsUntil, tlsConnectOptions, type TlsConfig, type TlsConnectOptions } from './tls-info.js';
@@ -126,12 +127,12 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorizat
  * Sends a prepared request through the context's agents, follows redirects when asked, reads the body;
  * honours `signal` (already aborted: opens nothing). Error texts are scrubbed of the config's secrets.
  */
-export async function performRequest(prepared: PreparedRequest, signal: AbortSignal, ctx: ProbeContext): Promise<HttpExchange> {
+export async function performRequest(prepared: PreparedRequest, signal: AbortLike, ctx: ProbeContext): Promise<HttpExchange> {
   const exchange = await performUnscrubbed(prepared, signal, ctx);
   return exchange.ok ? exchange : { ...exchange, error: ctx.secrets.scrub(exchange.error) };
 }
 
-async function performUnscrubbed(prepared: PreparedRequest, signal: AbortSignal, ctx: ProbeContext): Promise<HttpExchange> {
+async function performUnscrubbed(prepared: PreparedRequest, signal: AbortLike, ctx: ProbeContext): Promise<HttpExchange> {
   const startedAt = performance.now();
   const { spec } = prepared;
   const maxRedirects = spec.maxRedirects ?? 10;
@@ -266,7 +267,7 @@ function sendOnce(
   tls: TlsConnectOptions | undefined,
   agents: HttpAgents,
   lookup: LookupFunction,
-  signal: AbortSignal,
+  signal: AbortLike,
   startedAt: number,
 ): Promise<Hop> {
   return new Promise<Hop>((resolve) => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { duration } from '../lib/duration.js';
+import type { ProbeContext } from './context.js';
 import type { Probe, ProbeOutcome } from './probe.js';
+import { startWithRunAbort, type AbortLike } from './run-abort.js';
 import { exchangeSamples, performRequest, preparedFor, prepareRequest, type HttpResponse, type PreparedRequest } from './http-request.js';
 import { jsonPathProblem, lookupJsonPath, parseJsonBody, parseJsonPath, showJson } from './json-path.js';
 import { formatElapsed } from './outcome-text.js';
@@ -176,16 +178,20 @@ function jsonProblems(text: string, rules: NonNullable<Expect['json']>): string[
 export const httpProbe: Probe<HttpTarget> = {
   kind: 'http',
   schema: httpSchema,
-  async run(target, signal, ctx): Promise<ProbeOutcome> {
-    const exchange = await performRequest(preparedFor(ctx, 'http', target, prepare), signal, ctx);
-    const { samples, certExpirySeconds } = exchangeSamples(exchange, ctx.clock.now());
-    if (!exchange.ok) return { success: false, error: exchange.error, durationSeconds: exchange.durationSeconds, samples };
-    const problems = checkExpectations(target.expect, exchange.response, exchange.durationSeconds, certExpirySeconds);
-    return {
-      success: problems.length === 0,
-      error: problems.length ? problems.join('; ') : null,
-      durationSeconds: exchange.durationSeconds,
-      samples,
-    };
-  },
+  run: runHttp,
+  // How the scheduler and a probe worker run it: aborted by a call, no AbortController per run.
+  start: startWithRunAbort(runHttp),
 };
+
+async function runHttp(target: HttpTarget, signal: AbortLike, ctx: ProbeContext): Promise<ProbeOutcome> {
+  const exchange = await performRequest(preparedFor(ctx, 'http', target, prepare), signal, ctx);
+  const { samples, certExpirySeconds } = exchangeSamples(exchange, ctx.clock.now());
+  if (!exchange.ok) return { success: false, error: exchange.error, durationSeconds: exchange.durationSeconds, samples };
+  const problems = checkExpectations(target.expect, exchange.response, exchange.durationSeconds, certExpirySeconds);
+  return {
+    success: problems.length === 0,
+    error: problems.length ? problems.join('; ') : null,
+    durationSeconds: exchange.durationSeconds,
+    samples,
+  };
+}

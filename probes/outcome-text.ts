@@ -23,7 +23,7 @@ export function formatElapsed(ms: number): string {
 }
 
 /** Why a run stopped when its signal aborted: `timed out after 5s while reading the body`. */
-export function abortMessage(signal: AbortSignal, phase: string, startedAtMs: number): string {
+export function abortMessage(signal: { readonly reason: unknown }, phase: string, startedAtMs: number): string {
   const reason: unknown = signal.reason;
   if (reason instanceof ProbeTimeoutError) return `timed out after ${formatDuration(reason.timeoutMs)} ${phase}`;
   if (reason instanceof Error && reason.name === 'TimeoutError') {

@@ -21,7 +21,10 @@ const context = createProbeContext({ clock: systemClock, secrets: SecretValues.f
 // Only the kinds a worker runs (WORKER_PROBE_KINDS): the database clients of the others stay unloaded.
 const registry = new ProbeRegistry([httpProbe, healthProbe]);
 const targets = new Map<number, unknown>();
-const running = new Map<number, AbortController>();
+/** A run's abort reason when it starts not aborted (a reason itself may be any value, '' included). */
+const NOT_ABORTED = Symbol('not aborted');
+/** Runs in flight, by the abort each one answers. */
+const running = new Map<number, { abort(reason: unknown): void }>();
 let done: NonNullable<FromWorker['done']>[number][] = [];
 let flushQueued = false;
 
@@ -42,11 +45,26 @@ function finished(entry: (typeof done)[number]): void {
   }
 }
 
-function start(run: number, kind: string, targetId: number, controller: AbortController): void {
-  running.set(run, controller);
+/**
+ * Starts a run: by the probe's own `start` (aborted by a call: no AbortController per run) when it has
+ * one and the run is not aborted yet, else with a signal (`aborted`: the reason it is aborted with before
+ * it starts, so that the probe opens nothing).
+ */
+function start(run: number, kind: string, targetId: number, aborted: unknown): void {
+  const probe = registry.get(kind);
+  const target = targets.get(targetId);
   let pending: Promise<unknown>;
   try {
-    pending = registry.get(kind).run(targets.get(targetId), controller.signal, context);
+    if (probe.start && aborted === NOT_ABORTED) {
+      const started = probe.start(target, context);
+      running.set(run, started);
+      pending = started.outcome;
+    } else {
+      const controller = new AbortController();
+      if (aborted !== NOT_ABORTED) controller.abort(aborted);
+      running.set(run, { abort: (reason) => controller.abort(reason) });
+      pending = probe.run(target, controller.signal, context);
+    }
   } catch (error) {
     pending = Promise.reject(error);
   }
@@ -68,13 +86,9 @@ port.on('message', (message: ToWorker) => {
   // starts with its signal aborted, so that the probe opens nothing.
   const aborts = new Map((message.aborts ?? []).map(({ run, reason }) => [run, reason]));
   for (const { run, kind, target } of message.runs ?? []) {
-    const controller = new AbortController();
     const reason = aborts.get(run);
-    if (reason !== undefined) {
-      controller.abort(abortReasonFrom(reason));
-      aborts.delete(run);
-    }
-    start(run, kind, target, controller);
+    if (reason !== undefined) aborts.delete(run);
+    start(run, kind, target, reason === undefined ? NOT_ABORTED : abortReasonFrom(reason));
   }
   for (const [run, reason] of aborts) running.get(run)?.abort(abortReasonFrom(reason));
 });

@@ -84,8 +84,9 @@ export interface Probe<Target = any> {
   readonly runsOffLoop?: boolean;
   /**
    * Starts a run that is aborted by a call instead of a signal; when present the scheduler uses it
-   * instead of `run`. For kinds run in a worker thread: there an AbortController, and a listener added
-   * and removed, per run cost the scheduler's thread ~0.4 s in 12 s at 4,000 runs/s.
+   * instead of `run`. For kinds run thousands of times a second (http and health, and any kind run in a
+   * worker thread): an AbortController, and a listener added and removed, per run cost the scheduler's
+   * thread ~0.4 s in 12 s at 4,000 runs/s, and a probe worker as much.
    */
   start?(target: Target, ctx: ProbeContext): StartedRun;
 }
@@ -93,7 +94,7 @@ export interface Probe<Target = any> {
 /** A run begun by `Probe.start`: its outcome, and how to abort it (the reason as a signal's would be). */
 export interface StartedRun {
   readonly outcome: Promise<ProbeOutcome>;
-  abort(reason: Error): void;
+  abort(reason: unknown): void;
 }
 
 /** The explicit map of probe kinds; registering a kind twice is a bug and throws. */

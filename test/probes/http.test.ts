@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretValues } from '../../lib/secret.js';
 import type { ProbeContext } from '../../probes/context.js';
 import { httpProbe, httpSchema } from '../../probes/http.js';
+import { ProbeTimeoutError } from '../../probes/outcome-text.js';
 import {
   closedPort,
   startEndlessBodyServer,
@@ -81,6 +82,20 @@ describe('http probe', () => {
     const outcome = await probe({ url: server.url }, 300);
     expect(outcome.success).toBe(false);
     expect(outcome.error).toBe('timed out after 300ms while waiting for the response headers');
+  });
+
+  it('is aborted by a call when started (as the scheduler and a probe worker run it): the phase it was in, the socket closed, later aborts ignored', async () => {
+    const server = await use(startSilentServer());
+    const started = httpProbe.start!(httpSchema.parse({ url: server.url }), contexts.current());
+    await server.acceptedAtLeast(1);
+    // Time for the client to see its connect (as a 300 ms deadline gives the tests above).
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    started.abort(new ProbeTimeoutError(250));
+    started.abort(new Error('a second abort'));
+    const outcome = await started.outcome;
+    expect(outcome).toMatchObject({ success: false, error: 'timed out after 250ms while waiting for the response headers', samples: [] });
+    for (let i = 0; i < 200 && server.open > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.open).toBe(0);
   });
 
   it('reports a refused connection with the address', async () => {
