@@ -84,25 +84,26 @@ export function summariseProfile(file, { fromUs = -Infinity, toUs = Infinity, ro
   };
 }
 
-/**
- * The longest stalls of the event loop in the window (`stallsFile`: `<startUs> <endUs> [<runUs> <queuedUs>]`
- * lines from bench/helpers/stall-trace.mjs), each with the functions sampled in it (self, [innermost Vigil
- * frame]) and how much of it the thread was off the CPU: a sample that comes over 3 ms after the one
- * before (the profiler samples every ~1 ms while the thread runs). Where the kernel told, that off-CPU
- * time is split: `runQueueMs` waiting for a CPU (preempted by other threads or processes), `blockedMs`
- * asleep (a lock, a page fault's I/O, a GC helper task it joined), `onCpuMs` running.
- */
-/** All stalls of the window taken together: how many, and their ms running, waiting for a CPU and blocked. */
-export function stallTotals(stallsFile, { fromUs = -Infinity, toUs = Infinity } = {}) {
+/** The stalls written by bench/helpers/stall-trace.mjs within [fromUs, toUs] as [start, end, run, queued] (µs; -1 where not known), or null without a file. */
+function readStalls(stallsFile, fromUs, toUs) {
   let lines;
   try {
     lines = readFileSync(stallsFile, 'utf8').trim().split('\n').filter(Boolean);
   } catch {
     return null;
   }
+  return lines
+    .map((line) => line.split(' ').map(Number))
+    .filter(([start, end]) => start >= fromUs && end <= toUs)
+    .map(([start, end, run = -1, queued = -1]) => [start, end, run, queued]);
+}
+
+/** All stalls of the window taken together: how many, and their ms running, waiting for a CPU and blocked. */
+export function stallTotals(stallsFile, { fromUs = -Infinity, toUs = Infinity } = {}) {
+  const stalls = readStalls(stallsFile, fromUs, toUs);
+  if (stalls === null) return null;
   const totals = { count: 0, ms: 0, onCpuMs: 0, runQueueMs: 0, blockedMs: 0 };
-  for (const [start, end, run = -1, queued = -1] of lines.map((line) => line.split(' ').map(Number))) {
-    if (start < fromUs || end > toUs) continue;
+  for (const [start, end, run, queued] of stalls) {
     totals.count++;
     totals.ms += (end - start) / 1000;
     if (run < 0) continue;
@@ -114,18 +115,16 @@ export function stallTotals(stallsFile, { fromUs = -Infinity, toUs = Infinity } 
   return totals;
 }
 
+/**
+ * The longest stalls of the event loop in the window (`stallsFile`: `<startUs> <endUs> [<runUs> <queuedUs>]`
+ * lines from bench/helpers/stall-trace.mjs), each with the functions sampled in it (self, [innermost Vigil
+ * frame]) and how much of it the thread was off the CPU: a sample that comes over 3 ms after the one
+ * before (the profiler samples every ~1 ms while the thread runs). Where the kernel told, that off-CPU
+ * time is split: `runQueueMs` waiting for a CPU (preempted by other threads or processes), `blockedMs`
+ * asleep (a lock, a page fault's I/O, a GC helper task it joined), `onCpuMs` running.
+ */
 export function summariseStalls(file, stallsFile, { fromUs = -Infinity, toUs = Infinity, root = '', top = 5, functions = 5 } = {}) {
-  let lines;
-  try {
-    lines = readFileSync(stallsFile, 'utf8').trim().split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-  const stalls = lines
-    .map((line) => line.split(' ').map(Number))
-    .filter(([start, end]) => start >= fromUs && end <= toUs)
-    .sort((a, b) => b[1] - b[0] - (a[1] - a[0]))
-    .slice(0, top);
+  const stalls = (readStalls(stallsFile, fromUs, toUs) ?? []).sort((a, b) => b[1] - b[0] - (a[1] - a[0])).slice(0, top);
   if (stalls.length === 0) return [];
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
@@ -142,7 +141,7 @@ export function summariseStalls(file, stallsFile, { fromUs = -Infinity, toUs = I
   const times = [];
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) times.push((t += profile.timeDeltas[i]));
-  return stalls.map(([start, end, run = -1, queued = -1]) => {
+  return stalls.map(([start, end, run, queued]) => {
     const fns = new Map();
     let offCpuUs = 0;
     for (let i = 0; i < times.length; i++) {

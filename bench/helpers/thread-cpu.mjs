@@ -3,6 +3,7 @@
 // loop's delay, a thread's CPU time per run does not depend on what else the machine is doing, so it
 // compares runs measured on a busy machine.
 import { readdirSync, readFileSync } from 'node:fs';
+import { readThreadSchedule } from '../../dist/lib/thread-schedule.js';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
 
@@ -41,11 +42,8 @@ export function threadCpuDelta(pid, before, after) {
 
 /** ms the main thread (tid = pid) of `pid` has waited in a run queue for a CPU (Linux schedstat), or null. */
 export function mainThreadRunQueueMs(pid) {
-  try {
-    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
-  } catch {
-    return null;
-  }
+  const schedule = readThreadSchedule(`/proc/${pid}/task/${pid}/schedstat`);
+  return schedule === null ? null : schedule.runQueueSeconds * 1000;
 }
 
 /** The machine's CPU time so far from /proc/stat, in ticks: { busy, all }, or null where there is none. */
