@@ -1,7 +1,7 @@
 // Each start of `vigil serve` records the config it loaded ([X1]): the file, the SHA-256 of its text and
 // whether that differs from the last load recorded, so a change made between restarts shows in the
 // audit log even when nobody announced it. Vigil has no hot reload: a start is the only load.
-import { parseStoredJson } from '../lib/stored-json.js';
+import { parseStoredJson, storedField } from '../lib/stored-json.js';
 import type { AuditEntry, AuditStore } from '../store/types.js';
 
 /** The audit action of a config load. */
@@ -30,7 +30,7 @@ export async function recordConfigLoad(audit: Pick<AuditStore, 'append' | 'lastO
 function previousSha256Of(entry: AuditEntry): { sha256: string | null } | { sha256: null; problem: string } {
   const parsed = parseStoredJson(entry.detail);
   if (!parsed.ok) return { sha256: null, problem: `audit row ${entry.seq}: detail ${parsed.problem}` };
-  const sha256 = typeof parsed.value === 'object' && parsed.value !== null ? (parsed.value as { sha256?: unknown }).sha256 : undefined;
+  const sha256 = storedField(parsed.value, 'sha256');
   if (typeof sha256 === 'string') return { sha256 };
   return { sha256: null, problem: `audit row ${entry.seq}: detail.sha256: expected a string` };
 }

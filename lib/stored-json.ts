@@ -18,6 +18,11 @@ export function parseStoredJson(text: string): StoredRead<unknown> {
   }
 }
 
+/** Field `name` of a stored value when it is a plain object (read before a full check, to word the problem: a version, a kind), else undefined. */
+export function storedField(value: unknown, name: string): unknown {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[name] : undefined;
+}
+
 /**
  * Checks `value` against `schema`. On success the value itself is answered (not zod's copy: fields the
  * schema does not name are kept as stored, in their order); the schema must check every field its

@@ -3,7 +3,7 @@
 // row, is answered as a problem naming the row and the field (the dispatcher records the message as
 // failed with it), never as a message that breaks a receiver's render.
 import { z } from 'zod';
-import { checkStored, parseStoredJson } from '../lib/stored-json.js';
+import { checkStored, parseStoredJson, storedField } from '../lib/stored-json.js';
 import { INCIDENT_STATES, SEVERITIES } from '../store/types.js';
 import { CHANGE_KINDS, MESSAGE_KINDS, type NotificationMessage } from './types.js';
 
@@ -90,7 +90,7 @@ export function readOutboxContent(id: number, incidentIdsText: string, messageTe
 function messageOf(text: string): { ok: true; value: NotificationMessage } | { ok: false; problem: string } {
   const parsed = parseStoredJson(text);
   if (!parsed.ok) return { ok: false, problem: `message ${parsed.problem}` };
-  const kind = typeof parsed.value === 'object' && parsed.value !== null ? (parsed.value as { kind?: unknown }).kind : undefined;
+  const kind = storedField(parsed.value, 'kind');
   if (typeof kind === 'string' && !(MESSAGE_KINDS as readonly string[]).includes(kind)) {
     // Bounded: the kind came from a row, and a reason is shown in lists and logs.
     return { ok: false, problem: `message.kind is ${JSON.stringify(kind.slice(0, 40))}, a kind this Vigil does not know (${MESSAGE_KINDS.join(', ')}); written by a newer Vigil?` };

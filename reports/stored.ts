@@ -4,7 +4,7 @@
 // renderer.
 import { z } from 'zod';
 import { UnreadableDataError } from '../lib/errors.js';
-import { checkStored, parseStoredJson } from '../lib/stored-json.js';
+import { checkStored, parseStoredJson, storedField } from '../lib/stored-json.js';
 import { REPORT_VERSION, type SlaReport } from './types.js';
 
 const count = z.number();
@@ -80,7 +80,7 @@ const storedReport: z.ZodType<SlaReport> = z.looseObject({
 export function readStoredReport(id: number, body: string): SlaReport {
   const parsed = parseStoredJson(body);
   if (!parsed.ok) throw new UnreadableDataError(`stored report ${id} is damaged: its body ${parsed.problem}`);
-  const version = typeof parsed.value === 'object' && parsed.value !== null && !Array.isArray(parsed.value) ? (parsed.value as { version?: unknown }).version : undefined;
+  const version = storedField(parsed.value, 'version');
   if (typeof version === 'number' && version !== REPORT_VERSION) {
     const newer = version > REPORT_VERSION ? ' (written by a newer Vigil: upgrade to read it)' : '';
     throw new UnreadableDataError(`stored report ${id} has version ${version}; this Vigil reads report version ${REPORT_VERSION} only${newer}`);
