@@ -13,6 +13,8 @@ import type { FromGzipThread, ToGzipThread } from './gzip-protocol.js';
 const PIECE_BYTES = 256 * 1024;
 /** Pieces of one stream compressed or waiting in the thread while the next is read. */
 const PIECES_IN_FLIGHT = 2;
+/** Piece buffers the thread gave back kept for the next pieces: enough for a few answers at once. */
+const SPARE_PIECES = 8;
 
 const WORKER_URL = besideModule(import.meta.url, 'gzip-worker');
 
@@ -31,6 +33,8 @@ interface Thread {
 /** The gzip thread, started on first use and again after it dies; `close()` ends it. */
 export class GzipThread implements Gzipper {
   readonly #pending = new Map<number, Pending>();
+  /** Piece buffers back from the thread, to fill again (each has its own ArrayBuffer of PIECE_BYTES). */
+  readonly #spare: Buffer[] = [];
   #thread: Thread | null = null;
   #nextSeq = 1;
   #nextStream = 1;
@@ -51,7 +55,7 @@ export class GzipThread implements Gzipper {
     let sentLast = false;
     // Copies the body into one piece of up to PIECE_BYTES with a buffer of its own (so it can be transferred).
     const fill = async (): Promise<{ piece: Uint8Array; last: boolean }> => {
-      const piece = Buffer.allocUnsafeSlow(PIECE_BYTES);
+      const piece = this.#spare.pop() ?? Buffer.allocUnsafeSlow(PIECE_BYTES);
       let at = 0;
       while (at < PIECE_BYTES) {
         if (leftover === null) {
@@ -138,8 +142,10 @@ export class GzipThread implements Gzipper {
           const pending = this.#pending.get(message.seq);
           if (!pending) return;
           this.#pending.delete(message.seq);
-          if (message.out) pending.resolve(message.out);
-          else pending.reject(new Error(`gzip failed: ${message.error}`));
+          if (message.out) {
+            this.#keepSpare(message.input);
+            pending.resolve(message.out);
+          } else pending.reject(new Error(`gzip failed: ${message.error}`));
         });
         const died = (why: string) => {
           thread.setLowered(false);
@@ -166,6 +172,13 @@ export class GzipThread implements Gzipper {
     const out = new Promise<Uint8Array>((resolve, reject) => this.#pending.set(seq, { resolve, reject }));
     worker.postMessage({ ...message, seq }, [message.input.buffer as ArrayBuffer]);
     return out;
+  }
+
+  /** Keeps a piece's buffer the thread gave back, whole, for a later piece (up to SPARE_PIECES). */
+  #keepSpare(input: Uint8Array): void {
+    const buffer = input.buffer;
+    if (this.#spare.length >= SPARE_PIECES || !(buffer instanceof ArrayBuffer) || buffer.byteLength !== PIECE_BYTES) return;
+    this.#spare.push(Buffer.from(buffer, 0, PIECE_BYTES));
   }
 
   #failAll(error: Error): void {

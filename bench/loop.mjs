@@ -9,15 +9,17 @@
 // window the main thread waited for a CPU (Linux /proc), which tell whether a delay was the machine's.
 // Per N, on one server, windows each started once the scheduler's queue has drained: no readers (S
 // seconds, the in-run baseline), each reader alone (S/2 each: which one costs what), then all three (S).
-// The readers poll back to back, one request in flight per kind: GET /api/v1/status (gzip), GET /metrics
-// (gzip, as Prometheus asks) and a 7-day series query of one service (40 series) at 1m steps, whose
-// history is seeded into the database before the server starts (--history-days). The HTTP ceiling of
+// The readers poll back to back, one request in flight per kind: GET /api/v1/status (gzip; with
+// If-None-Match of the last answer's ETag, as a browser's fetch revalidates an answer marked no-cache: a
+// 304 until the server builds a new answer, at most every second; --status-reader plain: the whole body
+// every time, ~750 KB gzipped, ~100 times a second), GET /metrics (gzip, as Prometheus asks) and a 7-day
+// series query of one service (40 series) at 1m steps, whose history is seeded into the database before the server starts (--history-days). The HTTP ceiling of
 // this machine is measured in the same run (bench/http-ceiling.mjs: plain fetch, node:http keep-alive
 // with the target in its own process, on the main thread and in 2 worker threads) and gives the ratio
 // of checks/s. --workers 0,2: each N with each `scheduler.workers` (probe worker threads). Then, while the time budget
 // (--budget, seconds) allows, a search for the largest N whose p99 lag stays under 100 ms with the
 // readers polling. Prints one JSON line.
-//   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--workers 0,2] [--seconds 20] [--no-search] [--no-alone] [--profile] [--concurrency 512] [--node-args --max-semi-space-size=64] [--series-step 1m]
+//   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--workers 0,2] [--seconds 20] [--no-search] [--no-alone] [--profile] [--concurrency 512] [--node-args --max-semi-space-size=64] [--series-step 1m] [--status-reader conditional|plain]
 // --no-alone: skip the each-reader-alone windows (quiet and all-readers only).
 // --profile: the server of the last listed N runs under --cpu-prof; each window is summarised (self time,
 // Vigil's frames, the longest stretches without an idle sample, and the longest stalls of the event loop
@@ -56,6 +58,8 @@ const CONCURRENCY = Number(arg('concurrency', 512));
 // Extra node flags for the server (comma-separated), e.g. --node-args --max-semi-space-size=64.
 const NODE_ARGS = arg('node-args', '').split(',').filter(Boolean);
 const ALONE = !flag('no-alone');
+const STATUS_READER = arg('status-reader', 'conditional');
+if (!['conditional', 'plain'].includes(STATUS_READER)) throw new Error(`--status-reader: conditional or plain, not ${STATUS_READER}`);
 const SEARCH = !flag('no-search') && !flag('profile');
 const PROFILE = flag('profile');
 const ENVIRONMENTS = ['dev', 'staging', 'prod', 'prod-eu'];
@@ -184,13 +188,15 @@ function windowFigures(pairs, eventLoopScrapes) {
 async function poll(kind, deadline, request) {
   const times = [];
   const ttfb = [];
+  let notModified = 0;
   let bytes = 0;
   let errors = 0;
   let firstError = null;
   while (performance.now() < deadline && times.length + errors < MAX_REQUESTS_PER_KIND) {
     try {
       const r = await request();
-      if (r.status !== 200) throw new Error(`${kind} answered ${r.status}`);
+      if (r.status !== 200 && r.status !== 304) throw new Error(`${kind} answered ${r.status}`);
+      if (r.status === 304) notModified++;
       times.push(r.ms);
       ttfb.push(r.ttfbMs);
       bytes += r.bytes;
@@ -202,6 +208,7 @@ async function poll(kind, deadline, request) {
   }
   return {
     requests: times.length,
+    ...(notModified > 0 ? { notModified } : {}),
     errors,
     ...(firstError ? { firstError } : {}),
     p50Ms: round(quantile(times, 0.5)),
@@ -279,8 +286,13 @@ async function readersWindow(base, pid, agent, kinds, seconds) {
   const fromUs = Number(process.hrtime.bigint() / 1000n);
   const deadline = performance.now() + seconds * 1000;
   const scrapes = [];
+  let statusEtag = null;
   const requests = {
-    status: (a) => get(`${base}/api/v1/status`, { agent: a, headers: gzipHeaders }),
+    status: async (a) => {
+      const r = await get(`${base}/api/v1/status`, { agent: a, headers: STATUS_READER === 'conditional' && statusEtag ? { ...gzipHeaders, 'if-none-match': statusEtag } : gzipHeaders });
+      if (r.status === 200) statusEtag = r.etag;
+      return r;
+    },
     metrics: async (a) => {
       const s = await scrape(base, a);
       scrapes.push(s);
@@ -470,6 +482,7 @@ console.log(
     loadAverages,
     everyMs: 10_000,
     seconds: SECONDS,
+    statusReader: STATUS_READER,
     shape: { environments: ENVIRONMENTS.length, checksPerService: CHECKS_PER_SERVICE, queriedService: QUERIED_SERVICE, history },
     ceiling,
     ceilingAfter,

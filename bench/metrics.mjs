@@ -297,7 +297,7 @@ async function bench(n) {
       const metrics = streamedMetrics();
       return () => readBytes(poolGzip.stream(metrics.scrape(), METRICS_GZIP_LEVEL));
     },
-    // What GET /metrics does for a scraper that takes gzip: 256 KiB pieces to the gzip thread (nice 10).
+    // What GET /metrics does for a scraper that takes gzip: 256 KiB pieces to the gzip thread (nice 19).
     threadGzip: () => {
       const metrics = streamedMetrics();
       return () => readBytes(gzipThread.stream(metrics.scrape(), METRICS_GZIP_LEVEL));

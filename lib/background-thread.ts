@@ -2,13 +2,16 @@
 // that keep time: the main thread (scheduler, API, ingest) and the probe workers (they measure latency).
 // On a busy 2-core machine the kernel shares the cores evenly between runnable threads, so a 400,000-point
 // query in a reader thread took CPU from the scheduler, and runs started hundreds of ms late (bench/loop.mjs
-// at 40,000 checks with a series reader: p99 lag 222 ms against 25 ms without it). A nice value of 10 gives
-// such a thread about a tenth of a contended core's share next to a thread at 0; on an idle core it runs at
-// full speed, so a query alone is not slower.
+// at 40,000 checks with a series reader: p99 lag 222 ms against 25 ms without it). Nice 19 (weight 15 against
+// 1,024 at 0) and not 10 (110): with /metrics, status and series readers polling back to back at 40,000 checks
+// the gzip and reader threads at 10 still took 32 % of both cores, the event loop waited for a CPU 28 % of
+// the window, p99 lag 73 / 170 ms and loop max 152 / 168 ms (two runs); at 19: 27 / 21 ms and 99 / 48 ms,
+// and the readers were answered faster too (metrics 28–34 scrapes in 20 s against 14–18). On an idle core
+// such a thread runs at full speed, so a query alone is not slower.
 import os from 'node:os';
 
 /** The nice value of background threads (0 is the default; 19 the lowest priority). */
-export const BACKGROUND_NICE = 10;
+export const BACKGROUND_NICE = 19;
 
 /**
  * Lowers the calling thread's CPU priority to BACKGROUND_NICE (never raises it). Linux only: there a nice

@@ -89,7 +89,7 @@ export function get(url, { agent, headers = {}, onChunk, timeoutMs = 30_000 } = 
         bytes += chunk.length;
         onChunk?.(chunk);
       });
-      res.on('end', () => resolve({ status: res.statusCode, encoding: res.headers['content-encoding'] ?? null, ms: performance.now() - started, ttfbMs, bytes }));
+      res.on('end', () => resolve({ status: res.statusCode, encoding: res.headers['content-encoding'] ?? null, etag: res.headers.etag ?? null, ms: performance.now() - started, ttfbMs, bytes }));
       res.on('error', reject);
     });
     req.on('timeout', () => req.destroy(new Error(`GET ${url}: no answer in ${timeoutMs} ms`)));

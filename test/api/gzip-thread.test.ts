@@ -72,6 +72,17 @@ describe('the gzip thread', () => {
     zipped.forEach((z, i) => expect(gunzipSync(z).equals(bodies[i]!)).toBe(true));
   });
 
+  it('fills the pieces the thread gave back anew: a short answer after long ones carries none of their bytes', async () => {
+    // Long answers leave full 256 KiB piece buffers to fill again; each next answer is shorter and of
+    // other bytes, so a stale byte past its end or a piece reused while still in flight would show.
+    for (const [i, size] of [900_000, 600_000, 300_000, 100, 256 * 1024 - 3].entries()) {
+      const body = Buffer.alloc(size, 0x61 + i);
+      const [a, b] = await Promise.all([gzip.bytes([body], 1), collect(gzip.stream(streamOf(body, [70_000]), 4))]);
+      expect(gunzipSync(a).equals(body)).toBe(true);
+      expect(gunzipSync(b).equals(body)).toBe(true);
+    }
+  });
+
   it('cancels the body when the client goes away, and answers the next one', async () => {
     let cancelled: unknown = null;
     let served = 0;
