@@ -24,5 +24,7 @@ EXPOSE 8080
 # Asks the port serve listens on, read the way serve reads it (a mounted config's server.port too).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "dist/cli/vigil.js", "healthcheck"]
-ENTRYPOINT ["node", "--import", "./dist/collector/instrument.js", "dist/cli/vigil.js"]
+# --v8-pool-size=0: V8's GC helper threads sized to the host's CPUs (one fewer), not Node's fixed 4,
+# which on a 2-core host outnumber the cores and hold up the event loop (README, "V8's helper threads").
+ENTRYPOINT ["node", "--v8-pool-size=0", "--import", "./dist/collector/instrument.js", "dist/cli/vigil.js"]
 CMD ["serve"]

@@ -66,11 +66,11 @@ function listen(server) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 }
 
-/** `vigil serve` as a child process on a free port with a temporary database; resolves with its URL. */
+/** `vigil serve` as a child process (with the node flag `npm start` gives it) on a free port with a temporary database; resolves with its URL. */
 async function startVigil(dir, configArgs) {
   const child = spawn(
     process.execPath,
-    [path.join(root, 'dist/cli/vigil.js'), 'serve', ...configArgs, '--port', '0', '--host', '127.0.0.1', '--db', path.join(dir, 'vigil.db')],
+    ['--v8-pool-size=0', path.join(root, 'dist/cli/vigil.js'), 'serve', ...configArgs, '--port', '0', '--host', '127.0.0.1', '--db', path.join(dir, 'vigil.db')],
     { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

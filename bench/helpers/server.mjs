@@ -19,14 +19,15 @@ export async function childProcessTarget() {
 }
 
 /**
- * `node dist/cli/vigil.js serve` on port 0 with `config` and `db`; resolves once it prints its URL.
- * `nodeArgs` go before the script (e.g. --cpu-prof). Its output is kept, the last lines shown on failure;
+ * `node --v8-pool-size=0 dist/cli/vigil.js serve` (the flag as `npm start` and the image run it) on port
+ * 0 with `config` and `db`; resolves once it prints its URL. `nodeArgs` go after that flag, before the
+ * script (e.g. --cpu-prof; a --v8-pool-size there wins). Its output is kept, the last lines shown on failure;
  * with VIGIL_BENCH_SERVER_OUTPUT=<file> all of it is also appended there (e.g. with --node-args --trace-gc).
  */
 export async function startVigil({ root, config, db, nodeArgs = [], log }) {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, path.join(root, 'dist/cli/vigil.js'), 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--db', db],
+    ['--v8-pool-size=0', ...nodeArgs, path.join(root, 'dist/cli/vigil.js'), 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--db', db],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = [];

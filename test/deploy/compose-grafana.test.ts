@@ -155,9 +155,10 @@ describe('the Dockerfile', () => {
 
   it('runs what the build produces: the CLI named in package.json', () => {
     const pkg = JSON.parse(read('package.json'));
-    // With the OpenTelemetry preload, as `npm start` runs it (it loads nothing unless OTEL_EXPORTER_OTLP_* is set).
-    expect(dockerfile).toMatch(new RegExp(`^ENTRYPOINT \\["node", "--import", "\\./dist/collector/instrument\\.js", "${pkg.bin.vigil}"\\]$`, 'm'));
-    expect(pkg.scripts.start).toContain('--import ./dist/collector/instrument.js');
+    // With the OpenTelemetry preload, as `npm start` runs it (it loads nothing unless OTEL_EXPORTER_OTLP_* is set),
+    // and V8's helper threads sized to the host's CPUs, not Node's fixed 4 (README, "V8's helper threads").
+    expect(dockerfile).toMatch(new RegExp(`^ENTRYPOINT \\["node", "--v8-pool-size=0", "--import", "\\./dist/collector/instrument\\.js", "${pkg.bin.vigil}"\\]$`, 'm'));
+    expect(pkg.scripts.start).toContain('node --v8-pool-size=0 --import ./dist/collector/instrument.js');
     expect(pkg.scripts.build).toMatch(/build:server/);
     expect(read('.dockerignore')).toMatch(/^node_modules$/m);
   });
