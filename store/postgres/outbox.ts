@@ -127,9 +127,10 @@ export async function listOutbox(client: PoolClient, filter: OutboxFilter): Prom
   }
   if (filter.incidentId !== undefined) {
     values.push(filter.incidentId);
-    // Vigil writes the ids as JSON.stringify of integers; a damaged row's would fail the cast and the
-    // whole list (PostgreSQL 15 has no pg_input_is_valid), so a row not of that form does not match.
-    where.push(`CASE WHEN incident_ids ~ '^\\[([0-9]+(,[0-9]+)*)?\\]$' THEN incident_ids::jsonb @> to_jsonb($${values.length}::bigint) ELSE false END`);
+    // Only a JSON array of whole numbers (JSON's whitespace anywhere, as SQLite's json_each takes it, and
+    // no leading zero, which JSON refuses) is cast: a damaged row's text would fail the cast and the whole list (PostgreSQL 15 has no
+    // pg_input_is_valid), so such a row does not match, on both engines.
+    where.push(`CASE WHEN incident_ids ~ '^[ \\t\\n\\r]*\\[[ \\t\\n\\r]*((0|[1-9][0-9]*)[ \\t\\n\\r]*(,[ \\t\\n\\r]*(0|[1-9][0-9]*)[ \\t\\n\\r]*)*)?\\][ \\t\\n\\r]*$' THEN incident_ids::jsonb @> to_jsonb($${values.length}::bigint) ELSE false END`);
   }
   values.push(filter.limit + 1);
   const result = await client.query<OutboxRow>({

@@ -121,6 +121,21 @@ describeEachEngine('the outbox', (engine) => {
     expect((await store.outbox.list({ limit: 10 })).messages.map((m) => m.id)).toEqual([rows[2]!.id, rows[1]!.id]);
   });
 
+  it('filters by incident whatever the spacing of the stored ids, alike on both engines', async () => {
+    const location = await engine.location();
+    const store = await engine.open(location);
+    const written = await store.outbox.enqueue([newMessage({ incidentIds: [3] }), newMessage({ incidentIds: [3] }), newMessage({ incidentIds: [4] }), newMessage({ incidentIds: [3] })]);
+    const [spaced, compact, other, leadingZero] = written.map((m) => m.id) as [number, number, number, number];
+    // Not JSON (a leading zero): the row is unreadable, matches no filter, and fails no list.
+    await rawSql(engine, location, 'UPDATE notifications SET incident_ids = ? WHERE id = ?', ['[03]', leadingZero]);
+    // Valid JSON the way a person or another tool may write it: it reads back, so a filter must find it.
+    await rawSql(engine, location, 'UPDATE notifications SET incident_ids = ? WHERE id = ?', [' [ 7 ,\n\t3 ] ', spaced]);
+    expect((await store.outbox.get(spaced))?.incidentIds).toEqual([7, 3]);
+    expect((await store.outbox.list({ limit: 10, incidentId: 3 })).messages.map((m) => m.id)).toEqual([compact, spaced]);
+    expect((await store.outbox.list({ limit: 10, incidentId: 7 })).messages.map((m) => m.id)).toEqual([spaced]);
+    expect((await store.outbox.list({ limit: 10, incidentId: 4 })).messages.map((m) => m.id)).toEqual([other]);
+  });
+
   it('claims and lists a row this Vigil cannot read as unreadable with the reason, and the rows beside it as before', async () => {
     const location = await engine.location();
     const store = await engine.open(location);
