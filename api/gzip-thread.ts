@@ -3,7 +3,8 @@
 // priority, and compressing /metrics (67 MB a scrape at 40,000 checks), the status and series answers
 // took CPU from the event loop: bench/loop.mjs at 40,000 checks with the readers polling, event-loop max
 // 61 and 66 ms with the pool as it is, 47 and 53 ms with the pool's threads reniced to 10 (two runs each).
-// The main thread only copies the body into 256 KiB pieces and hands them over (transferred, not cloned).
+// The main thread only copies the body into 256 KiB pieces and hands them over (transferred, not cloned);
+// the thread hands each piece's buffer back with its output, and the next piece is copied into it.
 import type { Worker } from 'node:worker_threads';
 import { besideModule, startWorker } from '../lib/source-worker.js';
 import type { Gzipper } from './encoding.js';

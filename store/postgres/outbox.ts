@@ -127,9 +127,9 @@ export async function listOutbox(client: PoolClient, filter: OutboxFilter): Prom
   }
   if (filter.incidentId !== undefined) {
     values.push(filter.incidentId);
-    // Only a JSON array of whole numbers (JSON's whitespace anywhere, as SQLite's json_each takes it, and
-    // no leading zero, which JSON refuses) is cast: a damaged row's text would fail the cast and the whole list (PostgreSQL 15 has no
-    // pg_input_is_valid), so such a row does not match, on both engines.
+    // Only a JSON array of whole numbers is cast (JSON's whitespace anywhere, as SQLite's json_each takes
+    // it; no leading zero, which JSON refuses): a damaged row's text would fail the cast and with it the
+    // whole list (PostgreSQL 15 has no pg_input_is_valid), so such a row matches nothing, on both engines.
     where.push(`CASE WHEN incident_ids ~ '^[ \\t\\n\\r]*\\[[ \\t\\n\\r]*((0|[1-9][0-9]*)[ \\t\\n\\r]*(,[ \\t\\n\\r]*(0|[1-9][0-9]*)[ \\t\\n\\r]*)*)?\\][ \\t\\n\\r]*$' THEN incident_ids::jsonb @> to_jsonb($${values.length}::bigint) ELSE false END`);
   }
   values.push(filter.limit + 1);
