@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { VIGIL_NODE_FLAGS } from './helpers/server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, fallback) => {
@@ -66,11 +67,11 @@ function listen(server) {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 }
 
-/** `vigil serve` as a child process (with the node flag `npm start` gives it) on a free port with a temporary database; resolves with its URL. */
+/** `vigil serve` as a child process (with the node flags `npm start` gives it) on a free port with a temporary database; resolves with its URL. */
 async function startVigil(dir, configArgs) {
   const child = spawn(
     process.execPath,
-    ['--v8-pool-size=0', path.join(root, 'dist/cli/vigil.js'), 'serve', ...configArgs, '--port', '0', '--host', '127.0.0.1', '--db', path.join(dir, 'vigil.db')],
+    [...VIGIL_NODE_FLAGS, path.join(root, 'dist/cli/vigil.js'), 'serve', ...configArgs, '--port', '0', '--host', '127.0.0.1', '--db', path.join(dir, 'vigil.db')],
     { cwd: root, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -13,9 +13,9 @@
 // If-None-Match of the last answer's ETag, as a browser's fetch revalidates an answer marked no-cache: a
 // 304 until the server builds a new answer, at most every second; --status-reader plain: the whole body
 // every time, ~750 KB gzipped, ~100 times a second), GET /metrics (gzip, as Prometheus asks) and a 7-day
-// series query of one service (40 series) at 1m steps, whose history is seeded into the database before the server starts (--history-days). The HTTP ceiling of
-// this machine is measured in the same run (bench/http-ceiling.mjs: plain fetch, node:http keep-alive
-// with the target in its own process, on the main thread and in 2 worker threads) and gives the ratio
+// series query of one service (40 series) at 1m steps, whose history is seeded into the database before
+// the server starts (--history-days). The HTTP ceiling of this machine is measured in the same run
+// (bench/http-ceiling.mjs: plain fetch, node:http keep-alive with the target in its own process, on the main thread and in 2 worker threads) and gives the ratio
 // of checks/s. --workers 0,2: each N with each `scheduler.workers` (probe worker threads). Then, while the time budget
 // (--budget, seconds) allows, a search for the largest N whose p99 lag stays under 100 ms with the
 // readers polling. Prints one JSON line.

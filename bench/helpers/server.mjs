@@ -18,8 +18,11 @@ export async function childProcessTarget() {
   return { url: `http://127.0.0.1:${port}/health`, pid: child.pid, close: () => stopChild(child) };
 }
 
+/** The node flags `npm start` and the Docker image run Vigil with: the benches start it the same way. */
+export const VIGIL_NODE_FLAGS = ['--v8-pool-size=0'];
+
 /**
- * `node --v8-pool-size=0 dist/cli/vigil.js serve` (the flag as `npm start` and the image run it) on port
+ * `node --v8-pool-size=0 dist/cli/vigil.js serve` (VIGIL_NODE_FLAGS) on port
  * 0 with `config` and `db`; resolves once it prints its URL. `nodeArgs` go after that flag, before the
  * script (e.g. --cpu-prof; a --v8-pool-size there wins). Its output is kept, the last lines shown on failure;
  * with VIGIL_BENCH_SERVER_OUTPUT=<file> all of it is also appended there (e.g. with --node-args --trace-gc).
@@ -27,7 +30,7 @@ export async function childProcessTarget() {
 export async function startVigil({ root, config, db, nodeArgs = [], log }) {
   const child = spawn(
     process.execPath,
-    ['--v8-pool-size=0', ...nodeArgs, path.join(root, 'dist/cli/vigil.js'), 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--db', db],
+    [...VIGIL_NODE_FLAGS, ...nodeArgs, path.join(root, 'dist/cli/vigil.js'), 'serve', '--config', config, '--port', '0', '--host', '127.0.0.1', '--db', db],
     { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = [];
