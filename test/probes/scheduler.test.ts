@@ -28,7 +28,7 @@ class Sink implements ResultSink {
   }
 }
 
-function setup(checks: CheckSpec[], probe: Probe, opts: { concurrency?: number; random?: () => number } = {}) {
+function setup(checks: CheckSpec[], probe: Probe, opts: { concurrency?: number; random?: () => number; dispatchSpacingMs?: number } = {}) {
   const sink = new Sink();
   const runs: CheckRun[] = [];
   const scheduler = new Scheduler(checks, {
@@ -38,6 +38,7 @@ function setup(checks: CheckSpec[], probe: Probe, opts: { concurrency?: number; 
     clock,
     concurrency: opts.concurrency ?? 10,
     random: opts.random ?? (() => 0),
+    dispatchSpacingMs: opts.dispatchSpacingMs,
     onRun: (run) => runs.push(run),
     log: () => {},
   });
@@ -62,7 +63,9 @@ describe('scheduler', () => {
 
   it('runs each check at its own fixed rate, the first run jittered within its interval', async () => {
     const randoms = [0.5, 0.99];
-    const { scheduler, runs } = setup([check('a', 1000), check('b', 300)], fakeProbe(after(50)), { random: () => randoms.shift()! });
+    // No spacing between the timer's firings here (b's run at 1,497 and a's at 1,500 are 3 ms apart):
+    // every run starts exactly when planned. The next test covers the spacing.
+    const { scheduler, runs } = setup([check('a', 1000), check('b', 300)], fakeProbe(after(50)), { random: () => randoms.shift()!, dispatchSpacingMs: 0 });
     stopMe = scheduler;
     scheduler.start();
     expect(scheduler.isRunning()).toBe(true);
@@ -74,6 +77,44 @@ describe('scheduler', () => {
       expect(run.startedAt).toBe(run.plannedAt);
       expect(run.finishedAt - run.startedAt).toBe(50);
     }
+  });
+
+  it('starts the runs due within 5 ms of the last firing together, none before it is due and none 5 ms late', async () => {
+    // 100 checks every 100 ms, their first runs planned 1 ms apart (at 0, 1, …, 99 ms).
+    const checks = Array.from({ length: 100 }, (_, i) => check(`c${i}`, 100));
+    let i = 0;
+    const { scheduler, runs } = setup(checks, fakeProbe(after(1)), { random: () => i++ / 100, concurrency: 100 });
+    stopMe = scheduler;
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(300);
+    expect(runs.length).toBeGreaterThanOrEqual(290);
+    for (const run of runs) {
+      expect(run.startedAt).toBeGreaterThanOrEqual(run.plannedAt);
+      expect(run.startedAt - run.plannedAt).toBeLessThan(5);
+    }
+    // One start time per 5 ms (the timer's firings), where a timer per due millisecond had one per run.
+    const startTimes = [...new Set(runs.map((r) => r.startedAt))].sort((a, b) => a - b);
+    expect(startTimes.length).toBeLessThanOrEqual(61);
+    for (let k = 1; k < startTimes.length; k++) expect(startTimes[k] - startTimes[k - 1]).toBeGreaterThanOrEqual(5);
+    // Planned times keep the fixed rate: each check's runs 100 ms apart.
+    const c7 = runs.filter((r) => r.check.name === 'c7').map((r) => r.plannedAt - T0);
+    expect(c7).toEqual([7, 107, 207]);
+  });
+
+  it('starts a run on time when the last firing was 5 ms or more before it', async () => {
+    const randoms = [0, 0.06];
+    const { scheduler, runs } = setup([check('a', 100), check('b', 100)], fakeProbe(after(1)), { random: () => randoms.shift()! });
+    stopMe = scheduler;
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(runs.map((r) => [r.check.name, r.startedAt - T0])).toEqual([
+      ['a', 0],
+      ['b', 6],
+      ['a', 100],
+      ['b', 106],
+      ['a', 200],
+      ['b', 206],
+    ]);
   });
 
   it('keeps first runs within the interval for any random value', async () => {
