@@ -229,7 +229,8 @@ export class Scheduler {
   #arm(now: number): void {
     const first = this.#due[0];
     if (!first || !this.#running) return;
-    const at = Math.max(first.nextPlannedAt, this.#firedAt + this.#spacingMs);
+    // min(…, now): a clock stepped back does not hold the timer until it reaches the last firing again.
+    const at = Math.max(first.nextPlannedAt, Math.min(this.#firedAt, now) + this.#spacingMs);
     if (this.#timer && this.#timerAt <= at) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timerAt = at;
