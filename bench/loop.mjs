@@ -15,10 +15,10 @@
 // every time, ~750 KB gzipped, ~100 times a second), GET /metrics (gzip, as Prometheus asks) and a 7-day
 // series query of one service (40 series) at 1m steps, whose history is seeded into the database before
 // the server starts (--history-days). The HTTP ceiling of this machine is measured in the same run
-// (bench/http-ceiling.mjs: plain fetch, node:http keep-alive with the target in its own process, on the main thread and in 2 worker threads) and gives the ratio
-// of checks/s. --workers 0,2: each N with each `scheduler.workers` (probe worker threads). Then, while the time budget
-// (--budget, seconds) allows, a search for the largest N whose p99 lag stays under 100 ms with the
-// readers polling. Prints one JSON line.
+// (bench/http-ceiling.mjs: plain fetch, node:http keep-alive with the target in its own process, on the
+// main thread and in 2 worker threads) and gives the ratio of checks/s. --workers 0,2: each N with each
+// `scheduler.workers` (probe worker threads). Then, while the time budget (--budget, seconds) allows, a
+// search for the largest N whose p99 lag stays under 100 ms with the readers polling. Prints one JSON line.
 //   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--workers 0,2] [--seconds 20] [--no-search] [--no-alone] [--profile] [--concurrency 512] [--node-args --max-semi-space-size=64] [--series-step 1m] [--status-reader conditional|plain]
 // --no-alone: skip the each-reader-alone windows (quiet and all-readers only).
 // --profile: the server of the last listed N runs under --cpu-prof; each window is summarised (self time,

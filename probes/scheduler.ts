@@ -105,6 +105,12 @@ const NOT_STARTED = { abort: (): void => {} };
 const DEFAULT_ABORT_GRACE_MS = 20;
 
 /**
+ * The grace for a probe that runs in a worker thread: the abort goes there and the probe's own error
+ * comes back as messages, behind whatever that thread and this loop are busy with.
+ */
+const OFF_LOOP_ABORT_GRACE_MS = 1_000;
+
+/**
  * The timer fires at most once per 5 ms, and each firing starts every run due by then. Under load, a
  * firing per due millisecond sent each probe worker a message a millisecond, each waking a thread: at
  * 40,000 checks every 10 s (bench/loop.mjs, no readers, three pairs of runs interleaved), the median
@@ -113,12 +119,6 @@ const DEFAULT_ABORT_GRACE_MS = 20;
  * 1.9 ms); one due 5 ms or more after the last firing starts on time.
  */
 const DEFAULT_DISPATCH_SPACING_MS = 5;
-
-/**
- * The grace for a probe that runs in a worker thread: the abort goes there and the probe's own error
- * comes back as messages, behind whatever that thread and this loop are busy with.
- */
-const OFF_LOOP_ABORT_GRACE_MS = 1_000;
 
 /**
  * The probe loop: `start()`, `stop()`. Due times live in a min-heap behind a single timer: measured with
