@@ -107,7 +107,7 @@ export function createApp(deps: AppDeps): Hono {
     const format = negotiateExposition(c.req.header('accept'));
     const contentType = metrics.contentTypeOf(format);
     if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(metrics.scrape(format), 200, { 'content-type': contentType });
-    return c.body(gzip.stream(metrics.scrape(format), METRICS_GZIP_LEVEL), 200, { 'content-type': contentType, vary: 'Accept-Encoding', 'content-encoding': 'gzip' });
+    return c.body(gzip.stream(metrics.scrape(format, { reuse: gzip.copiesEachChunk }), METRICS_GZIP_LEVEL), 200, { 'content-type': contentType, vary: 'Accept-Encoding', 'content-encoding': 'gzip' });
   });
 
   const status = new StatusFeed(statusIndex(config), live, clock, {

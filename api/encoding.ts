@@ -9,6 +9,11 @@ import type { Context } from 'hono';
 
 /** What gzips answers: a body as it is read, or parts into one buffer. */
 export interface Gzipper {
+  /**
+   * True when `stream` is done with each chunk of its body (has copied it) before it reads the next, so
+   * that the body may write the next chunk into the same bytes.
+   */
+  readonly copiesEachChunk: boolean;
   /** `body` gzipped at `level` as it is read; cancelling the result (the client went away) cancels `body`. */
   stream(body: ReadableStream<Uint8Array> | readonly Uint8Array[], level: number): ReadableStream<Uint8Array>;
   /** `parts`, joined, gzipped at `level`. */
@@ -34,6 +39,8 @@ const POOL_CHUNK_BYTES = 256 * 1024;
 
 /** node:zlib in libuv's thread pool: the main thread only hands the bytes over and takes the result back. */
 export const poolGzip: Gzipper = {
+  // zlib's stream queues the chunks it is given and reads them later.
+  copiesEachChunk: false,
   stream(body, level) {
     const source = Array.isArray(body)
       ? Readable.from(body as readonly Uint8Array[], { objectMode: false })

@@ -33,6 +33,8 @@ interface Thread {
 
 /** The gzip thread, started on first use and again after it dies; `close()` ends it. */
 export class GzipThread implements Gzipper {
+  // `fill` copies a chunk into pieces before it reads the next one.
+  readonly copiesEachChunk = true;
   readonly #pending = new Map<number, Pending>();
   /** Piece buffers back from the thread, to fill again (each has its own ArrayBuffer of PIECE_BYTES). */
   readonly #spare: Buffer[] = [];

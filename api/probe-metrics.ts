@@ -10,7 +10,7 @@
 import type { LiveView } from '../ingest/live-view.js';
 import type { CheckSpec } from '../probes/probe.js';
 import { CHUNK_BYTES, ChunkWriter, LINE_FEED } from './chunk-writer.js';
-import { escapeLabelValue, formatValue, type ExpositionFormat } from './exposition.js';
+import { escapeLabelValue, formatValue, type ChunkOptions, type ExpositionFormat } from './exposition.js';
 
 /**
  * Upper bounds of the latency buckets, in seconds. Ten finite buckets (+Inf, `_sum` and `_count`: 13
@@ -96,9 +96,12 @@ export class ProbeMetrics {
     histogram.changed = true;
   }
 
-  /** The three families in chunks of whole lines, `linesPerChunk` sample lines or `CHUNK_BYTES` at most per chunk (about). */
-  *chunks(format: ExpositionFormat, linesPerChunk: number): Generator<Uint8Array, void, undefined> {
-    const out = new ChunkWriter();
+  /**
+   * The three families in chunks of whole lines, `linesPerChunk` sample lines or `CHUNK_BYTES` at most per
+   * chunk (about); with `reuse`, written into the same bytes each time (see ChunkWriter).
+   */
+  *chunks(format: ExpositionFormat, linesPerChunk: number, { reuse = false }: ChunkOptions = {}): Generator<Uint8Array, void, undefined> {
+    const out = new ChunkWriter({ reuse });
     let lines = 0;
     if (this.#byId.size > 0) {
       out.text(format === 'openmetrics' ? '# HELP vigil_check ' + INFO_HELP + '\n# TYPE vigil_check info\n' : '# HELP vigil_check_info ' + INFO_HELP + '\n# TYPE vigil_check_info gauge\n');

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { GzipThread } from '../../api/gzip-thread.js';
 import { createVigilMetrics } from '../../api/metrics.js';
 import { LiveExposition, escapeHelp, escapeLabelValue, exposedName, formatValue } from '../../api/exposition.js';
 import { LiveView } from '../../ingest/live-view.js';
@@ -369,6 +371,40 @@ describe('the /metrics exposition', () => {
     expect(families.get('vigil_probe_success')!.samples.size).toBe(10_000);
     // The last run's duration is vigil_probe_last_duration_seconds since [G1] (the histogram took the name).
     expect(families.get('vigil_probe_last_duration_seconds')!.samples.size).toBe(10_000);
+  });
+
+  it('writes every chunk into the same bytes for a reader that copies each one, and the gzip thread answers the same text from them', async () => {
+    const live = new LiveView();
+    const checks = Array.from({ length: 6_000 }, (_, i) => ({ id: `prod/svc-${i % 17}/c${i}`, env: 'prod', service: `svc-${i % 17}`, name: `c${i}`, kind: 'http', everyMs: 10_000, timeoutMs: 5_000 }));
+    const metrics = createVigilMetrics(new Registry(), ['http'], live, checks);
+    admitChecks(live, 6_000, NOW);
+    checks.forEach((check, i) => metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: check.id, durationSeconds: 0.001 * i }));
+    // Vigil's own metrics (process CPU, memory) change from one scrape to the next: the rest does not.
+    const fromChecks = (text: string) => text.slice(text.indexOf('# HELP vigil_check_info'));
+    const plain = fromChecks(await metrics.render());
+    expect(plain.length).toBeGreaterThan(2_000_000);
+
+    const reader = metrics.scrape('text', { reuse: true }).getReader();
+    const copies: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      buffers.add(read.value.buffer);
+      copies.push(Buffer.from(read.value));
+    }
+    expect(copies.length).toBeGreaterThan(10);
+    // Prom-client's text, the info lines (one buffer, handed on as they are) and one buffer per family group.
+    expect(buffers.size).toBeLessThanOrEqual(4);
+    expect(fromChecks(Buffer.concat(copies).toString('utf8'))).toBe(plain);
+
+    const gzip = new GzipThread();
+    try {
+      const zipped = gzip.stream(metrics.scrape('text', { reuse: gzip.copiesEachChunk }), 1).getReader();
+      const out: Uint8Array[] = [];
+      for (let read = await zipped.read(); !read.done; read = await zipped.read()) out.push(read.value);
+      expect(fromChecks(gunzipSync(Buffer.concat(out)).toString('utf8'))).toBe(plain);
+    } finally {
+      await gzip.close();
+    }
   });
 
   it('stops making chunks when the reader goes away', async () => {
