@@ -272,7 +272,8 @@ function renderPrefix(series: LiveSeries): [prefix: string, lossy: boolean] {
  * A response body from chunks of text or bytes, produced on demand: the next chunk is made only when the
  * reader (the socket, or gzip) wants more, and only after the event loop has had a turn, so timers and
  * I/O run between chunks rather than after the whole body. Stops producing when the reader cancels. A
- * byte chunk is handed on as it is: its maker must not write to it again.
+ * byte chunk is handed on as it is: its maker must not write to it again, unless the reader is done with
+ * each chunk before it asks for the next (a scrape with `reuse`, read by the gzip thread).
  */
 export function chunkedBody(chunks: AsyncIterator<string | Uint8Array> | Iterator<string | Uint8Array>): ReadableStream<Uint8Array> {
   let first = true;
