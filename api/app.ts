@@ -107,7 +107,9 @@ export function createApp(deps: AppDeps): Hono {
     const format = negotiateExposition(c.req.header('accept'));
     const contentType = metrics.contentTypeOf(format);
     if (!acceptsGzip(c.req.header('accept-encoding'))) return c.body(metrics.scrape(format), 200, { 'content-type': contentType });
-    return c.body(gzip.stream(metrics.scrape(format, { reuse: gzip.copiesEachChunk }), METRICS_GZIP_LEVEL), 200, { 'content-type': contentType, vary: 'Accept-Encoding', 'content-encoding': 'gzip' });
+    const { scrapes } = gzip;
+    const body = scrapes ? scrapes.streamParts(metrics.scrapeParts(format, scrapes), METRICS_GZIP_LEVEL) : gzip.stream(metrics.scrape(format), METRICS_GZIP_LEVEL);
+    return c.body(body, 200, { 'content-type': contentType, vary: 'Accept-Encoding', 'content-encoding': 'gzip' });
   });
 
   const status = new StatusFeed(statusIndex(config), live, clock, {

@@ -6,18 +6,26 @@ import { Readable, pipeline } from 'node:stream';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Context } from 'hono';
+import type { BodyPart } from './gzip-protocol.js';
+import type { HistogramRenderer } from './probe-metrics.js';
 
 /** What gzips answers: a body as it is read, or parts into one buffer. */
 export interface Gzipper {
-  /**
-   * True when `stream` is done with each chunk of its body (has copied it) before it reads the next, so
-   * that the body may write the next chunk into the same bytes.
-   */
-  readonly copiesEachChunk: boolean;
+  /** What gzips a /metrics scrape rendering its histogram section itself (the gzip thread); null where it cannot. */
+  readonly scrapes: ScrapeGzipper | null;
   /** `body` gzipped at `level` as it is read; cancelling the result (the client went away) cancels `body`. */
   stream(body: ReadableStream<Uint8Array> | readonly Uint8Array[], level: number): ReadableStream<Uint8Array>;
   /** `parts`, joined, gzipped at `level`. */
   bytes(parts: readonly Uint8Array[], level: number): Promise<Uint8Array>;
+}
+
+/**
+ * A gzipper that takes a /metrics body in parts: bytes, which it copies before it reads the next part (so
+ * a scrape may write every chunk into the same bytes), and histogram sections, which it renders itself
+ * from the layouts registered with it.
+ */
+export interface ScrapeGzipper extends HistogramRenderer {
+  streamParts(body: ReadableStream<BodyPart>, level: number): ReadableStream<Uint8Array>;
 }
 
 /** Bodies from this size are gzipped here; smaller ones are left to the compress() middleware. */
@@ -39,8 +47,7 @@ const POOL_CHUNK_BYTES = 256 * 1024;
 
 /** node:zlib in libuv's thread pool: the main thread only hands the bytes over and takes the result back. */
 export const poolGzip: Gzipper = {
-  // zlib's stream queues the chunks it is given and reads them later.
-  copiesEachChunk: false,
+  scrapes: null,
   stream(body, level) {
     const source = Array.isArray(body)
       ? Readable.from(body as readonly Uint8Array[], { objectMode: false })

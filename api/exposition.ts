@@ -273,11 +273,12 @@ function renderPrefix(series: LiveSeries): [prefix: string, lossy: boolean] {
  * reader (the socket, or gzip) wants more, and only after the event loop has had a turn, so timers and
  * I/O run between chunks rather than after the whole body. Stops producing when the reader cancels. A
  * byte chunk is handed on as it is: its maker must not write to it again, unless the reader is done with
- * each chunk before it asks for the next (a scrape with `reuse`, read by the gzip thread).
+ * each chunk before it asks for the next (a scrape for the gzip thread). Parts other than text and bytes
+ * (a section the gzip thread renders) are handed on as they are.
  */
-export function chunkedBody(chunks: AsyncIterator<string | Uint8Array> | Iterator<string | Uint8Array>): ReadableStream<Uint8Array> {
+export function chunkedBody<Part extends object = Uint8Array>(chunks: AsyncIterator<string | Part> | Iterator<string | Part>): ReadableStream<Part | Uint8Array> {
   let first = true;
-  return new ReadableStream<Uint8Array>(
+  return new ReadableStream<Part | Uint8Array>(
     {
       async pull(controller) {
         for (;;) {
@@ -289,8 +290,11 @@ export function chunkedBody(chunks: AsyncIterator<string | Uint8Array> | Iterato
             controller.close();
             return;
           }
-          if (next.value.length === 0) continue;
-          controller.enqueue(typeof next.value === 'string' ? Buffer.from(next.value, 'utf8') : next.value);
+          if (typeof next.value === 'string') {
+            if (next.value.length > 0) controller.enqueue(Buffer.from(next.value, 'utf8'));
+            else continue;
+          } else if (next.value instanceof Uint8Array && next.value.length === 0) continue;
+          else controller.enqueue(next.value);
           return;
         }
       },

@@ -7,8 +7,8 @@
 // the thread hands each piece's buffer back with its output, and the next piece is copied into it.
 import type { Worker } from 'node:worker_threads';
 import { besideModule, startWorker } from '../lib/source-worker.js';
-import type { Gzipper } from './encoding.js';
-import type { FromGzipThread, ToGzipThread } from './gzip-protocol.js';
+import type { Gzipper, ScrapeGzipper } from './encoding.js';
+import type { BodyPart, FromGzipThread, HistogramSection, ToGzipThread } from './gzip-protocol.js';
 
 /** Input bytes per message to the thread: each is a callback on the main thread both ways. */
 const PIECE_BYTES = 256 * 1024;
@@ -31,11 +31,21 @@ interface Thread {
   readonly setLowered: (lowered: boolean) => void;
 }
 
-/** The gzip thread, started on first use and again after it dies; `close()` ends it. */
-export class GzipThread implements Gzipper {
-  // `fill` copies a chunk into pieces before it reads the next one.
-  readonly copiesEachChunk = true;
+type LayoutMessage = Extract<ToGzipThread, { kind: 'layout' }>;
+
+/** A body read into one piece of bytes, or up to a section the thread renders itself. */
+type Filled = { readonly piece: Uint8Array; readonly last: boolean } | { readonly section: HistogramSection };
+
+/**
+ * The gzip thread, started on first use and again after it dies; `close()` ends it. It also renders
+ * the /metrics histogram lines itself (a section of the body), from the counts the scrape hands it.
+ */
+export class GzipThread implements Gzipper, ScrapeGzipper {
+  readonly scrapes: ScrapeGzipper = this;
   readonly #pending = new Map<number, Pending>();
+  /** Histogram layouts, sent to the thread when registered and again to a thread started anew. */
+  readonly #layouts = new Map<number, LayoutMessage>();
+  #nextLayout = 1;
   /** Piece buffers back from the thread, to fill again (each has its own ArrayBuffer of PIECE_BYTES). */
   readonly #spare: Buffer[] = [];
   #thread: Thread | null = null;
@@ -48,23 +58,52 @@ export class GzipThread implements Gzipper {
     return this.#start().lowered;
   }
 
+  registerHistograms(labels: readonly string[], les: readonly string[]): number {
+    const layout = this.#nextLayout++;
+    const message: LayoutMessage = { kind: 'layout', layout, labels, les };
+    this.#layouts.set(layout, message);
+    // A thread started later gets every layout as it starts.
+    const thread = this.#thread;
+    if (thread) void thread.worker.then((worker) => worker.postMessage(message), () => {});
+    return layout;
+  }
+
   stream(body: ReadableStream<Uint8Array> | readonly Uint8Array[], level: number): ReadableStream<Uint8Array> {
+    return this.streamParts(body, level);
+  }
+
+  streamParts(body: ReadableStream<BodyPart> | readonly Uint8Array[], level: number): ReadableStream<Uint8Array> {
     const next = chunksOf(body);
     const thread = this.#start();
     const id = this.#nextStream++;
     const inFlight: Array<Promise<Uint8Array>> = [];
     let leftover: Uint8Array | null = null;
+    let section: HistogramSection | null = null;
     let first = true;
     let sentLast = false;
-    // Copies the body into one piece of up to PIECE_BYTES with a buffer of its own (so it can be transferred).
-    const fill = async (): Promise<{ piece: Uint8Array; last: boolean }> => {
+    // Copies the body into one piece of up to PIECE_BYTES with a buffer of its own (so it can be
+    // transferred), and is done with each chunk before it reads the next; a section ends a piece.
+    const fill = async (): Promise<Filled> => {
+      if (section !== null) {
+        const filled = { section };
+        section = null;
+        return filled;
+      }
       const piece = this.#spare.pop() ?? Buffer.allocUnsafeSlow(PIECE_BYTES);
       let at = 0;
       while (at < PIECE_BYTES) {
         if (leftover === null) {
-          const chunk = await next();
-          if (chunk === null) return { piece: piece.subarray(0, at), last: true };
-          leftover = chunk;
+          const part = await next();
+          if (part === null) return { piece: piece.subarray(0, at), last: true };
+          if (!(part instanceof Uint8Array)) {
+            if (at > 0) {
+              section = part;
+              return { piece: piece.subarray(0, at), last: false };
+            }
+            this.#keepSpare(piece);
+            return { section: part };
+          }
+          leftover = part;
         }
         const n = Math.min(PIECE_BYTES - at, leftover.byteLength);
         piece.set(n === leftover.byteLength ? leftover : leftover.subarray(0, n), at);
@@ -85,13 +124,19 @@ export class GzipThread implements Gzipper {
         pull: async (controller) => {
           try {
             while (!sentLast && inFlight.length < PIECES_IN_FLIGHT) {
-              const { piece, last } = await fill();
-              const out = this.#send(thread, { kind: 'piece', seq: 0, stream: id, input: piece, first, last, level });
+              const filled = await fill();
+              let out: Promise<Uint8Array>;
+              if ('section' in filled) {
+                const { layout, counts } = filled.section;
+                out = this.#send(thread, { kind: 'histograms', seq: 0, stream: id, layout, counts, first, level }, counts.buffer as ArrayBuffer);
+              } else {
+                out = this.#send(thread, { kind: 'piece', seq: 0, stream: id, input: filled.piece, first, last: filled.last, level }, filled.piece.buffer as ArrayBuffer);
+                sentLast = filled.last;
+              }
               // Awaited in turn below; a failure of a piece not awaited yet (the answer ended first) is no crash.
               out.catch(() => {});
               inFlight.push(out);
               first = false;
-              sentLast = last;
             }
             const out = inFlight.shift();
             if (out !== undefined) controller.enqueue(await out);
@@ -137,6 +182,7 @@ export class GzipThread implements Gzipper {
       (worker) => {
         // Never what keeps the process alive; close() ends it on shutdown.
         worker.unref();
+        for (const layout of this.#layouts.values()) worker.postMessage(layout);
         worker.on('message', (message: FromGzipThread) => {
           if (message.seq === undefined) {
             thread.setLowered(message.lowered);
@@ -146,7 +192,7 @@ export class GzipThread implements Gzipper {
           if (!pending) return;
           this.#pending.delete(message.seq);
           if (message.out) {
-            this.#keepSpare(message.input);
+            if (message.input) this.#keepSpare(message.input);
             pending.resolve(message.out);
           } else pending.reject(new Error(`gzip failed: ${message.error}`));
         });
@@ -168,12 +214,12 @@ export class GzipThread implements Gzipper {
     return thread;
   }
 
-  async #send(thread: Thread, message: Extract<ToGzipThread, { kind: 'piece' }>): Promise<Uint8Array> {
+  async #send(thread: Thread, message: Extract<ToGzipThread, { kind: 'piece' | 'histograms' }>, transfer: ArrayBuffer): Promise<Uint8Array> {
     const worker = await thread.worker;
     if (this.#thread !== thread) throw new Error('the gzip thread stopped during the answer');
     const seq = this.#nextSeq++;
     const out = new Promise<Uint8Array>((resolve, reject) => this.#pending.set(seq, { resolve, reject }));
-    worker.postMessage({ ...message, seq }, [message.input.buffer as ArrayBuffer]);
+    worker.postMessage({ ...message, seq }, [transfer]);
     return out;
   }
 
@@ -191,8 +237,8 @@ export class GzipThread implements Gzipper {
   }
 }
 
-/** A reader of `body`'s chunks (null at its end, empty chunks skipped), and its cancel. */
-function chunksOf(body: ReadableStream<Uint8Array> | readonly Uint8Array[]): (() => Promise<Uint8Array | null>) & { cancel(reason: unknown): Promise<void> } {
+/** A reader of `body`'s parts (null at its end, empty chunks skipped), and its cancel. */
+function chunksOf(body: ReadableStream<BodyPart> | readonly Uint8Array[]): (() => Promise<BodyPart | null>) & { cancel(reason: unknown): Promise<void> } {
   if (Array.isArray(body)) {
     const parts = body as readonly Uint8Array[];
     let i = 0;
@@ -205,12 +251,12 @@ function chunksOf(body: ReadableStream<Uint8Array> | readonly Uint8Array[]): (()
     };
     return Object.assign(next, { cancel: async () => {} });
   }
-  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  const reader = (body as ReadableStream<BodyPart>).getReader();
   const next = async () => {
     for (;;) {
       const read = await reader.read();
       if (read.done) return null;
-      if (read.value.byteLength > 0) return read.value;
+      if (!(read.value instanceof Uint8Array) || read.value.byteLength > 0) return read.value;
     }
   };
   return Object.assign(next, { cancel: (reason: unknown) => reader.cancel(reason) });

@@ -6,7 +6,9 @@
 import { parentPort } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { lowerThisThreadsPriority } from '../lib/background-thread.js';
+import { ChunkWriter } from './chunk-writer.js';
 import type { FromGzipThread, ToGzipThread } from './gzip-protocol.js';
+import { HistogramBlocks } from './histogram-blocks.js';
 
 const WINDOW_BYTES = 32 * 1024;
 // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix), as node:zlib writes it.
@@ -22,6 +24,10 @@ interface StreamState {
 
 const lowered = lowerThisThreadsPriority();
 const streams = new Map<number, StreamState>();
+/** Histogram layouts by id: each keeps its checks' lines as last rendered here, between scrapes. */
+const layouts = new Map<number, HistogramBlocks>();
+/** Where a histogram section is rendered, a piece at a time (each piece is copied before the next). */
+const sectionWriter = new ChunkWriter({ reuse: true });
 const port = parentPort!;
 
 port.on('message', (message: ToGzipThread) => {
@@ -29,8 +35,18 @@ port.on('message', (message: ToGzipThread) => {
     streams.delete(message.stream);
     return;
   }
+  if (message.kind === 'layout') {
+    layouts.set(message.layout, new HistogramBlocks(message.labels, message.les));
+    return;
+  }
   let reply: FromGzipThread;
   try {
+    if (message.kind === 'histograms') {
+      const out = histograms(message.stream, message.layout, message.counts, message.first, message.level);
+      reply = { seq: message.seq, out };
+      port.postMessage(reply, [out.buffer]);
+      return;
+    }
     const out = piece(message.stream, message.input, message.first, message.last, message.level);
     // The input goes back to be filled again: a fresh 256 KiB buffer a piece (268 a /metrics scrape at
     // 40,000 checks) cost the main thread a mapping, its page faults and V8's external-memory GCs.
@@ -43,6 +59,29 @@ port.on('message', (message: ToGzipThread) => {
   }
 });
 port.postMessage({ ready: true, lowered } satisfies FromGzipThread);
+
+/** A layout's histogram lines for `counts`, compressed as the next part of stream `id` (never its last). */
+function histograms(id: number, layout: number, counts: Float64Array, first: boolean, level: number): Uint8Array<ArrayBuffer> {
+  const blocks = layouts.get(layout);
+  if (blocks === undefined) throw new Error(`histogram layout ${layout} is unknown to the gzip thread`);
+  if (counts.length !== blocks.size * blocks.stride) throw new Error(`histogram layout ${layout} has ${blocks.size} checks, the counts ${counts.length / blocks.stride}`);
+  const parts: Uint8Array[] = [];
+  for (let i = 0; i < blocks.size; i++) {
+    blocks.write(i, counts, sectionWriter);
+    if (sectionWriter.full) {
+      parts.push(piece(id, sectionWriter.take(), first, false, level));
+      first = false;
+    }
+  }
+  if (sectionWriter.length > 0 || first) parts.push(piece(id, sectionWriter.take(), first, false, level));
+  const out = new Uint8Array(parts.reduce((bytes, part) => bytes + part.byteLength, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
+}
 
 function piece(id: number, input: Uint8Array, first: boolean, last: boolean, level: number): Uint8Array<ArrayBuffer> {
   let state = streams.get(id);

@@ -3,8 +3,9 @@ import type { LiveView } from '../ingest/live-view.js';
 import { readThreadSchedule } from '../lib/thread-schedule.js';
 import type { AlertingView } from '../rules/types.js';
 import { SEVERITIES } from '../store/types.js';
-import { DEFAULT_SERIES_PER_CHUNK, EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody, contentTypeOf, textToOpenMetrics, type ChunkOptions, type ExpositionFormat } from './exposition.js';
-import { PROBE_METRIC_NAMES, ProbeMetrics, type ProbeMetricsCheck } from './probe-metrics.js';
+import { DEFAULT_SERIES_PER_CHUNK, EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody, contentTypeOf, textToOpenMetrics, type ExpositionFormat } from './exposition.js';
+import type { BodyPart } from './gzip-protocol.js';
+import { PROBE_METRIC_NAMES, ProbeMetrics, type HistogramRenderer, type ProbeMetricsCheck } from './probe-metrics.js';
 import { RATE_LIMIT_CLASSES } from './rate-limit.js';
 
 // /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix,
@@ -49,12 +50,14 @@ function readAtScrape(registry: Registry, type: 'gauge' | 'counter', name: strin
 const REDUNDANT_TOTAL_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 /** Vigil's own metrics first (a live metric by the same name is left out), the checks' metrics, then the live view's. */
-async function* exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat, options: ChunkOptions): AsyncGenerator<string | Uint8Array, void, undefined> {
+function exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat): AsyncGenerator<string | Uint8Array, void, undefined>;
+function exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat, renderer: HistogramRenderer): AsyncGenerator<string | BodyPart, void, undefined>;
+async function* exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat, renderer?: HistogramRenderer): AsyncGenerator<string | BodyPart, void, undefined> {
   const own = await registry.metrics();
   yield format === 'openmetrics' ? textToOpenMetrics(own) : own;
-  yield* probes.chunks(format, DEFAULT_SERIES_PER_CHUNK, options);
+  yield* renderer ? probes.chunks(format, DEFAULT_SERIES_PER_CHUNK, renderer) : probes.chunks(format, DEFAULT_SERIES_PER_CHUNK);
   const taken = new Set([...registry.getMetricsAsArray().map((metric) => metric.name), ...PROBE_METRIC_NAMES]);
-  yield* latest.byteChunks(taken, format, options);
+  yield* latest.byteChunks(taken, format, { reuse: renderer !== undefined });
   if (format === 'openmetrics') yield '# EOF\n';
 }
 
@@ -67,9 +70,13 @@ export interface VigilMetrics {
   /**
    * The exposition as a response body: Vigil's own metrics, the checks' metrics, then the live view's
    * last values in chunks made as the reader asks for them, yielding to the event loop between chunks.
-   * With `reuse`, the chunks share their bytes: only for a reader done with each before it reads the next.
    */
-  scrape(format?: ExpositionFormat, options?: ChunkOptions): ReadableStream<Uint8Array>;
+  scrape(format?: ExpositionFormat): ReadableStream<Uint8Array>;
+  /**
+   * The same exposition for the gzip thread: its chunks share their bytes (it copies each before it reads
+   * the next), and the checks' histogram lines are a section it renders from a copy of their counts.
+   */
+  scrapeParts(format: ExpositionFormat, renderer: HistogramRenderer): ReadableStream<BodyPart>;
   /** The whole exposition text at once (tests, small callers): `scrape` read to its end. */
   render(format?: ExpositionFormat): Promise<string>;
   observeRun(run: RunObservation): void;
@@ -171,11 +178,14 @@ export function createVigilMetrics(registry: Registry, probeKinds: readonly stri
     registry,
     contentType: EXPOSITION_CONTENT_TYPE,
     contentTypeOf,
-    scrape(format = 'text', options = {}) {
-      return chunkedBody(exposition(registry, probes, latest, format, options));
+    scrape(format = 'text') {
+      return chunkedBody(exposition(registry, probes, latest, format));
+    },
+    scrapeParts(format, renderer) {
+      return chunkedBody(exposition(registry, probes, latest, format, renderer));
     },
     render(format = 'text') {
-      return new Response(chunkedBody(exposition(registry, probes, latest, format, {}))).text();
+      return new Response(chunkedBody(exposition(registry, probes, latest, format))).text();
     },
     observeRun(run) {
       runs.inc({ kind: run.kind, result: run.timedOut ? 'timeout' : run.success ? 'success' : 'failure' });

@@ -11,7 +11,7 @@
 // the GC time and the bytes allocated on the V8 heap (v8.GCProfiler: what each collection freed, plus
 // what is left), the main-thread cost the profile of a loaded server shows as scrape and GC work.
 // `--variants withChecks,…` runs only those (at 40,000 checks, --n 132000, the prom-client baseline is slow).
-// Run: npm run build:server && node bench/metrics.mjs [--n 10000,60000] [--scrapes 6] [--variants …]
+// Run: npm run build:server && node bench/metrics.mjs [--n 10000,60000] [--scrapes 6] [--variants …] [--main-cpu]
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import os from 'node:os';
 import v8 from 'node:v8';
@@ -23,6 +23,7 @@ const { LiveView } = await import(dist('ingest/live-view.js'));
 const { createVigilMetrics } = await import(dist('api/metrics.js'));
 const { poolGzip, METRICS_GZIP_LEVEL } = await import(dist('api/encoding.js'));
 const { GzipThread } = await import(dist('api/gzip-thread.js'));
+const { readThreadSchedule } = await import(dist('lib/thread-schedule.js'));
 const gzipThread = new GzipThread();
 
 const arg = (name, fallback) => {
@@ -32,6 +33,9 @@ const arg = (name, fallback) => {
 const N_LIST = arg('n', '10000,60000').split(',').map(Number);
 const SCRAPES = Number(arg('scrapes', 6));
 const VARIANTS = arg('variants', null)?.split(',') ?? null;
+// --main-cpu: no block probe (it keeps the loop turning, so its thread is never idle): each scrape's CPU
+// time on the event loop's own thread instead (mainCpuMs; Linux), and no block figures.
+const MAIN_CPU = process.argv.includes('--main-cpu');
 const KINDS = ['http', 'tcp', 'dns', 'tls', 'postgres', 'redis', 'rabbitmq', 'mysql', 'health', 'heartbeat'];
 v8.setFlagsFromString('--expose-gc');
 const collectGarbage = vm.runInNewContext('gc');
@@ -171,6 +175,7 @@ async function measure(scrape) {
   let lastCpu = process.cpuUsage();
   let probing = true;
   const probe = () => {
+    if (MAIN_CPU) return;
     const now = performance.now();
     const cpu = process.cpuUsage(lastCpu);
     maxGap = Math.max(maxGap, now - last);
@@ -186,10 +191,12 @@ async function measure(scrape) {
   gcProfiler.start();
   const heapBefore = v8.getHeapStatistics().used_heap_size;
   const cpuBefore = process.cpuUsage();
+  const mainBefore = readThreadSchedule();
   const started = performance.now();
   const bytes = await scrape();
   const totalMs = performance.now() - started;
   const cpu = process.cpuUsage(cpuBefore);
+  const mainAfter = readThreadSchedule();
   const heapAfter = v8.getHeapStatistics().used_heap_size;
   const { statistics } = gcProfiler.stop();
   // Allocated = what every collection freed + how much more is in use at the end than at the start.
@@ -203,7 +210,9 @@ async function measure(scrape) {
   await new Promise((resolve) => setImmediate(resolve));
   histogram.disable();
   const heapAllocatedMB = (freed + heapAfter - heapBefore) / 1e6;
-  return { totalMs, cpuMs: (cpu.user + cpu.system) / 1000, gcMs, heapAllocatedMB, maxBlockMs: maxGap, maxBlockCpuMs: maxGapCpu, eldMaxMs: histogram.max / 1e6, bytes };
+  // The event loop's own thread (Linux): what the scrape cost the thread that runs the probes.
+  const mainCpuMs = MAIN_CPU && mainBefore && mainAfter ? (mainAfter.cpuSeconds - mainBefore.cpuSeconds) * 1000 : null;
+  return { totalMs, cpuMs: (cpu.user + cpu.system) / 1000, mainCpuMs, gcMs, heapAllocatedMB, maxBlockMs: maxGap, maxBlockCpuMs: maxGapCpu, eldMaxMs: histogram.max / 1e6, bytes };
 }
 
 async function readBytes(stream) {
@@ -227,14 +236,16 @@ function summarize(runs) {
     scrapeMs: round(median(warm.map((r) => r.totalMs))),
     /** Medians over the warm scrapes: CPU time of the process, GC time, bytes allocated on the V8 heap. */
     cpuMs: round(median(warm.map((r) => r.cpuMs))),
+    /** Median CPU time of the event loop's thread alone (null off Linux). */
+    mainCpuMs: warm[0]?.mainCpuMs === null ? null : round(median(warm.map((r) => r.mainCpuMs))),
     gcMs: round(median(warm.map((r) => r.gcMs))),
     heapAllocatedMB: round(median(warm.map((r) => r.heapAllocatedMB))),
-    /** The longest event-loop block over every scrape, the first (cold) one included. */
-    maxBlockMs: worst((r) => r.maxBlockMs),
-    maxBlockCpuMs: worst((r) => r.maxBlockCpuMs),
+    /** The longest event-loop block over every scrape, the first (cold) one included (none with --main-cpu). */
+    maxBlockMs: MAIN_CPU ? null : worst((r) => r.maxBlockMs),
+    maxBlockCpuMs: MAIN_CPU ? null : worst((r) => r.maxBlockCpuMs),
     eldMaxMs: worst((r) => r.eldMaxMs),
     /** The median over scrapes of each scrape's longest block: less sensitive to one preemption. */
-    typicalMaxBlockMs: round(median(runs.map((r) => r.maxBlockMs))),
+    typicalMaxBlockMs: MAIN_CPU ? null : round(median(runs.map((r) => r.maxBlockMs))),
     bytes: runs.at(-1).bytes,
   };
 }
@@ -297,6 +308,21 @@ async function bench(n) {
       const metrics = streamedMetrics();
       return () => readBytes(poolGzip.stream(metrics.scrape(), METRICS_GZIP_LEVEL));
     },
+    // With the checks, gzipped by the gzip thread: every line rendered here and copied to the thread in
+    // 256 KiB pieces (what GET /metrics did before [A2]'s stop 22) …
+    withChecksThreadGzip: () => {
+      const metrics = metricsWithChecks(live, checks);
+      const scrape = () => readBytes(gzipThread.stream(metrics.scrape(), METRICS_GZIP_LEVEL));
+      scrape.afterRuns = (round) => observeRuns(metrics, checks, round);
+      return scrape;
+    },
+    // … and as GET /metrics does it now: the histogram lines rendered in the gzip thread from a copy of the counts.
+    withChecksThreadSections: () => {
+      const metrics = metricsWithChecks(live, checks);
+      const scrape = () => readBytes(gzipThread.streamParts(metrics.scrapeParts('text', gzipThread), METRICS_GZIP_LEVEL));
+      scrape.afterRuns = (round) => observeRuns(metrics, checks, round);
+      return scrape;
+    },
     // What GET /metrics does for a scraper that takes gzip: 256 KiB pieces to the gzip thread (nice 19).
     threadGzip: () => {
       const metrics = streamedMetrics();
@@ -337,6 +363,10 @@ async function bench(n) {
     zlibToCompressionStreamGzipMaxBlockCpuMs: round(result.zlibStreamGzip.maxBlockCpuMs / streamedGzip.maxBlockCpuMs, 3),
     threadToZlibStreamGzipScrapeMs: round(result.threadGzip.scrapeMs / result.zlibStreamGzip.scrapeMs, 3),
     threadToZlibStreamGzipMaxBlockCpuMs: round(result.threadGzip.maxBlockCpuMs / result.zlibStreamGzip.maxBlockCpuMs, 3),
+    // The event loop's CPU a gzipped scrape with the checks costs when the gzip thread renders the histograms, against rendering them here.
+    ...(result.withChecksThreadSections.mainCpuMs !== null && {
+      sectionsToBytesMainCpuMs: round(result.withChecksThreadSections.mainCpuMs / result.withChecksThreadGzip.mainCpuMs, 3),
+    }),
   };
   // Targets: 10,000 series in under 100 ms a scrape; no block of the loop of 50 ms or more at 60,000.
   result.targets = {

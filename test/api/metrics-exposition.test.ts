@@ -373,35 +373,45 @@ describe('the /metrics exposition', () => {
     expect(families.get('vigil_probe_last_duration_seconds')!.samples.size).toBe(10_000);
   });
 
-  it('writes every chunk into the same bytes for a reader that copies each one, and the gzip thread answers the same text from them', async () => {
+  it('gzipped by the gzip thread, which renders the histogram lines itself, is the plain text at every scrape', async () => {
     const live = new LiveView();
     const checks = Array.from({ length: 6_000 }, (_, i) => ({ id: `prod/svc-${i % 17}/c${i}`, env: 'prod', service: `svc-${i % 17}`, name: `c${i}`, kind: 'http', everyMs: 10_000, timeoutMs: 5_000 }));
     const metrics = createVigilMetrics(new Registry(), ['http'], live, checks);
     admitChecks(live, 6_000, NOW);
-    checks.forEach((check, i) => metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: check.id, durationSeconds: 0.001 * i }));
+    const run = (i: number, seconds: number) => metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: checks[i]!.id, durationSeconds: seconds });
+    checks.forEach((_, i) => run(i, 0.001 * i));
     // Vigil's own metrics (process CPU, memory) change from one scrape to the next: the rest does not.
     const fromChecks = (text: string) => text.slice(text.indexOf('# HELP vigil_check_info'));
-    const plain = fromChecks(await metrics.render());
-    expect(plain.length).toBeGreaterThan(2_000_000);
-
-    const reader = metrics.scrape('text', { reuse: true }).getReader();
-    const copies: Buffer[] = [];
-    const buffers = new Set<ArrayBufferLike>();
-    for (let read = await reader.read(); !read.done; read = await reader.read()) {
-      buffers.add(read.value.buffer);
-      copies.push(Buffer.from(read.value));
-    }
-    expect(copies.length).toBeGreaterThan(10);
-    // Prom-client's text, the info lines (one buffer, handed on as they are) and one buffer per family group.
-    expect(buffers.size).toBeLessThanOrEqual(4);
-    expect(fromChecks(Buffer.concat(copies).toString('utf8'))).toBe(plain);
-
     const gzip = new GzipThread();
     try {
-      const zipped = gzip.stream(metrics.scrape('text', { reuse: gzip.copiesEachChunk }), 1).getReader();
-      const out: Uint8Array[] = [];
-      for (let read = await zipped.read(); !read.done; read = await zipped.read()) out.push(read.value);
-      expect(fromChecks(gunzipSync(Buffer.concat(out)).toString('utf8'))).toBe(plain);
+      const gzipped = async (format: 'text' | 'openmetrics') => {
+        const reader = gzip.streamParts(metrics.scrapeParts(format, gzip), 1).getReader();
+        const out: Uint8Array[] = [];
+        for (let read = await reader.read(); !read.done; read = await reader.read()) out.push(read.value);
+        return fromChecks(gunzipSync(Buffer.concat(out)).toString('utf8'));
+      };
+      const first = fromChecks(await metrics.render());
+      expect(first.length).toBeGreaterThan(2_000_000);
+      expect(await gzipped('text')).toBe(first);
+      // Some checks run between scrapes, one with a sum many digits longer: the thread's kept lines follow.
+      for (let i = 0; i < 6_000; i += 7) run(i, 123.456789);
+      run(5, 1e-7);
+      const second = fromChecks(await metrics.render());
+      expect(second).not.toBe(first);
+      expect(await gzipped('text')).toBe(second);
+      expect(await gzipped('openmetrics')).toBe(fromChecks(await metrics.render('openmetrics')));
+
+      // What the thread is handed: chunks in at most 4 buffers, and the counts instead of 78,000 lines.
+      const reader = metrics.scrapeParts('text', gzip).getReader();
+      const buffers = new Set<ArrayBufferLike>();
+      const sections: unknown[] = [];
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        if (read.value instanceof Uint8Array) buffers.add(read.value.buffer);
+        else sections.push(read.value);
+      }
+      expect(buffers.size).toBeLessThanOrEqual(4);
+      expect(sections).toEqual([{ kind: 'histograms', layout: expect.any(Number), counts: expect.any(Float64Array) }]);
+      expect((sections[0] as { counts: Float64Array }).counts).toHaveLength(6_000 * 12);
     } finally {
       await gzip.close();
     }
