@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import type { Context } from 'hono';
 import type { BodyPart } from './gzip-protocol.js';
-import type { HistogramRenderer } from './probe-metrics.js';
+import type { ChecksRenderer } from './probe-metrics.js';
 
 /** What gzips answers: a body as it is read, or parts into one buffer. */
 export interface Gzipper {
@@ -24,7 +24,7 @@ export interface Gzipper {
  * a scrape may write every chunk into the same bytes), and histogram sections, which it renders itself
  * from the layouts registered with it.
  */
-export interface ScrapeGzipper extends HistogramRenderer {
+export interface ScrapeGzipper extends ChecksRenderer {
   streamParts(body: ReadableStream<BodyPart>, level: number): ReadableStream<Uint8Array>;
 }
 

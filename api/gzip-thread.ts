@@ -8,7 +8,7 @@
 import type { Worker } from 'node:worker_threads';
 import { besideModule, startWorker } from '../lib/source-worker.js';
 import type { Gzipper, ScrapeGzipper } from './encoding.js';
-import type { BodyPart, FromGzipThread, HistogramSection, ToGzipThread } from './gzip-protocol.js';
+import type { BodyPart, FromGzipThread, ChecksSection, ToGzipThread } from './gzip-protocol.js';
 
 /** Input bytes per message to the thread: each is a callback on the main thread both ways. */
 const PIECE_BYTES = 256 * 1024;
@@ -34,16 +34,17 @@ interface Thread {
 type LayoutMessage = Extract<ToGzipThread, { kind: 'layout' }>;
 
 /** A body read into one piece of bytes, or up to a section the thread renders itself. */
-type Filled = { readonly piece: Uint8Array; readonly last: boolean } | { readonly section: HistogramSection };
+type Filled = { readonly piece: Uint8Array; readonly last: boolean } | { readonly section: ChecksSection };
 
 /**
  * The gzip thread, started on first use and again after it dies; `close()` ends it. It also renders
- * the /metrics histogram lines itself (a section of the body), from the counts the scrape hands it.
+ * the checks' histogram and last-run lines of /metrics itself (a section of the body), from the arrays
+ * the scrape hands it.
  */
 export class GzipThread implements Gzipper, ScrapeGzipper {
   readonly scrapes: ScrapeGzipper = this;
   readonly #pending = new Map<number, Pending>();
-  /** Histogram layouts, sent to the thread when registered and again to a thread started anew. */
+  /** Layouts of checks, sent to the thread when registered and again to a thread started anew (kept for its life). */
   readonly #layouts = new Map<number, LayoutMessage>();
   #nextLayout = 1;
   /** Piece buffers back from the thread, to fill again (each has its own ArrayBuffer of PIECE_BYTES). */
@@ -58,7 +59,7 @@ export class GzipThread implements Gzipper, ScrapeGzipper {
     return this.#start().lowered;
   }
 
-  registerHistograms(labels: readonly string[], les: readonly string[]): number {
+  registerChecks(labels: readonly string[], les: readonly string[]): number {
     const layout = this.#nextLayout++;
     const message: LayoutMessage = { kind: 'layout', layout, labels, les };
     this.#layouts.set(layout, message);
@@ -78,7 +79,7 @@ export class GzipThread implements Gzipper, ScrapeGzipper {
     const id = this.#nextStream++;
     const inFlight: Array<Promise<Uint8Array>> = [];
     let leftover: Uint8Array | null = null;
-    let section: HistogramSection | null = null;
+    let section: ChecksSection | null = null;
     let first = true;
     let sentLast = false;
     // Copies the body into one piece of up to PIECE_BYTES with a buffer of its own (so it can be
@@ -127,10 +128,10 @@ export class GzipThread implements Gzipper, ScrapeGzipper {
               const filled = await fill();
               let out: Promise<Uint8Array>;
               if ('section' in filled) {
-                const { layout, counts } = filled.section;
-                out = this.#send(thread, { kind: 'histograms', seq: 0, stream: id, layout, counts, first, level }, counts.buffer as ArrayBuffer);
+                const { layout, counts, lastRuns } = filled.section;
+                out = this.#send(thread, { kind: 'checks', seq: 0, stream: id, layout, counts, lastRuns, first, level }, [counts.buffer as ArrayBuffer, lastRuns.buffer as ArrayBuffer]);
               } else {
-                out = this.#send(thread, { kind: 'piece', seq: 0, stream: id, input: filled.piece, first, last: filled.last, level }, filled.piece.buffer as ArrayBuffer);
+                out = this.#send(thread, { kind: 'piece', seq: 0, stream: id, input: filled.piece, first, last: filled.last, level }, [filled.piece.buffer as ArrayBuffer]);
                 sentLast = filled.last;
               }
               // Awaited in turn below; a failure of a piece not awaited yet (the answer ended first) is no crash.
@@ -214,12 +215,12 @@ export class GzipThread implements Gzipper, ScrapeGzipper {
     return thread;
   }
 
-  async #send(thread: Thread, message: Extract<ToGzipThread, { kind: 'piece' | 'histograms' }>, transfer: ArrayBuffer): Promise<Uint8Array> {
+  async #send(thread: Thread, message: Extract<ToGzipThread, { kind: 'piece' | 'checks' }>, transfer: ArrayBuffer[]): Promise<Uint8Array> {
     const worker = await thread.worker;
     if (this.#thread !== thread) throw new Error('the gzip thread stopped during the answer');
     const seq = this.#nextSeq++;
     const out = new Promise<Uint8Array>((resolve, reject) => this.#pending.set(seq, { resolve, reject }));
-    worker.postMessage({ ...message, seq }, [transfer]);
+    worker.postMessage({ ...message, seq }, transfer);
     return out;
   }
 

@@ -8,7 +8,7 @@ import zlib from 'node:zlib';
 import { lowerThisThreadsPriority } from '../lib/background-thread.js';
 import { ChunkWriter } from './chunk-writer.js';
 import type { FromGzipThread, ToGzipThread } from './gzip-protocol.js';
-import { HistogramBlocks } from './histogram-blocks.js';
+import { CheckLines } from './check-lines.js';
 
 const WINDOW_BYTES = 32 * 1024;
 // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix), as node:zlib writes it.
@@ -24,9 +24,9 @@ interface StreamState {
 
 const lowered = lowerThisThreadsPriority();
 const streams = new Map<number, StreamState>();
-/** Histogram layouts by id: each keeps its checks' lines as last rendered here, between scrapes. */
-const layouts = new Map<number, HistogramBlocks>();
-/** Where a histogram section is rendered, a piece at a time (each piece is copied before the next). */
+/** Layouts of checks by id: each keeps its checks' histogram lines as last rendered here, between scrapes. */
+const layouts = new Map<number, CheckLines>();
+/** Where a checks section is rendered, a piece at a time (each piece is copied before the next). */
 const sectionWriter = new ChunkWriter({ reuse: true });
 const port = parentPort!;
 
@@ -36,13 +36,13 @@ port.on('message', (message: ToGzipThread) => {
     return;
   }
   if (message.kind === 'layout') {
-    layouts.set(message.layout, new HistogramBlocks(message.labels, message.les));
+    layouts.set(message.layout, new CheckLines(message.labels, message.les));
     return;
   }
   let reply: FromGzipThread;
   try {
-    if (message.kind === 'histograms') {
-      const out = histograms(message.stream, message.layout, message.counts, message.first, message.level);
+    if (message.kind === 'checks') {
+      const out = checks(message.stream, message.layout, message.counts, message.lastRuns, message.first, message.level);
       reply = { seq: message.seq, out };
       port.postMessage(reply, [out.buffer]);
       return;
@@ -60,14 +60,12 @@ port.on('message', (message: ToGzipThread) => {
 });
 port.postMessage({ ready: true, lowered } satisfies FromGzipThread);
 
-/** A layout's histogram lines for `counts`, compressed as the next part of stream `id` (never its last). */
-function histograms(id: number, layout: number, counts: Float64Array, first: boolean, level: number): Uint8Array<ArrayBuffer> {
-  const blocks = layouts.get(layout);
-  if (blocks === undefined) throw new Error(`histogram layout ${layout} is unknown to the gzip thread`);
-  if (counts.length !== blocks.size * blocks.stride) throw new Error(`histogram layout ${layout} has ${blocks.size} checks, the counts ${counts.length / blocks.stride}`);
+/** A layout's section for these arrays, compressed as the next part of stream `id` (never its last). */
+function checks(id: number, layout: number, counts: Float64Array, lastRuns: Float64Array, first: boolean, level: number): Uint8Array<ArrayBuffer> {
+  const lines = layouts.get(layout);
+  if (lines === undefined) throw new Error(`the layout of checks ${layout} is unknown to the gzip thread`);
   const parts: Uint8Array[] = [];
-  for (let i = 0; i < blocks.size; i++) {
-    blocks.write(i, counts, sectionWriter);
+  for (const _ of lines.section(counts, lastRuns, sectionWriter)) {
     if (sectionWriter.full) {
       parts.push(piece(id, sectionWriter.take(), first, false, level));
       first = false;

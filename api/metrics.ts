@@ -5,7 +5,7 @@ import type { AlertingView } from '../rules/types.js';
 import { SEVERITIES } from '../store/types.js';
 import { DEFAULT_SERIES_PER_CHUNK, EXPOSITION_CONTENT_TYPE, LiveExposition, chunkedBody, contentTypeOf, textToOpenMetrics, type ExpositionFormat } from './exposition.js';
 import type { BodyPart } from './gzip-protocol.js';
-import { PROBE_METRIC_NAMES, ProbeMetrics, type HistogramRenderer, type ProbeMetricsCheck } from './probe-metrics.js';
+import { PROBE_METRIC_NAMES, ProbeMetrics, type ChecksRenderer, type ProbeMetricsCheck } from './probe-metrics.js';
 import { RATE_LIMIT_CLASSES } from './rate-limit.js';
 
 // /metrics: Vigil's measurements as Prometheus gauges (the last value of every series, `vigil_` prefix,
@@ -51,8 +51,8 @@ const REDUNDANT_TOTAL_GAUGES = ['nodejs_active_handles_total', 'nodejs_active_re
 
 /** Vigil's own metrics first (a live metric by the same name is left out), the checks' metrics, then the live view's. */
 function exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat): AsyncGenerator<string | Uint8Array, void, undefined>;
-function exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat, renderer: HistogramRenderer): AsyncGenerator<string | BodyPart, void, undefined>;
-async function* exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat, renderer?: HistogramRenderer): AsyncGenerator<string | BodyPart, void, undefined> {
+function exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat, renderer: ChecksRenderer): AsyncGenerator<string | BodyPart, void, undefined>;
+async function* exposition(registry: Registry, probes: ProbeMetrics, latest: LiveExposition, format: ExpositionFormat, renderer?: ChecksRenderer): AsyncGenerator<string | BodyPart, void, undefined> {
   const own = await registry.metrics();
   yield format === 'openmetrics' ? textToOpenMetrics(own) : own;
   yield* renderer ? probes.chunks(format, DEFAULT_SERIES_PER_CHUNK, renderer) : probes.chunks(format, DEFAULT_SERIES_PER_CHUNK);
@@ -76,7 +76,7 @@ export interface VigilMetrics {
    * The same exposition for the gzip thread: its chunks share their bytes (it copies each before it reads
    * the next), and the checks' histogram lines are a section it renders from a copy of their counts.
    */
-  scrapeParts(format: ExpositionFormat, renderer: HistogramRenderer): ReadableStream<BodyPart>;
+  scrapeParts(format: ExpositionFormat, renderer: ChecksRenderer): ReadableStream<BodyPart>;
   /** The whole exposition text at once (tests, small callers): `scrape` read to its end. */
   render(format?: ExpositionFormat): Promise<string>;
   observeRun(run: RunObservation): void;

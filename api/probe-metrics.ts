@@ -2,16 +2,16 @@
 // latency as a histogram (`vigil_probe_duration_seconds`, so that histogram_quantile() works over any
 // window and any aggregation of checks), and when it last ran (`vigil_probe_last_run_timestamp_seconds`,
 // so `time() - …` shows a stale check). Rendered by hand like the live view (api/exposition.ts), as bytes,
-// in chunks between turns of the loop. The histogram lines (13 a check: ~50 of the 67 MB of a scrape at
-// 40,000 checks) come from a flat array of counts (api/histogram-blocks.ts): a plain scrape renders them
-// here, and a gzipped one (Prometheus asks for gzip) hands a copy of the counts to the gzip thread, which
+// in chunks between turns of the loop. The histogram and last-run lines (14 a check: ~50 of the 67 MB of
+// a scrape at 40,000 checks) come from flat arrays (api/check-lines.ts): a plain scrape renders them
+// here, and a gzipped one (Prometheus asks for gzip) hands copies of the arrays to the gzip thread, which
 // renders and compresses them there, at background priority.
 import type { LiveView } from '../ingest/live-view.js';
 import type { CheckSpec } from '../probes/probe.js';
 import { CHUNK_BYTES, ChunkWriter, LINE_FEED } from './chunk-writer.js';
 import { escapeLabelValue, formatValue, type ExpositionFormat } from './exposition.js';
 import type { BodyPart } from './gzip-protocol.js';
-import { HistogramBlocks, histogramStride } from './histogram-blocks.js';
+import { CheckLines, histogramStride } from './check-lines.js';
 
 /**
  * Upper bounds of the latency buckets, in seconds. Ten finite buckets (+Inf, `_sum` and `_count`: 13
@@ -27,7 +27,6 @@ export const PROBE_METRIC_NAMES: readonly string[] = ['vigil_check_info', 'vigil
 
 const INFO_HELP = 'Static facts of each configured check: its probe kind, interval and timeout (always 1).';
 const DURATION_HELP = 'Duration of check runs, per check (buckets: ' + PROBE_DURATION_BUCKETS.join(', ') + ' s).';
-const LAST_RUN_HELP = 'When each check last finished a run, in seconds since the epoch.';
 
 /** The identity and schedule of a check, as these metrics need it. */
 export type ProbeMetricsCheck = Pick<CheckSpec, 'id' | 'env' | 'service' | 'name' | 'kind' | 'everyMs' | 'timeoutMs'>;
@@ -37,10 +36,10 @@ function checkLabels(env: string, service: string, check: string): string {
   return `check="${escapeLabelValue(check)}",env="${escapeLabelValue(env)}",service="${escapeLabelValue(service)}"`;
 }
 
-/** Renders the histogram lines of a layout of checks it was given once: the gzip thread (api/gzip-thread.ts). */
-export interface HistogramRenderer {
+/** Renders the histogram and last-run lines of a layout of checks it was given once: the gzip thread (api/gzip-thread.ts). */
+export interface ChecksRenderer {
   /** Makes a layout known: each check's labels and the buckets' bounds as written; returns its id. */
-  registerHistograms(labels: readonly string[], les: readonly string[]): number;
+  registerChecks(labels: readonly string[], les: readonly string[]): number;
 }
 
 /** Histograms and facts of a fixed set of checks (the config's); memory grows with checks, never with runs. */
@@ -54,14 +53,13 @@ export class ProbeMetrics {
   readonly #stride: number;
   /** Per check, the cumulative count of each bucket (the last one is +Inf, the count), then the sum. */
   readonly #counts: Float64Array;
-  /** The histogram lines as a plain scrape renders them here; made on the first one. */
-  #blocks: HistogramBlocks | null = null;
+  /** The histogram and last-run lines as a plain scrape renders them here; made on the first one. */
+  #lines: CheckLines | null = null;
   /** The layout id each renderer gave these checks. */
-  readonly #layouts = new WeakMap<HistogramRenderer, number>();
+  readonly #layouts = new WeakMap<ChecksRenderer, number>();
   /** Every `vigil_check_info` line, as bytes, and where to cut them into chunks (at line ends). */
   readonly #info: Buffer;
   readonly #infoCuts: readonly number[];
-  readonly #lastRunPrefixes = new Map<string, Buffer>();
 
   constructor(checks: readonly ProbeMetricsCheck[], live: LiveView) {
     this.#live = live;
@@ -104,51 +102,30 @@ export class ProbeMetrics {
 
   /**
    * The three families in chunks of whole lines, `linesPerChunk` sample lines or `CHUNK_BYTES` at most per
-   * chunk (about). With a `renderer`, the histogram lines are one section it renders from a copy of the
-   * counts taken now, and every chunk is written into the same bytes (see ChunkWriter `reuse`): the
-   * renderer, the gzip thread, copies each chunk before it reads the next.
+   * chunk (about). With a `renderer`, the histogram and last-run lines are one section it renders from
+   * copies of their arrays taken now, and every chunk is written into the same bytes (see ChunkWriter
+   * `reuse`): the renderer, the gzip thread, copies each chunk before it reads the next.
    */
   chunks(format: ExpositionFormat, linesPerChunk: number): Generator<Uint8Array, void, undefined>;
-  chunks(format: ExpositionFormat, linesPerChunk: number, renderer: HistogramRenderer): Generator<BodyPart, void, undefined>;
-  *chunks(format: ExpositionFormat, linesPerChunk: number, renderer?: HistogramRenderer): Generator<BodyPart, void, undefined> {
+  chunks(format: ExpositionFormat, linesPerChunk: number, renderer: ChecksRenderer): Generator<BodyPart, void, undefined>;
+  *chunks(format: ExpositionFormat, linesPerChunk: number, renderer?: ChecksRenderer): Generator<BodyPart, void, undefined> {
+    if (this.#labels.length === 0) return;
     const out = new ChunkWriter({ reuse: renderer !== undefined });
-    let lines = 0;
-    if (this.#labels.length > 0) {
-      out.text(format === 'openmetrics' ? '# HELP vigil_check ' + INFO_HELP + '\n# TYPE vigil_check info\n' : '# HELP vigil_check_info ' + INFO_HELP + '\n# TYPE vigil_check_info gauge\n');
+    out.text(format === 'openmetrics' ? '# HELP vigil_check ' + INFO_HELP + '\n# TYPE vigil_check info\n' : '# HELP vigil_check_info ' + INFO_HELP + '\n# TYPE vigil_check_info gauge\n');
+    yield out.take();
+    // The info lines never change: handed on as they are, without a copy.
+    for (let i = 1; i < this.#infoCuts.length; i++) yield this.#info.subarray(this.#infoCuts[i - 1], this.#infoCuts[i]);
+    out.text(`# HELP vigil_probe_duration_seconds ${DURATION_HELP}\n# TYPE vigil_probe_duration_seconds histogram\n`);
+    if (renderer !== undefined) {
       yield out.take();
-      // The info lines never change: handed on as they are, without a copy.
-      for (let i = 1; i < this.#infoCuts.length; i++) yield this.#info.subarray(this.#infoCuts[i - 1], this.#infoCuts[i]);
-      out.text(`# HELP vigil_probe_duration_seconds ${DURATION_HELP}\n# TYPE vigil_probe_duration_seconds histogram\n`);
-      if (renderer !== undefined) {
-        yield out.take();
-        yield { kind: 'histograms', layout: this.#layoutFor(renderer), counts: this.#counts.slice() };
-      } else {
-        const blocks = (this.#blocks ??= new HistogramBlocks(this.#labels, this.#les));
-        for (let i = 0; i < blocks.size; i++) {
-          blocks.write(i, this.#counts, out);
-          lines += this.#stride + 1;
-          if (lines >= linesPerChunk || out.full) {
-            yield out.take();
-            lines = 0;
-          }
-        }
-      }
+      yield { kind: 'checks', layout: this.#layoutFor(renderer), counts: this.#counts.slice(), lastRuns: this.#lastRuns() };
+      return;
     }
-    let header = `# HELP vigil_probe_last_run_timestamp_seconds ${LAST_RUN_HELP}\n# TYPE vigil_probe_last_run_timestamp_seconds gauge\n`;
-    for (const [id, result] of this.#live.checkResultsById()) {
-      // Configured checks only: the store may still hold the last result of a check since removed.
-      if (!this.#index.has(id)) continue;
-      if (header) out.text(header);
-      header = '';
-      let prefix = this.#lastRunPrefixes.get(id);
-      if (prefix === undefined) {
-        prefix = Buffer.from(`vigil_probe_last_run_timestamp_seconds{${checkLabels(result.env, result.service, result.check)}} `);
-        this.#lastRunPrefixes.set(id, prefix);
-      }
-      out.bytes(prefix);
-      out.ascii(formatValue(result.ts / 1000));
-      out.byte(LINE_FEED);
-      if (++lines >= linesPerChunk || out.full) {
+    let lines = 0;
+    const checkLines = (this.#lines ??= new CheckLines(this.#labels, this.#les));
+    for (const written of checkLines.section(this.#counts, this.#lastRuns(), out)) {
+      lines += written;
+      if (lines >= linesPerChunk || out.full) {
         yield out.take();
         lines = 0;
       }
@@ -156,10 +133,21 @@ export class ProbeMetrics {
     if (out.length > 0) yield out.take();
   }
 
-  #layoutFor(renderer: HistogramRenderer): number {
+  /** When each configured check finished its last run, as the live view has it (NaN: not yet). */
+  #lastRuns(): Float64Array {
+    const lastRuns = new Float64Array(this.#labels.length).fill(NaN);
+    // Configured checks only: the store may still hold the last result of a check since removed.
+    for (const [id, result] of this.#live.checkResultsById()) {
+      const i = this.#index.get(id);
+      if (i !== undefined) lastRuns[i] = result.ts;
+    }
+    return lastRuns;
+  }
+
+  #layoutFor(renderer: ChecksRenderer): number {
     let layout = this.#layouts.get(renderer);
     if (layout === undefined) {
-      layout = renderer.registerHistograms(this.#labels, this.#les);
+      layout = renderer.registerChecks(this.#labels, this.#les);
       this.#layouts.set(renderer, layout);
     }
     return layout;

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ChunkWriter } from '../../api/chunk-writer.js';
 import { GzipThread } from '../../api/gzip-thread.js';
 import type { BodyPart } from '../../api/gzip-protocol.js';
-import { HistogramBlocks } from '../../api/histogram-blocks.js';
+import { CheckLines } from '../../api/check-lines.js';
 
 const gzip = new GzipThread();
 afterAll(() => gzip.close());
@@ -120,43 +120,48 @@ describe('the gzip thread', () => {
     expect(gunzipSync(await gzip.bytes([body], 4)).equals(body)).toBe(true);
   });
 
-  it('renders a histogram section in its place in the stream, as the main thread renders it, and keeps its lines between answers', async () => {
+  it('renders a checks section in its place in the stream, as the main thread renders it, and keeps its lines between answers', async () => {
     const labels = Array.from({ length: 3_000 }, (_, i) => `check="c${i}",env="prod",service="svc-${i % 13}"`);
     const les = ['0.1', '1', '+Inf'];
-    const layout = gzip.registerHistograms(labels, les);
+    const layout = gzip.registerChecks(labels, les);
     const counts = new Float64Array(labels.length * 4);
-    const expected = (values: Float64Array) => {
+    const lastRuns = new Float64Array(labels.length).fill(NaN);
+    const expected = () => {
       const out = new ChunkWriter();
-      const blocks = new HistogramBlocks(labels, les);
-      for (let i = 0; i < labels.length; i++) blocks.write(i, values, out);
+      for (const _lines of new CheckLines(labels, les).section(counts, lastRuns, out));
       return Buffer.from(out.take());
     };
     const partsOf = (parts: BodyPart[]) => new ReadableStream<BodyPart>({ pull: (controller) => (parts.length ? controller.enqueue(parts.shift()!) : controller.close()) });
-    const section = (values: Float64Array): BodyPart => ({ kind: 'histograms', layout, counts: values.slice() });
+    const section = (): BodyPart => ({ kind: 'checks', layout, counts: counts.slice(), lastRuns: lastRuns.slice() });
     for (let round = 0; round < 3; round++) {
       for (let i = 0; i < labels.length; i += round + 1) {
         counts[i * 4 + 2]! += 1;
         counts[i * 4 + 3]! += round === 2 ? 0.000123 : 1.5;
         if (round > 0) counts[i * 4]! += 10 ** round;
+        // Checks run one after another: some have a last run only from the second round on.
+        if (round > 0 || i % 2 === 0) lastRuns[i] = 1_764_000_000_000 + round * 10_000 + i;
       }
       const before = exposition(2_000, round);
       const after = exposition(500, round + 1);
-      const zipped = await collect(gzip.streamParts(partsOf([before, section(counts), after]), 1));
-      expect(gunzipSync(zipped).equals(Buffer.concat([before, expected(counts), after]))).toBe(true);
+      const zipped = await collect(gzip.streamParts(partsOf([before, section(), after]), 1));
+      const text = gunzipSync(zipped);
+      expect(text.equals(Buffer.concat([before, expected(), after]))).toBe(true);
+      // A line for each check that has run: 1,500 after the first round, 2,000 after the third.
+      expect(text.toString().split('\n').filter((line) => line.startsWith('vigil_probe_last_run_timestamp_seconds{'))).toHaveLength(lastRuns.filter((at) => !Number.isNaN(at)).length);
     }
-    // A section that starts the answer, and one that ends it.
-    expect(gunzipSync(await collect(gzip.streamParts(partsOf([section(counts)]), 4))).equals(expected(counts))).toBe(true);
+    // A section that starts the answer and ends it.
+    expect(gunzipSync(await collect(gzip.streamParts(partsOf([section()]), 4))).equals(expected())).toBe(true);
   });
 
   it('fails the answer when a section names a layout it was not given, and answers the next one', async () => {
     const unknown = new ReadableStream<BodyPart>({
       start(controller) {
         controller.enqueue(exposition(100));
-        controller.enqueue({ kind: 'histograms', layout: 9_999, counts: new Float64Array(4) });
+        controller.enqueue({ kind: 'checks', layout: 9_999, counts: new Float64Array(4), lastRuns: new Float64Array(1) });
         controller.close();
       },
     });
-    await expect(collect(gzip.streamParts(unknown, 1))).rejects.toThrow(/histogram layout 9999 is unknown to the gzip thread/);
+    await expect(collect(gzip.streamParts(unknown, 1))).rejects.toThrow(/the layout of checks 9999 is unknown to the gzip thread/);
     const body = exposition(2_000);
     expect(gunzipSync(await gzip.bytes([body], 4)).equals(body)).toBe(true);
   });

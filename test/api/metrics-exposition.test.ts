@@ -378,8 +378,13 @@ describe('the /metrics exposition', () => {
     const checks = Array.from({ length: 6_000 }, (_, i) => ({ id: `prod/svc-${i % 17}/c${i}`, env: 'prod', service: `svc-${i % 17}`, name: `c${i}`, kind: 'http', everyMs: 10_000, timeoutMs: 5_000 }));
     const metrics = createVigilMetrics(new Registry(), ['http'], live, checks);
     admitChecks(live, 6_000, NOW);
-    const run = (i: number, seconds: number) => metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: checks[i]!.id, durationSeconds: seconds });
-    checks.forEach((_, i) => run(i, 0.001 * i));
+    const run = (i: number, seconds: number, ts = NOW + i) => {
+      const check = checks[i]!;
+      live.recordCheck({ checkId: check.id, env: check.env, service: check.service, check: check.name, kind: check.kind, ts, success: true, degraded: false, durationSeconds: seconds, error: null, detail: null });
+      metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: check.id, durationSeconds: seconds });
+    };
+    // Every other check has run (a last-run line each), every check has counts.
+    checks.forEach((_, i) => (i % 2 === 0 ? run(i, 0.001 * i) : metrics.observeRun({ kind: 'http', success: true, lagSeconds: 0, timedOut: false, checkId: checks[i]!.id, durationSeconds: 0.002 })));
     // Vigil's own metrics (process CPU, memory) change from one scrape to the next: the rest does not.
     const fromChecks = (text: string) => text.slice(text.indexOf('# HELP vigil_check_info'));
     const gzip = new GzipThread();
@@ -392,16 +397,17 @@ describe('the /metrics exposition', () => {
       };
       const first = fromChecks(await metrics.render());
       expect(first.length).toBeGreaterThan(2_000_000);
+      expect(first.split('\n').filter((line) => line.startsWith('vigil_probe_last_run_timestamp_seconds{'))).toHaveLength(3_000);
       expect(await gzipped('text')).toBe(first);
       // Some checks run between scrapes, one with a sum many digits longer: the thread's kept lines follow.
-      for (let i = 0; i < 6_000; i += 7) run(i, 123.456789);
-      run(5, 1e-7);
+      for (let i = 0; i < 6_000; i += 7) run(i, 123.456789, NOW + 60_000 + i);
+      run(5, 1e-7, NOW + 61_234);
       const second = fromChecks(await metrics.render());
       expect(second).not.toBe(first);
       expect(await gzipped('text')).toBe(second);
       expect(await gzipped('openmetrics')).toBe(fromChecks(await metrics.render('openmetrics')));
 
-      // What the thread is handed: chunks in at most 4 buffers, and the counts instead of 78,000 lines.
+      // What the thread is handed: chunks in at most 4 buffers, and two arrays instead of 84,000 lines.
       const reader = metrics.scrapeParts('text', gzip).getReader();
       const buffers = new Set<ArrayBufferLike>();
       const sections: unknown[] = [];
@@ -410,8 +416,9 @@ describe('the /metrics exposition', () => {
         else sections.push(read.value);
       }
       expect(buffers.size).toBeLessThanOrEqual(4);
-      expect(sections).toEqual([{ kind: 'histograms', layout: expect.any(Number), counts: expect.any(Float64Array) }]);
+      expect(sections).toEqual([{ kind: 'checks', layout: expect.any(Number), counts: expect.any(Float64Array), lastRuns: expect.any(Float64Array) }]);
       expect((sections[0] as { counts: Float64Array }).counts).toHaveLength(6_000 * 12);
+      expect((sections[0] as { lastRuns: Float64Array }).lastRuns).toHaveLength(6_000);
     } finally {
       await gzip.close();
     }

@@ -1,11 +1,18 @@
-// The 13 lines of each check's latency histogram (`vigil_probe_duration_seconds`), rendered from a flat
-// array of counts and kept as bytes between scrapes: a check whose counts are what its lines show is one
-// copy, and one that ran is its own lines copied with each number replaced in place (the line prefixes
-// are in them), so no prefix is kept twice. At 40,000 checks the blocks hold ~62 MB, where the prefixes
-// kept as strings held ~128 MB. The same code renders on the main thread (a plain scrape) and in the
-// gzip thread (a gzipped one: the main thread hands it a copy of the counts, api/gzip-worker.ts).
+// Each configured check's lines on /metrics that change with its runs, rendered from flat arrays: the 13
+// lines of its latency histogram (`vigil_probe_duration_seconds`) from its counts, and its last run time
+// (`vigil_probe_last_run_timestamp_seconds`). The histogram lines are kept as bytes between scrapes: a
+// check whose counts are what its lines show is one copy, and one that ran is its own lines copied with
+// each number replaced in place (the line prefixes are in them), so no prefix is kept twice. At 40,000
+// checks the blocks hold ~62 MB, where the prefixes kept as strings held ~128 MB. The same code renders
+// on the main thread (a plain scrape) and in the gzip thread (a gzipped one: the main thread hands it a
+// copy of the arrays, api/gzip-worker.ts), so both write the same bytes.
 import { type ChunkWriter, LINE_FEED } from './chunk-writer.js';
 import { formatValue } from './exposition.js';
+
+/** The HELP and TYPE lines of the last-run family, written before its first line (none when no check has run). */
+export const LAST_RUN_HEADER =
+  '# HELP vigil_probe_last_run_timestamp_seconds When each check last finished a run, in seconds since the epoch.\n' +
+  '# TYPE vigil_probe_last_run_timestamp_seconds gauge\n';
 
 /** Room for numbers to grow by a few digits before a block is copied to a larger one. */
 const BLOCK_SLACK_BYTES = 16;
@@ -18,8 +25,8 @@ export function histogramStride(les: readonly string[]): number {
   return les.length + 1;
 }
 
-/** The histogram lines of a fixed list of checks, each check known by its index in the list. */
-export class HistogramBlocks {
+/** The run-driven lines of a fixed list of checks, each check known by its index in the list. */
+export class CheckLines {
   readonly #labels: readonly string[];
   readonly #les: readonly string[];
   readonly #stride: number;
@@ -31,6 +38,8 @@ export class HistogramBlocks {
   readonly #lengths: Int32Array;
   /** The counts each block shows. */
   readonly #shown: Float64Array;
+  /** Each check's last-run line up to its value, made the first time it is written. */
+  readonly #lastRunPrefixes: Array<Buffer | undefined>;
 
   /**
    * `labels`: each check's `check="…",env="…",service="…"` (label names sorted, values escaped);
@@ -46,9 +55,10 @@ export class HistogramBlocks {
     this.#blocks = new Array<Buffer | null>(labels.length).fill(null);
     this.#lengths = new Int32Array(labels.length);
     this.#shown = new Float64Array(labels.length * this.#stride);
+    this.#lastRunPrefixes = new Array<Buffer | undefined>(labels.length);
   }
 
-  /** Checks, and so blocks. */
+  /** Checks. */
   get size(): number {
     return this.#labels.length;
   }
@@ -56,6 +66,24 @@ export class HistogramBlocks {
   /** Values per check in the counts array. */
   get stride(): number {
     return this.#stride;
+  }
+
+  /**
+   * Every check's histogram lines for `counts`, then the last-run family for `lastRuns` (its header and a
+   * line per check that has run), yielding the number of lines written after each check's, so that the
+   * caller can hand on a chunk between them.
+   */
+  *section(counts: Float64Array, lastRuns: Float64Array, out: ChunkWriter): Generator<number, void, undefined> {
+    if (counts.length !== this.size * this.#stride || lastRuns.length !== this.size) {
+      throw new Error(`the section's arrays are for ${counts.length / this.#stride} and ${lastRuns.length} checks, not ${this.size}`);
+    }
+    for (let i = 0; i < this.size; i++) {
+      this.write(i, counts, out);
+      yield this.#stride + 1;
+    }
+    if (!lastRuns.some((at) => !Number.isNaN(at))) return;
+    out.text(LAST_RUN_HEADER);
+    for (let i = 0; i < this.size; i++) if (this.writeLastRun(i, lastRuns, out)) yield 1;
   }
 
   /** Check `i`'s 13 lines for the counts at `counts[i * stride …]`: a copy when it shows them already, else rendered again and kept. */
@@ -104,6 +132,24 @@ export class HistogramBlocks {
     kept.set(rendered);
     this.#lengths[i] = rendered.length;
     this.#shown.set(counts.subarray(from, from + stride), from);
+  }
+
+  /**
+   * Check `i`'s last-run line for `lastRuns[i]` (when it finished its last run, in ms since the epoch),
+   * none when that is NaN (no run yet); true when it wrote one.
+   */
+  writeLastRun(i: number, lastRuns: Float64Array, out: ChunkWriter): boolean {
+    const at = lastRuns[i]!;
+    if (Number.isNaN(at)) return false;
+    let prefix = this.#lastRunPrefixes[i];
+    if (prefix === undefined) {
+      prefix = Buffer.from(`vigil_probe_last_run_timestamp_seconds{${this.#labels[i]!}} `);
+      this.#lastRunPrefixes[i] = prefix;
+    }
+    out.bytes(prefix);
+    out.ascii(formatValue(at / 1000));
+    out.byte(LINE_FEED);
+    return true;
   }
 
   #shows(i: number, counts: Float64Array): boolean {
