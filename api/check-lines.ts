@@ -63,11 +63,6 @@ export class CheckLines {
     return this.#labels.length;
   }
 
-  /** Values per check in the counts array. */
-  get stride(): number {
-    return this.#stride;
-  }
-
   /**
    * Every check's histogram lines for `counts`, then the last-run family for `lastRuns` (its header and a
    * line per check that has run), yielding the number of lines written after each check's, so that the
@@ -78,16 +73,16 @@ export class CheckLines {
       throw new Error(`the section's arrays are for ${counts.length / this.#stride} and ${lastRuns.length} checks, not ${this.size}`);
     }
     for (let i = 0; i < this.size; i++) {
-      this.write(i, counts, out);
+      this.#write(i, counts, out);
       yield this.#stride + 1;
     }
     if (!lastRuns.some((at) => !Number.isNaN(at))) return;
     out.text(LAST_RUN_HEADER);
-    for (let i = 0; i < this.size; i++) if (this.writeLastRun(i, lastRuns, out)) yield 1;
+    for (let i = 0; i < this.size; i++) if (this.#writeLastRun(i, lastRuns, out)) yield 1;
   }
 
   /** Check `i`'s 13 lines for the counts at `counts[i * stride …]`: a copy when it shows them already, else rendered again and kept. */
-  write(i: number, counts: Float64Array, out: ChunkWriter): void {
+  #write(i: number, counts: Float64Array, out: ChunkWriter): void {
     const stride = this.#stride;
     const from = i * stride;
     const block = this.#blocks[i]!;
@@ -138,7 +133,7 @@ export class CheckLines {
    * Check `i`'s last-run line for `lastRuns[i]` (when it finished its last run, in ms since the epoch),
    * none when that is NaN (no run yet); true when it wrote one.
    */
-  writeLastRun(i: number, lastRuns: Float64Array, out: ChunkWriter): boolean {
+  #writeLastRun(i: number, lastRuns: Float64Array, out: ChunkWriter): boolean {
     const at = lastRuns[i]!;
     if (Number.isNaN(at)) return false;
     let prefix = this.#lastRunPrefixes[i];

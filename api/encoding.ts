@@ -11,7 +11,7 @@ import type { ChecksRenderer } from './probe-metrics.js';
 
 /** What gzips answers: a body as it is read, or parts into one buffer. */
 export interface Gzipper {
-  /** What gzips a /metrics scrape rendering its histogram section itself (the gzip thread); null where it cannot. */
+  /** What gzips a /metrics scrape rendering the checks' section of it itself (the gzip thread); null where it cannot. */
   readonly scrapes: ScrapeGzipper | null;
   /** `body` gzipped at `level` as it is read; cancelling the result (the client went away) cancels `body`. */
   stream(body: ReadableStream<Uint8Array> | readonly Uint8Array[], level: number): ReadableStream<Uint8Array>;
@@ -21,8 +21,8 @@ export interface Gzipper {
 
 /**
  * A gzipper that takes a /metrics body in parts: bytes, which it copies before it reads the next part (so
- * a scrape may write every chunk into the same bytes), and histogram sections, which it renders itself
- * from the layouts registered with it.
+ * a scrape may write every chunk into the same bytes), and sections of the checks' histogram and last-run
+ * lines, which it renders itself for the layouts of checks registered with it.
  */
 export interface ScrapeGzipper extends ChecksRenderer {
   streamParts(body: ReadableStream<BodyPart>, level: number): ReadableStream<Uint8Array>;

@@ -74,7 +74,8 @@ export interface VigilMetrics {
   scrape(format?: ExpositionFormat): ReadableStream<Uint8Array>;
   /**
    * The same exposition for the gzip thread: its chunks share their bytes (it copies each before it reads
-   * the next), and the checks' histogram lines are a section it renders from a copy of their counts.
+   * the next), and the checks' histogram and last-run lines are a section it renders from copies of
+   * their counts and times.
    */
   scrapeParts(format: ExpositionFormat, renderer: ChecksRenderer): ReadableStream<BodyPart>;
   /** The whole exposition text at once (tests, small callers): `scrape` read to its end. */
