@@ -6,9 +6,9 @@
 import { parentPort } from 'node:worker_threads';
 import zlib from 'node:zlib';
 import { lowerThisThreadsPriority } from '../lib/background-thread.js';
+import { CheckLines } from './check-lines.js';
 import { ChunkWriter } from './chunk-writer.js';
 import type { FromGzipThread, ToGzipThread } from './gzip-protocol.js';
-import { CheckLines } from './check-lines.js';
 
 const WINDOW_BYTES = 32 * 1024;
 // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=3 (Unix), as node:zlib writes it.
@@ -64,6 +64,8 @@ port.postMessage({ ready: true, lowered } satisfies FromGzipThread);
 function checks(id: number, layout: number, counts: Float64Array, lastRuns: Float64Array, first: boolean, level: number): Uint8Array<ArrayBuffer> {
   const lines = layouts.get(layout);
   if (lines === undefined) throw new Error(`the layout of checks ${layout} is unknown to the gzip thread`);
+  // Whatever a section that failed midway left in the writer goes.
+  sectionWriter.take();
   const parts: Uint8Array[] = [];
   for (const _ of lines.section(counts, lastRuns, sectionWriter)) {
     if (sectionWriter.full) {
