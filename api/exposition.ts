@@ -290,11 +290,9 @@ export function chunkedBody<Part extends object = Uint8Array>(chunks: AsyncItera
             controller.close();
             return;
           }
-          if (typeof next.value === 'string') {
-            if (next.value.length > 0) controller.enqueue(Buffer.from(next.value, 'utf8'));
-            else continue;
-          } else if (next.value instanceof Uint8Array && next.value.length === 0) continue;
-          else controller.enqueue(next.value);
+          const part = next.value;
+          if ((typeof part === 'string' || part instanceof Uint8Array) && part.length === 0) continue;
+          controller.enqueue(typeof part === 'string' ? Buffer.from(part, 'utf8') : part);
           return;
         }
       },
