@@ -170,27 +170,44 @@ function observeNoData(rule: CompiledRule, spec: Extract<RuleSpec, { kind: 'noda
   return observations;
 }
 
-/** Counters of check_down: failed runs in a row, when the streak began, and the last run counted. */
+/** check_down's counters of a check not failing: nothing to carry, one shared object (see observeCheck). */
+const NOT_FAILING: Readonly<Record<string, number>> = Object.freeze({});
+
+/**
+ * Counters of check_down: failed runs in a row, when the streak began, and the last run counted; none
+ * while the check is not failing. The streak is read backwards from the newest run to the first success
+ * (or to the last run already counted, whose streak it continues), so a healthy check costs one look at
+ * its newest run, and its instance stays the same object cycle after cycle (the engine keeps it as it is).
+ */
 function observeCheck(rule: CompiledRule, spec: Extract<RuleSpec, { kind: 'check_down' }>, { window, at }: EvaluationInputs, counters: Readonly<Record<string, number>>): Observation {
-  let failures = counters.failures ?? 0;
-  let failingSince = counters.failingSince ?? -1;
-  let lastRunAt = counters.lastRunAt ?? -Infinity;
+  const carried = counters.failures ?? 0;
+  let failures = 0;
+  let failingSince = -1;
+  let next = counters;
   const series = window.get(PROBE_SUCCESS, rule.checkLabels!);
   if (series !== undefined) {
     const { times, values } = series;
-    for (let i = lowerBound(times, lastRunAt + 1, series.start, times.length); i < times.length && times[i]! <= at; i++) {
-      if (values[i] === 0) {
-        if (failures === 0) failingSince = times[i]!;
-        failures++;
-      } else {
-        failures = 0;
-        failingSince = -1;
-      }
-      lastRunAt = times[i]!;
+    const lastRunAt = carried > 0 ? (counters.lastRunAt ?? -Infinity) : -Infinity;
+    const hi = times.length > series.start && times[times.length - 1]! <= at ? times.length : lowerBound(times, at + 1, series.start, times.length);
+    const lo = lowerBound(times, lastRunAt + 1, series.start, hi);
+    let i = hi - 1;
+    for (; i >= lo && values[i] === 0; i--) {
+      failures++;
+      failingSince = times[i]!;
     }
-  }
+    // Every new run failed: the streak goes on from the runs counted before.
+    if (i < lo && carried > 0) {
+      failures += carried;
+      failingSince = counters.failingSince ?? failingSince;
+    }
+    if (failures === 0) next = NOT_FAILING;
+    else if (hi > lo) next = { failures, failingSince, lastRunAt: times[hi - 1]! };
+  } else if (carried > 0) {
+    // The window holds none of its runs (a restart before the backfill): the streak stands as counted.
+    failures = carried;
+    failingSince = counters.failingSince ?? -1;
+  } else next = NOT_FAILING;
   const active = failures >= spec.afterFailures || (failures > 0 && at - failingSince >= spec.orAfterMs);
-  const next: Record<string, number> = Number.isFinite(lastRunAt) ? { failures, failingSince, lastRunAt } : {};
   // Resolves on the first success: a success zeroes the count, and the condition no longer holds.
   return { seriesLabels: rule.checkLabels!, condition: { active, value: failures }, counters: next };
 }

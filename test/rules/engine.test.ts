@@ -168,6 +168,14 @@ describe('rules engine: check_down', () => {
     expect(h.store.allIncidents()[0]!.summary).toBe('prod/api/http is down: expected status 200, got 503; body: "maintenance" (2 failed runs in a row)');
   });
 
+  it('counts a streak longer than the window holds samples, and starts it again after a success', async () => {
+    // One run a minute: the window keeps probe_success 5 minutes, so the first failures have left it when the 8th comes.
+    const h = await new Harness(alerting([checkDownRule({ afterFailures: 8, orAfterMs: 60 * MINUTE })])).begin();
+    const states = await h.run(probe('0 0 1 0 0 0 0 0 0 0 0 0'));
+    expect(states.map((s) => s[0] ?? 'inactive')).toEqual([...Array(10).fill('inactive'), 'firing', 'firing']);
+    expect(h.store.allIncidents()).toMatchObject([{ openedAt: T0 + 10 * MINUTE, lastValue: 9, summary: 'prod/api/http is down: 8 failed runs in a row' }]);
+  });
+
   it('counts failures across a restart', async () => {
     const h = await new Harness(alerting([checkDownRule({ afterFailures: 3, orAfterMs: 60 * MINUTE })])).begin();
     await h.run(probe('0 0'));
