@@ -5,10 +5,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { lowerThisThreadsPriority } from '../../lib/background-thread.js';
 import { runSeriesQuery } from '../query.js';
-import { encodeSeriesResult } from '../series-json.js';
+import { answerAsJson } from '../series-json.js';
 import { SqliteReader } from './core.js';
 import type { ReaderRequest, ReaderResponse } from './reader-pool.js';
-import type { SeriesQueryResult } from '../types.js';
+import type { EncodedSeriesQueryResult, SeriesQueryResult, SeriesResult } from '../types.js';
 
 const { file } = workerData as { file: string };
 // A query is background work: on a busy machine the scheduler's thread and the probe workers go first.
@@ -24,10 +24,13 @@ parentPort!.on('message', async (request: ReaderRequest) => {
   let response: ReaderResponse;
   let transfer: ArrayBuffer[] = [];
   try {
-    const result = await readSnapshot(request);
-    // Serialized after the read transaction ends: it holds back WAL checkpoints while open.
-    const answer = request.json ? await encodeSeriesResult(result) : result;
-    if ('seriesJson' in answer) transfer = [answer.seriesJson.buffer as ArrayBuffer];
+    let answer: SeriesQueryResult | EncodedSeriesQueryResult;
+    if (request.json) {
+      // Each series is JSON as soon as it is read (a few ms of the read transaction each, which holds back
+      // WAL checkpoints while open): the whole answer's points are never alive at once.
+      answer = await answerAsJson((onSeries) => readSnapshot(request, onSeries));
+      transfer = [answer.seriesJson.buffer as ArrayBuffer];
+    } else answer = await readSnapshot(request);
     response = { id: request.id, ok: true, result: answer };
   } catch (error) {
     const err = error instanceof Error ? error : new Error(String(error));
@@ -36,10 +39,10 @@ parentPort!.on('message', async (request: ReaderRequest) => {
   parentPort!.postMessage(response, transfer);
 });
 
-async function readSnapshot(request: ReaderRequest): Promise<SeriesQueryResult> {
+async function readSnapshot(request: ReaderRequest, onSeries?: (series: SeriesResult) => void): Promise<SeriesQueryResult> {
   db.exec('BEGIN');
   try {
-    return await runSeriesQuery(reader.snapshot(), request.query, request.limits);
+    return await runSeriesQuery(reader.snapshot(), request.query, request.limits, onSeries);
   } finally {
     db.exec('COMMIT');
   }

@@ -4,7 +4,7 @@
 import { availableParallelism } from 'node:os';
 import { SerialQueue } from '../../lib/serial.js';
 import { runSeriesQuery } from '../query.js';
-import { encodeSeriesResult } from '../series-json.js';
+import { answerAsJson } from '../series-json.js';
 import type {
   CheckResult,
   EncodedSeriesQueryResult,
@@ -214,7 +214,7 @@ export class SqliteStore implements Store {
   #queryJson(query: SeriesQuery, limits?: QueryLimits): Promise<EncodedSeriesQueryResult> {
     if (this.#closed) return Promise.reject(new Error('the store is closed'));
     if (this.#readers) return this.#readers.queryJson(query, limits);
-    return this.#write(async () => encodeSeriesResult(await runSeriesQuery(this.#core.snapshot(), query, limits)));
+    return this.#write(() => answerAsJson((onSeries) => runSeriesQuery(this.#core.snapshot(), query, limits, onSeries)));
   }
 
   #query(query: SeriesQuery, limits?: QueryLimits): Promise<SeriesQueryResult> {
