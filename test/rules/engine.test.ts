@@ -176,6 +176,20 @@ describe('rules engine: check_down', () => {
     expect(h.store.allIncidents()).toMatchObject([{ openedAt: T0 + 10 * MINUTE, lastValue: 9, summary: 'prod/api/http is down: 8 failed runs in a row' }]);
   });
 
+  it('counts the failures after the last success when several runs arrive between two cycles', async () => {
+    const h = await new Harness(alerting([checkDownRule({ afterFailures: 3, orAfterMs: 60 * MINUTE })])).begin();
+    const labels = { check: 'http', env: 'prod', service: 'api' };
+    // Runs 10 s apart, the last one now.
+    const runs = (values: number[]) => h.feed.push(values.map((value, i) => ({ name: 'probe_success', labels, ts: h.clock.at - (values.length - 1 - i) * 10 * SECOND, value })));
+    runs([0, 0, 1, 0, 0]);
+    await h.engine.evaluate();
+    expect(h.engine.alertCounts().get('CheckDown')).toEqual({ pending: 0, firing: 0 });
+    h.clock.advance(MINUTE);
+    runs([0]);
+    await h.engine.evaluate();
+    expect(h.store.allIncidents()).toMatchObject([{ openedAt: h.clock.at, summary: 'prod/api/http is down: 3 failed runs in a row' }]);
+  });
+
   it('counts failures across a restart', async () => {
     const h = await new Harness(alerting([checkDownRule({ afterFailures: 3, orAfterMs: 60 * MINUTE })])).begin();
     await h.run(probe('0 0'));
