@@ -19,12 +19,14 @@
 // main thread and in 2 worker threads) and gives the ratio of checks/s. --workers 0,2: each N with each
 // `scheduler.workers` (probe worker threads). Then, while the time budget (--budget, seconds) allows, a
 // search for the largest N whose p99 lag stays under 100 ms with the readers polling. Prints one JSON line.
-//   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--workers 0,2] [--seconds 20] [--no-search] [--no-alone] [--profile] [--concurrency 512] [--node-args --max-semi-space-size=64] [--series-step 1m] [--status-reader conditional|plain]
+//   npm run build:server && node bench/loop.mjs [--n 15000,40000] [--workers 0,2] [--seconds 20] [--no-search] [--no-alone] [--profile] [--promoted] [--concurrency 512] [--node-args --max-semi-space-size=64] [--series-step 1m] [--status-reader conditional|plain]
 // --no-alone: skip the each-reader-alone windows (quiet and all-readers only).
 // --profile: the server of the last listed N runs under --cpu-prof; each window is summarised (self time,
 // Vigil's frames, the longest stretches without an idle sample, and the longest stalls of the event loop
 // with what ran in them and how long the thread was off the CPU) and the temp dir with the profile is kept.
-import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// --promoted: the server of the last listed N samples its heap in each window (helpers/promoted-sample.mjs):
+// the bytes its allocations left for V8's full GC, and the allocation sites that left the most.
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,6 +41,7 @@ import { machineCpu, mainThreadRunQueueMs, threadCpu, threadCpuDelta } from './h
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STALL_TRACE = new URL('./helpers/stall-trace.mjs', import.meta.url).href;
+const PROMOTED_SAMPLE = new URL('./helpers/promoted-sample.mjs', import.meta.url).href;
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : fallback;
@@ -60,8 +63,9 @@ const NODE_ARGS = arg('node-args', '').split(',').filter(Boolean);
 const ALONE = !flag('no-alone');
 const STATUS_READER = arg('status-reader', 'conditional');
 if (!['conditional', 'plain'].includes(STATUS_READER)) throw new Error(`--status-reader: conditional or plain, not ${STATUS_READER}`);
-const SEARCH = !flag('no-search') && !flag('profile');
+const SEARCH = !flag('no-search') && !flag('profile') && !flag('promoted');
 const PROFILE = flag('profile');
+const PROMOTED = flag('promoted');
 const ENVIRONMENTS = ['dev', 'staging', 'prod', 'prod-eu'];
 const CHECKS_PER_SERVICE = 10;
 const PER_SERVICE = ENVIRONMENTS.length * CHECKS_PER_SERVICE;
@@ -277,9 +281,10 @@ async function drain(base, agent) {
  * quiet baseline): the server's figures between a scrape before and one after, the readers' times and
  * bytes, and the window in monotonic µs (for the CPU profile).
  */
-async function readersWindow(base, pid, agent, kinds, seconds) {
+async function readersWindow(base, pid, agent, kinds, seconds, promotedDir = null) {
   await drain(base, agent);
   const before = await scrape(base, agent);
+  const promotedFile = promotedDir && startPromotedSample(pid, promotedDir);
   const cpuBefore = threadCpu(pid);
   const machineBefore = machineCpu();
   const waitBefore = mainThreadRunQueueMs(pid);
@@ -304,6 +309,7 @@ async function readersWindow(base, pid, agent, kinds, seconds) {
   const readers = kinds.length === 0 ? (await sleep(seconds * 1000), []) : await Promise.all(kinds.map((kind, i) => poll(kind, deadline, () => requests[kind](agents[i]))));
   for (const a of agents) a.destroy();
   const toUs = Number(process.hrtime.bigint() / 1000n);
+  if (promotedFile) process.kill(pid, 'SIGUSR2');
   const cpu = threadCpuDelta(pid, cpuBefore, threadCpu(pid));
   const machineAfter = machineCpu();
   const waitAfter = mainThreadRunQueueMs(pid);
@@ -318,27 +324,57 @@ async function readersWindow(base, pid, agent, kinds, seconds) {
   figures.mainThreadRunQueueShare = waitBefore !== null && waitAfter !== null ? round((waitAfter - waitBefore) / 1000 / figures.seconds, 3) : null;
   figures.mainThreadCpuMsPer1000Runs = runs > 0 ? round((cpu.mainMs * 1000) / runs, 1) : null;
   figures.otherThreadsCpuMsPer1000Runs = runs > 0 ? round((cpu.otherThreadsMs * 1000) / runs, 1) : null;
+  if (promotedFile) figures.promoted = await readPromoted(promotedFile);
   return { figures, readers: Object.fromEntries(kinds.map((k, i) => [k, readers[i]])), fromUs, toUs };
 }
 
-async function measure(n, workers, { profile = false } = {}) {
+let promotedSamples = 0;
+/** Starts the server's heap sampling (its second SIGUSR2 stops it); returns the file the stop writes. */
+function startPromotedSample(pid, dir) {
+  process.kill(pid, 'SIGUSR2');
+  return path.join(dir, `${++promotedSamples}.json`);
+}
+
+/** The summary the server writes once sampling stops (a few seconds at most), or why there is none. */
+async function readPromoted(file) {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      await sleep(250);
+    }
+  }
+  return { error: `no heap sample written to ${file}` };
+}
+
+async function measure(n, workers, { profile = false, promoted = false } = {}) {
   const started = Date.now();
   const config = path.join(dir, `vigil-${n}-${workers}.yaml`);
   const db = path.join(dir, `vigil-${n}-${workers}.db`);
   writeConfig(n, workers, config);
   copyFileSync(templateDb, db);
   const profileDir = path.join(dir, `profile-${n}`);
-  const vigil = await startVigil({ root, config, db, log, nodeArgs: [...NODE_ARGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--import=${STALL_TRACE}`] : [])] });
+  const promotedDir = promoted ? path.join(dir, `promoted-${n}`) : null;
+  if (promotedDir) mkdirSync(promotedDir, { recursive: true });
+  const vigil = await startVigil({
+    root,
+    config,
+    db,
+    log,
+    nodeArgs: [...NODE_ARGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--import=${STALL_TRACE}`] : []), ...(promotedDir ? [`--import=${PROMOTED_SAMPLE}`] : [])],
+    env: promotedDir ? { VIGIL_PROMOTED_DIR: promotedDir } : {},
+  });
   try {
     const agent = newAgent();
     const firstRuns = await waitForFirstRuns(vigil.url, n, agent);
     log(`N=${n} workers=${workers}: first runs done ${JSON.stringify(firstRuns)} after ${Math.round((Date.now() - started) / 1000)}s; warming up`);
     await sleep(WARMUP_SECONDS * 1000);
-    const quiet = await readersWindow(vigil.url, vigil.pid, agent, [], SECONDS);
+    const quiet = await readersWindow(vigil.url, vigil.pid, agent, [], SECONDS, promotedDir);
     // Each reader alone (half a window each), then all three together; each after the backlog drained.
     const alone = {};
-    for (const kind of ALONE ? ['status', 'metrics', 'series'] : []) alone[kind] = await readersWindow(vigil.url, vigil.pid, agent, [kind], SECONDS / 2);
-    const all = await readersWindow(vigil.url, vigil.pid, agent, ['status', 'metrics', 'series'], SECONDS);
+    for (const kind of ALONE ? ['status', 'metrics', 'series'] : []) alone[kind] = await readersWindow(vigil.url, vigil.pid, agent, [kind], SECONDS / 2, promotedDir);
+    const all = await readersWindow(vigil.url, vigil.pid, agent, ['status', 'metrics', 'series'], SECONDS, promotedDir);
 
     // The answers' shapes, once, after the windows.
     const statusShape = await getJson(`${vigil.url}/api/v1/status`, agent);
@@ -441,8 +477,8 @@ const runs = [];
 try {
   for (const workers of WORKERS_LIST) {
     for (const [i, n] of N_LIST.entries()) {
-      const profile = PROFILE && i === N_LIST.length - 1;
-      runs.push(await measureOrFailure(Math.round(n / PER_SERVICE) * PER_SERVICE, workers, { profile }));
+      const last = i === N_LIST.length - 1;
+      runs.push(await measureOrFailure(Math.round(n / PER_SERVICE) * PER_SERVICE, workers, { profile: PROFILE && last, promoted: PROMOTED && last }));
     }
   }
   // Search: step up by 10,000 while the largest N passes; else halve the gap between the best pass and

@@ -205,6 +205,8 @@ describe('the /metrics exposition', () => {
     [0.25, '0.25'],
     [-3, '-3'],
     [1e21, '1e+21'],
+    [1e-7, '1e-7'],
+    [0.1 + 0.2, '0.30000000000000004'],
     [NaN, 'NaN'],
     [Infinity, '+Inf'],
     [-Infinity, '-Inf'],
