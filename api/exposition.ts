@@ -202,6 +202,8 @@ export class LiveExposition {
       let seen = this.#lossyMetrics.has(name) ? new Set<string>() : null;
       for (let i = 0; i < series.length; i++) {
         const entry = series[i]!;
+        // Gone stale while the scrape yielded: not in this scrape (its numbers are gone).
+        if (entry.removed) continue;
         let prefix = entry.rendered;
         if (prefix === null) {
           const [rendered, lossy] = renderPrefix(entry);
@@ -210,7 +212,7 @@ export class LiveExposition {
           cost += FIRST_SIGHT_COST - 1;
           if (lossy && !seen) {
             this.#lossyMetrics.add(name);
-            seen = new Set(series.slice(0, i).map((earlier) => earlier.rendered!.toString('latin1')));
+            seen = new Set(series.slice(0, i).flatMap((earlier) => (earlier.rendered === null ? [] : [earlier.rendered.toString('latin1')])));
           }
         }
         if (seen) {

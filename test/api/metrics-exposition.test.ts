@@ -333,6 +333,25 @@ describe('the /metrics exposition', () => {
     expect(next.get('vigil_heartbeat_age_seconds')!.samples.size).toBe(1);
   });
 
+  it("never writes a series that went stale mid-scrape with another series' value", () => {
+    const live = new LiveView();
+    const queues = (prefix: string, value: number) => Array.from({ length: 50 }, (_, i) => ({ name: 'queue_depth', labels: { queue: `${prefix}-${i}` }, ts: NOW, value }));
+    live.admit(queues('old', 1), 'old', NOW, 60_000);
+    const exposition = new LiveExposition(live, 10);
+    parseExposition([...exposition.chunks()].join(''));
+    const chunks: string[] = [];
+    for (const chunk of exposition.chunks()) {
+      chunks.push(chunk);
+      if (chunks.length > 1) continue;
+      // After the first chunk: every series written so far goes stale, and new ones take their room.
+      live.prune(NOW + 60_000);
+      live.admit(queues('new', 999), 'new', NOW + 60_000, 60_000);
+    }
+    const lines = chunks.join('').split('\n').filter((line) => line.startsWith('vigil_queue_depth{'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(line).toMatch(/^vigil_queue_depth\{queue="old-\d+"\} 1$/);
+  });
+
   it('makes smaller chunks of series it has not written before (rendering them costs more)', () => {
     const live = new LiveView();
     admitChecks(live, 500, NOW);
