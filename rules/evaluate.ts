@@ -7,7 +7,7 @@ import type { Labels } from '../store/types.js';
 import { aggregate, lowerBound } from './aggregate.js';
 import type { Condition } from './state.js';
 import type { RuleSpec, SloSpec } from './types.js';
-import type { SampleWindow } from './window.js';
+import type { SampleWindow, WindowSeries } from './window.js';
 
 /** A rule with what evaluation needs prepared once: compiled matchers, the probe series it watches. */
 export interface CompiledRule {
@@ -125,13 +125,19 @@ export function observe(rule: CompiledRule, inputs: EvaluationInputs, known: rea
   }
 }
 
+/** The index after a series' last sample at or before `at` (all of them, as a rule: samples arrive in order). */
+function endAt(series: WindowSeries, at: number): number {
+  const { times } = series;
+  return times.length > series.start && times[times.length - 1]! <= at ? times.length : lowerBound(times, at + 1, series.start, times.length);
+}
+
 function observeThreshold(rule: CompiledRule, spec: Extract<RuleSpec, { kind: 'threshold' }>, { window, at }: EvaluationInputs): Observation[] {
   const observations: Observation[] = [];
   const from = at - spec.overMs;
   for (const series of window.select(spec.metric, rule.matchers)) {
     const { times, values } = series;
     // The window is (at − over, at]: a sample exactly `over` old has left it.
-    const hi = times[times.length - 1]! <= at ? times.length : lowerBound(times, at + 1, series.start, times.length);
+    const hi = endAt(series, at);
     const lo = lowerBound(times, from + 1, series.start, hi);
     const value = aggregate(spec.aggregate, times, values, lo, hi);
     if (value === null) continue;
@@ -188,7 +194,7 @@ function observeCheck(rule: CompiledRule, spec: Extract<RuleSpec, { kind: 'check
   if (series !== undefined) {
     const { times, values } = series;
     const lastRunAt = carried > 0 ? (counters.lastRunAt ?? -Infinity) : -Infinity;
-    const hi = times.length > series.start && times[times.length - 1]! <= at ? times.length : lowerBound(times, at + 1, series.start, times.length);
+    const hi = endAt(series, at);
     const lo = lowerBound(times, lastRunAt + 1, series.start, hi);
     let i = hi - 1;
     for (; i >= lo && values[i] === 0; i--) {
