@@ -7,6 +7,7 @@
 // here, and a gzipped one (Prometheus asks for gzip) hands copies of the arrays to the gzip thread, which
 // renders and compresses them there, at background priority.
 import type { LiveView } from '../ingest/live-view.js';
+import { flatString } from '../lib/flat-string.js';
 import type { CheckSpec } from '../probes/probe.js';
 import { CHUNK_BYTES, ChunkWriter, LINE_FEED } from './chunk-writer.js';
 import { escapeLabelValue, formatValue, type ExpositionFormat } from './exposition.js';
@@ -33,7 +34,8 @@ export type ProbeMetricsCheck = Pick<CheckSpec, 'id' | 'env' | 'service' | 'name
 
 /** `check="…",env="…",service="…"`: label names sorted, values escaped. */
 function checkLabels(env: string, service: string, check: string): string {
-  return `check="${escapeLabelValue(check)}",env="${escapeLabelValue(env)}",service="${escapeLabelValue(service)}"`;
+  // Flat: kept per check while Vigil runs, and a template literal's pieces are a heap object each.
+  return flatString(`check="${escapeLabelValue(check)}",env="${escapeLabelValue(env)}",service="${escapeLabelValue(service)}"`);
 }
 
 /** Renders the histogram and last-run lines of a layout of checks it was given once: the gzip thread (api/gzip-thread.ts). */

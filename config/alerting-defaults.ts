@@ -3,6 +3,7 @@
 // specific first: services.X.defaults.environments.E > services.X.defaults > defaults.environments.E >
 // defaults > built-in. Each field is taken from the most specific level that writes it; `false` turns a
 // rule off and `true` back on, and a mapping only tunes fields (it never turns a rule back on).
+import type { Labels } from '../store/types.js';
 import type { CheckDownRule, Severity, ThresholdRule } from '../rules/types.js';
 import type { DefaultsDocument, DefaultsLevel } from './alerting-schema.js';
 import type { AlertingContext } from './alerting.js';
@@ -98,6 +99,8 @@ export function compileDefaultRules(
   };
 
   const rules: Array<CheckDownRule | ThresholdRule> = [];
+  // One empty label set for every default rule: a check_down rule is made per check and kept while Vigil runs.
+  const noLabels: Labels = Object.freeze({});
   // How old a certificate sample may be: three runs of the slowest check of the service there.
   const tlsStaleness = new Map<string, { service: string; env: string; overMs: number }>();
   for (const check of context.checks) {
@@ -111,7 +114,7 @@ export function compileDefaultRules(
         keepFiringForMs: 0,
         summary: null,
         runbook: null,
-        labels: {},
+        labels: noLabels,
         origin: 'default',
         checkId: check.id,
         env: check.env,

@@ -152,7 +152,9 @@ function expandPrepared(
         const runbook = service.runbook === null ? null : renderRunbook(service.runbook, env, service.name, name, opts, { budget, secrets }, problems);
         if (runbook === undefined) continue;
         checks.push({
-          id: `${env}/${service.name}/${name}`,
+          // join makes one flat string; a template literal's pieces stay separate heap objects, one
+          // id per check for as long as Vigil runs.
+          id: [env, service.name, name].join('/'),
           env,
           service: service.name,
           name,

@@ -11,6 +11,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Clock } from '../lib/clock.js';
 import { SerialQueue } from '../lib/serial.js';
+import { SmallMap } from '../lib/small-map.js';
 import type { IngestWriter } from '../ingest/writer.js';
 import type { CheckSpec } from '../probes/probe.js';
 import { DEFAULT_RETENTION, type Incident, type Labels, type RuleInstanceRecord, type Sample, type Store, type StoreTx } from '../store/types.js';
@@ -62,20 +63,22 @@ const DEFAULT_CYCLE_SLICE_MS = 5;
 
 interface RuleRuntime {
   readonly rule: CompiledRule;
-  instances: Map<string, Instance>;
+  readonly instances: SmallMap<string, Instance>;
   /**
    * Alert labels and fingerprint per series labels object (the window keeps them stable): no hash per
    * cycle. The first one is kept apart, and the map made only for a second series: a check_down rule
    * (one per check) only ever sees its check's labels, and 40,000 weak maps of one entry each cost V8's
    * full GC ~20 ms of its pause clearing weak collections.
    */
-  firstIdentity: { readonly seriesLabels: Labels; readonly identity: AlertIdentity } | null;
+  firstIdentity: AlertIdentity | null;
   identities: WeakMap<Labels, AlertIdentity> | null;
   lastEvaluatedAt: number | null;
   lastError: string | null;
 }
 
 interface AlertIdentity {
+  /** The series labels object it was made for. */
+  readonly seriesLabels: Labels;
   readonly labels: Labels;
   readonly fingerprint: string;
 }
@@ -117,7 +120,7 @@ export class AlertingEngine implements AlertingView {
     this.#options = options;
     this.#log = options.log ?? ((line) => console.error(line));
     const slos = new Map(options.alerting.slos.map((slo) => [slo.id, slo]));
-    this.#runtimes = options.alerting.rules.map((spec) => ({ rule: compileRule(spec, slos), instances: new Map(), firstIdentity: null, identities: null, lastEvaluatedAt: null, lastError: null }));
+    this.#runtimes = options.alerting.rules.map((spec) => ({ rule: compileRule(spec, slos), instances: new SmallMap(), firstIdentity: null, identities: null, lastEvaluatedAt: null, lastError: null }));
     this.#inhibits = compileInhibits(options.alerting.inhibit);
     this.#window = new SampleWindow(windowRetention(options.alerting.rules, options.alerting.evaluationIntervalMs));
     this.#checks = new Map(options.checks.map((check) => [check.id, check]));
@@ -203,7 +206,8 @@ export class AlertingEngine implements AlertingView {
       origin: rule.spec.origin,
       severity: rule.spec.severity,
       expression: rule.expression,
-      alerts: [...instances.values()]
+      alerts: instances
+        .values()
         .filter((instance) => instance.state.state !== 'inactive')
         .map((instance) => ({
           fingerprint: instance.fingerprint,
@@ -343,7 +347,7 @@ export class AlertingEngine implements AlertingView {
   /** Observes one rule and steps each of its instances. */
   #step(runtime: RuleRuntime, inputs: EvaluationInputs): Draft[] {
     const { spec } = runtime.rule;
-    const known = [...runtime.instances.values()];
+    const known = runtime.instances.values();
     const drafts: Draft[] = [];
     const seen = new Set<string>();
     for (const observation of observe(runtime.rule, inputs, known)) {
@@ -475,12 +479,12 @@ function isUnchanged(prev: Instance, observation: Observation): boolean {
  */
 function identityOf(runtime: RuleRuntime, seriesLabels: Labels): AlertIdentity {
   const first = runtime.firstIdentity;
-  if (first !== null && first.seriesLabels === seriesLabels) return first.identity;
+  if (first !== null && first.seriesLabels === seriesLabels) return first;
   const known = runtime.identities?.get(seriesLabels);
   if (known !== undefined) return known;
   const labels = alertLabels(runtime.rule.spec, seriesLabels);
-  const identity = { labels, fingerprint: alertFingerprint(labels) };
-  if (first === null) runtime.firstIdentity = { seriesLabels, identity };
+  const identity = { seriesLabels, labels, fingerprint: alertFingerprint(labels) };
+  if (first === null) runtime.firstIdentity = identity;
   else (runtime.identities ??= new WeakMap()).set(seriesLabels, identity);
   return identity;
 }

@@ -1,5 +1,6 @@
 // What each rule kind observes at one evaluation: per label set, whether its condition holds and the
 // value. Pure over the sample window and the time; the engine turns observations into state transitions.
+import { flatString } from '../lib/flat-string.js';
 import { compileMatchers, formatMatcher, type CompiledMatcher, type Matcher } from '../lib/matchers.js';
 import { formatDuration } from '../lib/duration.js';
 import { frozenLabels, labelsKey } from '../store/labels.js';
@@ -47,13 +48,21 @@ export interface EvaluationInputs {
 
 export const PROBE_SUCCESS = 'probe_success';
 
+/**
+ * The matchers of a rule that selects no series by them (check_down, burn_rate): one shared array, not
+ * one per rule. Safe to share because SampleWindow.select, which caches by the matchers array, is only
+ * called with a threshold's or nodata's own.
+ */
+const NO_MATCHERS: readonly CompiledMatcher[] = Object.freeze([]);
+
 export function compileRule(spec: RuleSpec, slos: ReadonlyMap<string, SloSpec>): CompiledRule {
-  const matchers = spec.kind === 'threshold' || spec.kind === 'nodata' ? compileMatchers(spec.matchers) : [];
+  const matchers = spec.kind === 'threshold' || spec.kind === 'nodata' ? compileMatchers(spec.matchers) : NO_MATCHERS;
   // Carrying its key: SampleWindow.get runs for every check_down rule at every cycle.
   const checkLabels = spec.kind === 'check_down' ? frozenLabels({ check: spec.check, env: spec.env, service: spec.service }) : null;
   const slo = spec.kind === 'burn_rate' ? slos.get(spec.sloId) : undefined;
   const sloLabels = slo === undefined || spec.kind !== 'burn_rate' ? null : { env: slo.env, service: slo.service, slo: slo.name };
-  return { spec, matchers, checkLabels, checkKey: checkLabels && labelsKey(checkLabels), sloLabels, expression: describeRule(spec) };
+  // The expression is built from pieces, one heap object each until flattened, and kept while Vigil runs.
+  return { spec, matchers, checkLabels, checkKey: checkLabels && labelsKey(checkLabels), sloLabels, expression: flatString(describeRule(spec)) };
 }
 
 /** One line describing the condition, PromQL-like: `max(replica_lag_seconds{env="prod"}[5m]) > 30 for 2m`. */

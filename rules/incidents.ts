@@ -9,13 +9,21 @@ import type { RuleSpec } from './types.js';
 
 /** A stable identity of an alert: sha256 of its canonical labels (which hold alertname), 16 hex digits. */
 export function alertFingerprint(labels: Labels): string {
-  return createHash('sha256').update(labelsKey(labels)).digest('hex').slice(0, 16);
+  // Hex of the first 8 bytes, not a slice of the whole digest's hex: a slice is a view that keeps the
+  // 64-character string alive beside it, for as long as the alert's instance is kept.
+  return createHash('sha256').update(labelsKey(labels)).digest().toString('hex', 0, 8);
 }
 
 /** An alert's labels: the series' own, then the rule's (which win, as in Prometheus), then alertname and severity. */
 export function alertLabels(rule: Pick<RuleSpec, 'name' | 'severity' | 'labels'>, seriesLabels: Labels): Labels {
   const labels: Record<string, string> = { ...seriesLabels, ...rule.labels, alertname: rule.name, severity: rule.severity };
-  return Object.fromEntries(Object.keys(labels).sort().map((key) => [key, labels[key]!]));
+  // Kept for as long as the alert's instance (one per check for check_down): JSON.parse makes an object
+  // with room for exactly its labels inside it, where one filled key by key (or Object.fromEntries) keeps
+  // a fifth label and on in a separate property array, one more object per alert.
+  const fields = Object.keys(labels)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${JSON.stringify(labels[key])}`);
+  return JSON.parse(`{${fields.join(',')}}`) as Labels;
 }
 
 /** A value as an on-call engineer reads it: integers as they are, others to at most 3 decimals. */

@@ -1,7 +1,7 @@
 // A rule instance as the engine keeps it in memory, and as the store keeps it (RuleInstanceRecord):
 // what must be saved at once when it changes, what only now and then, and what need not be kept at all.
 import type { Labels, RuleInstanceRecord } from '../store/types.js';
-import type { InstanceState } from './state.js';
+import { inactive, type InstanceState } from './state.js';
 
 export interface Instance {
   readonly fingerprint: string;
@@ -58,7 +58,7 @@ export function fromRecord(record: RuleInstanceRecord, seriesLabels: Labels): In
     fingerprint: record.fingerprint,
     labels: record.labels,
     seriesLabels,
-    state: { state, activeSince, firingSince, lastBreachAt, value },
+    state: state === 'inactive' && activeSince === null && firingSince === null && lastBreachAt === null ? inactive(value) : { state, activeSince, firingSince, lastBreachAt, value },
     counters: record.counters,
     incidentId: record.incidentId,
     inhibited: false,

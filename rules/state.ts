@@ -15,7 +15,16 @@ export interface InstanceState {
   readonly value: number | null;
 }
 
-export const INACTIVE: InstanceState = { state: 'inactive', activeSince: null, firingSince: null, lastBreachAt: null, value: null };
+export const INACTIVE: InstanceState = Object.freeze({ state: 'inactive', activeSince: null, firingSince: null, lastBreachAt: null, value: null });
+
+/** Inactive at value 0: a healthy check's check_down instance. Shared, as it is kept for every check. */
+const INACTIVE_AT_ZERO: InstanceState = Object.freeze({ ...INACTIVE, value: 0 });
+
+/** The inactive state that keeps `value`: a shared object for the two values nearly every instance has. */
+export function inactive(value: number | null): InstanceState {
+  if (value === null) return INACTIVE;
+  return value === 0 ? INACTIVE_AT_ZERO : { ...INACTIVE, value };
+}
 
 /** The rule's condition for this instance at one evaluation. */
 export interface Condition {
@@ -63,8 +72,8 @@ export function transition(prev: InstanceState, condition: Condition, timing: Ru
     return { next: { state: 'pending', activeSince, firingSince: null, lastBreachAt: at, value }, transition: prev.state === 'pending' ? null : 'pending' };
   }
   // Inactive states keep the value seen, so a resolve can say what the value recovered to.
-  if (prev.state === 'pending') return { next: { ...INACTIVE, value }, transition: 'cleared' };
-  if (prev.state === 'inactive') return { next: { ...INACTIVE, value }, transition: null };
+  if (prev.state === 'pending') return { next: inactive(value), transition: 'cleared' };
+  if (prev.state === 'inactive') return { next: inactive(value), transition: null };
   // Firing, and the condition no longer holds.
   const recovered = condition.recovered ?? true;
   if (!recovered) return { next: { ...prev, lastBreachAt: at, value }, transition: null };
@@ -72,6 +81,6 @@ export function transition(prev: InstanceState, condition: Condition, timing: Ru
   // Strictly longer than keep_firing_for since the condition last held: with `keep_firing_for: 0` the
   // first evaluation that sees it recovered resolves it, and on a regular interval this resolves at the
   // same evaluation as Prometheus (which counts from the first evaluation that saw it stop holding).
-  if (at - lastBreachAt > timing.keepFiringForMs) return { next: { ...INACTIVE, value }, transition: 'resolved' };
+  if (at - lastBreachAt > timing.keepFiringForMs) return { next: inactive(value), transition: 'resolved' };
   return { next: { ...prev, value }, transition: null };
 }

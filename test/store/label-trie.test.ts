@@ -47,4 +47,11 @@ describe('label sets carrying their key (frozenLabels)', () => {
     for (const key in labels) keys.push(key);
     expect(keys).toEqual(['service', 'env', 'check']);
   });
+
+  it('copies a label named __proto__ as a label, not as the prototype', () => {
+    const labels = frozenLabels(JSON.parse('{"__proto__":"x","env":"prod"}') as Record<string, string>);
+    expect(Object.keys(labels)).toEqual(['__proto__', 'env']);
+    expect(Object.getPrototypeOf(labels)).toBe(Object.prototype);
+    expect(labelsKey(labels)).toBe('{"__proto__":"x","env":"prod"}');
+  });
 });
