@@ -11,6 +11,9 @@ export const CHUNK_BYTES = 256 * 1024;
 /** The byte that ends every line. */
 export const LINE_FEED = 0x0a;
 
+// Ranges up to this long are copied byte by byte (see `bytes`).
+const SHORT_RANGE_BYTES = 256;
+
 // Room past CHUNK_BYTES for the line or block that crosses it, so that a chunk is not copied to grow.
 const SLACK_BYTES = 64 * 1024;
 
@@ -42,11 +45,19 @@ export class ChunkWriter {
     return this.#length >= CHUNK_BYTES;
   }
 
-  /** Copies `bytes[start, end)`. */
+  /**
+   * Copies `bytes[start, end)`. A short range (a series' line prefix in the prefix arena, once per series
+   * per scrape) is copied by a loop: a view to copy it natively is an object per line.
+   */
   bytes(bytes: Uint8Array, start = 0, end = bytes.length): void {
-    const buffer = this.#room(end - start);
-    buffer.set(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), this.#length);
-    this.#length += end - start;
+    const length = end - start;
+    const buffer = this.#room(length);
+    if (start === 0 && end === bytes.length) buffer.set(bytes, this.#length);
+    else if (length <= SHORT_RANGE_BYTES) {
+      let at = this.#length;
+      for (let i = start; i < end; i++) buffer[at++] = bytes[i]!;
+    } else buffer.set(bytes.subarray(start, end), this.#length);
+    this.#length += length;
   }
 
   /** Writes a string of ASCII characters only (a formatted number): one byte each, no encoder. */

@@ -7,6 +7,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { LiveSeries, LiveView } from '../ingest/live-view.js';
 import { ChunkWriter, LINE_FEED } from './chunk-writer.js';
+import { PrefixCache } from './prefix-arena.js';
 
 /** The content type of the text exposition format that both prom-client and this module write. */
 export const EXPOSITION_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -169,6 +170,7 @@ export class LiveExposition {
    * two series may render the same prefix: their scrapes write a repeated prefix once (the first).
    */
   readonly #lossyMetrics = new Set<string>();
+  readonly #prefixes = new PrefixCache();
 
   constructor(live: LiveView, seriesPerChunk = DEFAULT_SERIES_PER_CHUNK) {
     this.#live = live;
@@ -193,6 +195,8 @@ export class LiveExposition {
       .sort((a, b) => (exposedName(a) < exposedName(b) ? -1 : 1));
     this.#forgetAllBut(new Set(names));
     const out = new ChunkWriter({ reuse });
+    const prefixes = this.#prefixes;
+    const scrape = prefixes.beginScrape();
     let cost = 0;
     for (const name of names) {
       // A snapshot, so that a series pruned and admitted again while the scrape yields is written once.
@@ -204,24 +208,23 @@ export class LiveExposition {
         const entry = series[i]!;
         // Gone stale while the scrape yielded: not in this scrape (its numbers are gone).
         if (entry.removed) continue;
-        let prefix = entry.rendered;
-        if (prefix === null) {
+        if (!prefixes.has(entry)) {
           const [rendered, lossy] = renderPrefix(entry);
-          // Buffer.from slices Node's shared 8 KiB pool: an object per prefix, not an ArrayBuffer each.
-          entry.rendered = prefix = Buffer.from(rendered);
+          prefixes.add(entry, rendered);
           cost += FIRST_SIGHT_COST - 1;
           if (lossy && !seen) {
             this.#lossyMetrics.add(name);
-            seen = new Set(series.slice(0, i).flatMap((earlier) => (earlier.rendered === null ? [] : [earlier.rendered.toString('latin1')])));
+            seen = new Set(series.slice(0, i).filter((earlier) => !earlier.removed).map((earlier) => prefixKey(prefixes, earlier)));
           }
         }
+        scrape.bytes += entry.prefixLength;
         if (seen) {
-          // Compared as latin1 text: one character per byte, so equal bytes and only those are equal keys.
-          const key = prefix.toString('latin1');
+          const key = prefixKey(prefixes, entry);
           if (seen.has(key)) continue;
           seen.add(key);
         }
-        out.bytes(prefix);
+        // Read with `has` above, no yield between: the range is in these bytes.
+        out.bytes(prefixes.bytes, entry.prefixAt, entry.prefixAt + entry.prefixLength);
         out.ascii(formatValue(entry.value));
         out.byte(LINE_FEED);
         if (++cost >= this.#seriesPerChunk || out.full) {
@@ -231,6 +234,12 @@ export class LiveExposition {
       }
     }
     if (out.length > 0) yield out.take();
+    prefixes.endScrape(scrape);
+  }
+
+  /** Bytes kept for line prefixes: about those of the live series, at most about twice that. */
+  get prefixBytes(): number {
+    return this.#prefixes.usedBytes;
   }
 
   /** `byteChunks` as text, chunk by chunk (each is whole lines, so whole UTF-8 characters). */
@@ -256,6 +265,14 @@ export class LiveExposition {
     }
     return header;
   }
+}
+
+/**
+ * A series' prefix as latin1 text (one character per byte: equal bytes and only those are equal keys),
+ * rendered again when the arena no longer holds it (another scrape started a fresh one meanwhile).
+ */
+function prefixKey(prefixes: PrefixCache, series: LiveSeries): string {
+  return prefixes.latin1(series) ?? Buffer.from(renderPrefix(series)[0]).toString('latin1');
 }
 
 /**

@@ -27,11 +27,14 @@ export interface LiveSeries {
   /** It has left the view (gone stale) since it was handed out: its numbers are no longer kept. */
   readonly removed: boolean;
   /**
-   * The series' line prefix as /metrics renders it (api/exposition.ts, the live view's one renderer),
-   * kept on the series itself: in a WeakMap, 120,000 series at 40,000 checks cost V8's full GC tens of
-   * ms of ephemeron marking inside its pause. Null until first rendered.
+   * Where /metrics keeps the series' rendered line prefix (api/prefix-arena.ts): `prefixLength` bytes at
+   * `prefixAt` of the arena of generation `prefixArena` (0: none). Kept on the series itself, as small
+   * integers: in a WeakMap, 120,000 series at 40,000 checks cost V8's full GC tens of ms of ephemeron
+   * marking inside its pause, and a Buffer each was 120,000 objects for it to mark.
    */
-  rendered: Buffer | null;
+  prefixArena: number;
+  prefixAt: number;
+  prefixLength: number;
 }
 
 /** Why a new series was refused. */
@@ -84,7 +87,9 @@ class Columns {
 
 /** A series as the live view keeps it; its numbers live in the view's columns. */
 class Entry implements LiveSeries {
-  rendered: Buffer | null = null;
+  prefixArena = 0;
+  prefixAt = 0;
+  prefixLength = 0;
   /** Its slot in the columns; -1 once it has left the view (a reader holding it sees NaN). */
   slot: number;
 

@@ -352,6 +352,27 @@ describe('the /metrics exposition', () => {
     for (const line of lines) expect(line).toMatch(/^vigil_queue_depth\{queue="old-\d+"\} 1$/);
   });
 
+  it('writes every series right while series come and go, keeping the line prefixes of about the live ones only', () => {
+    const live = new LiveView({ perSource: 10_000, perMetric: 200_000 });
+    const exposition = new LiveExposition(live, 1_000);
+    let liveBytes = 0;
+    let most = 0;
+    for (let round = 0; round < 20; round++) {
+      // Each round 2,000 new series (a source inventing label values); the last round's have gone stale.
+      const at = NOW + round * 120_000;
+      live.prune(at);
+      live.admit(Array.from({ length: 2_000 }, (_, i) => ({ name: 'queue_depth', labels: { queue: `r${round}-q${i}` }, ts: at, value: round })), `round ${round}`, at, 60_000);
+      const text = [...exposition.chunks()].join('');
+      expect(liveFamilies(parseExposition(text))).toEqual(expectedFromLiveView(live));
+      const lines = text.split('\n').filter((line) => line.startsWith('vigil_queue_depth{'));
+      expect(lines).toHaveLength(2_000);
+      liveBytes = lines.reduce((sum, line) => sum + Buffer.byteLength(line.slice(0, line.lastIndexOf(' ') + 1)), 0);
+      most = Math.max(most, exposition.prefixBytes);
+    }
+    // Kept for every series ever seen, 20 rounds would hold 20 times the live prefixes.
+    expect(most).toBeLessThan(4 * liveBytes + 64 * 1024);
+  });
+
   it('makes smaller chunks of series it has not written before (rendering them costs more)', () => {
     const live = new LiveView();
     admitChecks(live, 500, NOW);
