@@ -90,7 +90,6 @@ export class PrefixCache {
     series.prefixLength = this.#arena.used - at;
   }
 
-
   /** The series' prefix as latin1 text (one character per byte), or null when this arena holds none. */
   latin1(series: LiveSeries): string | null {
     return this.has(series) ? this.#arena.bytes.toString('latin1', series.prefixAt, series.prefixAt + series.prefixLength) : null;

@@ -3,8 +3,8 @@
 // specific first: services.X.defaults.environments.E > services.X.defaults > defaults.environments.E >
 // defaults > built-in. Each field is taken from the most specific level that writes it; `false` turns a
 // rule off and `true` back on, and a mapping only tunes fields (it never turns a rule back on).
-import type { Labels } from '../store/types.js';
 import type { CheckDownRule, Severity, ThresholdRule } from '../rules/types.js';
+import type { Labels } from '../store/types.js';
 import type { DefaultsDocument, DefaultsLevel } from './alerting-schema.js';
 import type { AlertingContext } from './alerting.js';
 import type { RawProblem } from './issues.js';
