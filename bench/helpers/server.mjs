@@ -22,10 +22,11 @@ export async function childProcessTarget() {
 export const VIGIL_NODE_FLAGS = ['--v8-pool-size=0'];
 
 /**
- * `node --v8-pool-size=0 dist/cli/vigil.js serve` (VIGIL_NODE_FLAGS) on port
- * 0 with `config` and `db`; resolves once it prints its URL. `nodeArgs` go after that flag, before the
- * script (e.g. --cpu-prof; a --v8-pool-size there wins); `env` is added to this process's environment. Its output is kept, the last lines shown on failure;
- * with VIGIL_BENCH_SERVER_OUTPUT=<file> all of it is also appended there (e.g. with --node-args --trace-gc).
+ * `node --v8-pool-size=0 dist/cli/vigil.js serve` (VIGIL_NODE_FLAGS) on port 0 with `config` and `db`;
+ * resolves once it prints its URL. `nodeArgs` go after that flag, before the script (e.g. --cpu-prof; a
+ * --v8-pool-size there wins); `env` is added to this process's environment. Its output is kept, the last
+ * lines shown on failure; with VIGIL_BENCH_SERVER_OUTPUT=<file> all of it is also appended there (e.g.
+ * with --node-args --trace-gc).
  */
 export async function startVigil({ root, config, db, nodeArgs = [], env = {}, log }) {
   const child = spawn(
